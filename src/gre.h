@@ -64,12 +64,74 @@ size_t gre_header_len(unsigned int opts);
 size_t gre_header_build(uint8_t *buf, size_t room, unsigned int opts, uint16_t proto,
 			uint32_t key, uint32_t seq, size_t payload_len);
 
-/* RFC 1071 Internet checksum helpers. */
+/* RFC 1071 Internet checksum helpers. Chain inet_csum_add over several
+ * buffers (every one but the last of even length), then fold; a received
+ * packet is valid when the fold over it, checksum included, is 0. */
 uint32_t inet_csum_add(uint32_t sum, const void *data, size_t len);
 uint16_t inet_csum_fold(uint32_t sum);
 
 /* Sequence acceptance as the kernel does it: with next==0 anything passes;
  * otherwise seq must not be before next (serial arithmetic). Updates *next. */
 bool gre_seq_accept(uint32_t *next, uint32_t seq);
+
+/* ---- Extensions (everything below was added after the first interface) ---- */
+
+/* Raw flag bits of the first 16 bits of the header, host order. */
+#define GRE_F_CSUM	0x8000
+#define GRE_F_ROUTING	0x4000
+#define GRE_F_KEY	0x2000
+#define GRE_F_SEQ	0x1000
+#define GRE_F_STRICT	0x0800	/* RFC 1701 strict source route: ignored by Linux */
+#define GRE_F_REC	0x0700	/* RFC 1701 recursion control: ignored by Linux */
+#define GRE_F_ACK	0x0080	/* RFC 2637 (PPTP, version 1) */
+#define GRE_F_RESERVED	0x0078	/* reserved0 bits 9-12: ignored by Linux */
+#define GRE_F_VERSION	0x0007
+
+#define GRE_PROTO_WCCP		0x883e	/* Linux decodes as IPv4 when flags == 0 */
+#define GRE_PROTO_ERSPAN	0x88be
+#define GRE_PROTO_ERSPAN2	0x22eb
+
+/* Linux's IPv4 GRE receive (gre_demux.c gre_rcv) drops any GRE packet
+ * (header + payload) shorter than this, whatever its header length.
+ * ip6_gre has no such minimum. */
+#define GRE_IPV4_MIN_LEN	12
+
+/* gre_header_parse_ex flags */
+enum {
+	GRE_PARSE_IPV4 = 1u << 0,	/* apply GRE_IPV4_MIN_LEN (IPv4 underlay) */
+	GRE_PARSE_QUOTED = 1u << 1,	/* header quoted in an ICMP error: payload
+					 * is cut, so a checksum is not verified
+					 * (csum_ok = false) and no minimum applies */
+};
+
+/*
+ * gre_header_parse with options. gre_header_parse(p, l, o) is
+ * gre_header_parse_ex(p, l, 0, o). Check order is the kernel's: minimum
+ * length, version, routing bit, option length, checksum. *out is filled
+ * as far as parsed; on GRE_OK every field is valid.
+ */
+enum gre_drop gre_header_parse_ex(const uint8_t *pkt, size_t len, unsigned int flags,
+				  struct gre_hdr *out);
+
+/* GRE_OPT_* present in a parsed header. */
+unsigned int gre_header_opts(const struct gre_hdr *h);
+
+/*
+ * Does the packet belong to a tunnel whose input options are iflags
+ * (GRE_OPT_*) and input key ikey? Linux (ip_tunnel_key_match) requires the
+ * key's presence to equal the tunnel's "ikey" setting, and its value to match.
+ * A miss means "no tunnel": Linux answers ICMP port unreachable
+ * (pkt_icmp4_port_unreach / pkt_icmp6_port_unreach), unlike every other drop.
+ */
+bool gre_key_match(const struct gre_hdr *h, unsigned int iflags, uint32_t ikey);
+
+/*
+ * After the tunnel is found (ip_tunnel_rcv): checksum presence must equal
+ * the tunnel's "icsum" (either way), and with "iseq" the packet must carry
+ * a sequence number. A sequence number on a tunnel without "iseq" is
+ * accepted and ignored (Linux). Returns GRE_OK or GRE_DROP_FLAGS. The
+ * sequence value itself is checked with gre_seq_accept afterwards.
+ */
+enum gre_drop gre_flags_check(const struct gre_hdr *h, unsigned int iflags);
 
 #endif
