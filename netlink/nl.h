@@ -49,6 +49,9 @@ int nl_batch_next(struct nl_batch *b);
  * succeeded, else the first error. Extended ACK of the first failure is kept
  * for nl_errmsg(). */
 int nl_batch_send(struct nl_sock *nl, struct nl_batch *b, int *errors);
+/* An NLMSG_ERROR reply: 0 (ACK) or the -errno it carries; -EBADMSG if too
+ * short, -EINVAL if not NLMSG_ERROR. Pure, for tests and fuzzers. */
+int nl_ack_parse(const struct nlmsghdr *nlh);
 
 /* ---- links ------------------------------------------------------------- */
 
@@ -63,6 +66,8 @@ struct nl_link {
 	struct rtnl_link_stats64 stats;
 	bool is_gre;		/* kind is gre|gretap|ip6gre|ip6gretap: t is valid */
 	struct tunnel t;	/* parsed IFLA_GRE_*; arrays/hooks are NULL */
+	int gre_link;		/* IFLA_GRE_LINK (underlay ifindex), 0 if none;
+				 * nl_link_get* also put its name in t.dev */
 };
 
 /* Message builders. buf must hold MNL_SOCKET_BUFFER_SIZE bytes. */
@@ -74,6 +79,11 @@ struct nlmsghdr *nl_link_build_set(void *buf, int ifindex, int up /* -1 keep */,
 /* Fill IFLA_INFO_DATA (IFLA_GRE_*) for t into an open nest; used by the
  * link builder, exposed for the unit tests. */
 void nl_gre_put_info_data(struct nlmsghdr *nlh, const struct tunnel *t);
+/* The same with IFLA_GRE_LINK = link (underlay ifindex, 0 = none): the two
+ * above never resolve t->dev themselves, nl_link_create does. */
+struct nlmsghdr *nl_link_build_new_dev(void *buf, const struct tunnel *t, int ifindex,
+				       uint16_t nlflags, int link);
+void nl_gre_put_info_data_dev(struct nlmsghdr *nlh, const struct tunnel *t, int link);
 /* Parse an RTM_NEWLINK message; -EINVAL (or -EBADMSG) if malformed. */
 int nl_link_parse(const struct nlmsghdr *nlh, struct nl_link *out);
 
