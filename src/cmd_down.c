@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * down: PreDown → routes and addresses gretun installed (protocol 0xe7) →
+ * device → state → PostDown. A failure before the device is gone puts the
+ * routes and addresses back.
+ */
+#include <errno.h>
+#include <linux/capability.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "caps.h"
+#include "config.h"
+#include "gretunctl.h"
+#include "hooks.h"
+#include "nl.h"
+#include "runtime.h"
+
+static int strip_routes(struct nl_sock *nl, const char *name, int ifindex, struct journal *j)
+{
+	struct nl_route *v = NULL;
+	size_t n = 0;
+	int ret = nl_route_list(nl, ifindex, &v, &n);
+
+	if (ret < 0)
+		return ret;
+	for (size_t i = 0; i < n; i++) {
+		struct undo u = { .kind = UNDO_ROUTE_ADD, .name = name, .ifindex = ifindex,
+				  .r = v[i].r, .proto = GRETUN_RTPROT };
+
+		if (v[i].protocol != GRETUN_RTPROT)
+			continue;
+		ret = nl_route_del(nl, ifindex, &v[i].r);
+		if (ret == -ESRCH)
+			continue;
+		if (ret < 0)
+			goto out;
+		if ((ret = journal_push(j, &u)) < 0)
+			goto out;
+	}
+	ret = 0;
+out:
+	free(v);
+	return ret;
+}
+
+static int strip_addresses(struct nl_sock *nl, const char *name, int ifindex,
+			   const struct tunnel *st, struct journal *j)
+{
+	struct nl_addr *v = NULL;
+	size_t n = 0;
+	int ret = nl_addr_list(nl, ifindex, &v, &n);
+
+	if (ret < 0)
+		return ret;
+	for (size_t i = 0; i < n; i++) {
+		struct undo u = { .kind = UNDO_ADDR_ADD, .name = name, .ifindex = ifindex,
+				  .p = v[i].p, .proto = GRETUN_IFAPROT };
+		bool ours = v[i].proto == GRETUN_IFAPROT;
+
+		/* Kernels without IFA_PROTO: fall back to the applied config. */
+		for (size_t k = 0; !ours && st && k < st->n_addresses; k++)
+			ours = st->addresses[k].family == v[i].p.family &&
+			       st->addresses[k].len == v[i].p.len &&
+			       !memcmp(&st->addresses[k].addr, &v[i].p.addr,
+				       v[i].p.family == AF_INET6 ? 16 : 4);
+		if (!ours)
+			continue;
+		ret = nl_addr_del(nl, ifindex, &v[i].p);
+		if (ret == -EADDRNOTAVAIL)
+			continue;
+		if (ret < 0)
+			goto out;
+		if ((ret = journal_push(j, &u)) < 0)
+			goto out;
+	}
+	ret = 0;
+out:
+	free(v);
+	return ret;
+}
+
+int down_main(int argc, char *argv[])
+{
+	static const int need[] = { CAP_NET_ADMIN, -1 };
+	struct tunnel st, conf;
+	struct journal j = { 0 };
+	struct nl_sock *nl = NULL;
+	const struct backend_ops *be;
+	struct nl_link l;
+	const char *missing = NULL;
+	char name[IFNAMSIZ], path[4096], err[512];
+	bool is_file, has_state = false, exists, has_conf = false;
+	int lock = -1, ret, status = EXIT_FAILED;
+
+	tunnel_init(&st);
+	tunnel_init(&conf);
+	if (argc != 2) {
+		errmsg("usage: %s down NAME|FILE", prog);
+		return EXIT_USAGE;
+	}
+	if (tunnel_target_resolve(argv[1], name, path, sizeof(path), &is_file) < 0) {
+		errmsg("invalid tunnel name `%s': expected an interface name or a path ending in .conf",
+		       argv[1]);
+		return EXIT_USAGE;
+	}
+	/* The config is read only for its hooks; a missing one is fine. */
+	ret = config_load_file(path, &conf, err, sizeof(err));
+	if (ret == 0) {
+		has_conf = true;
+		if (config_has_hooks(&conf) &&
+		    config_check_permissions(path, err, sizeof(err)) < 0) {
+			errmsg("%s", err);
+			status = EXIT_USAGE;
+			goto out;
+		}
+	} else if (ret != -ENOENT) {
+		errmsg("%s", err);
+		status = EXIT_USAGE;
+		goto out;
+	} else if (is_file) {
+		errmsg("no config `%s'", path);
+		status = EXIT_NOTFOUND;
+		goto out;
+	}
+	if (caps_require(need, &missing) < 0) {
+		errmsg("down %s: missing privilege %s", name, missing ? missing : "CAP_NET_ADMIN");
+		status = EXIT_PRIVILEGE;
+		goto out;
+	}
+	lock = runtime_lock(name);
+	if (lock < 0) {
+		errmsg("down %s: cannot take the lock under /run/gretun: %s", name, strerror(-lock));
+		goto out;
+	}
+	has_state = state_load(name, &st, err, sizeof(err)) == 0;
+	ret = nl_open(&nl);
+	if (ret < 0) {
+		errmsg("down %s: cannot open rtnetlink: %s", name, strerror(-ret));
+		goto out;
+	}
+	ret = nl_link_get(nl, name, &l);
+	exists = ret == 0;
+	if (!has_state && (!exists || !l.is_gre)) {
+		errmsg("down %s: no tunnel %s managed by gretun", name, name);
+		status = EXIT_NOTFOUND;
+		goto out;
+	}
+	be = has_state ? backend_for(st.backend) : &backend_kernel;
+	if ((ret = hook_run(has_conf ? conf.hook_pre_down : NULL, name)) < 0) {
+		errmsg("down %s: PreDown hook failed; nothing changed", name);
+		goto out;
+	}
+	if (exists) {
+		ret = strip_routes(nl, name, l.ifindex, &j);
+		if (ret == 0)
+			ret = strip_addresses(nl, name, l.ifindex, has_state ? &st : NULL, &j);
+		if (ret < 0) {
+			errmsg("down %s: cannot remove routes/addresses: %s%s", name, strerror(-ret),
+			       nl_reason(nl));
+			journal_rollback(&j, nl);
+			goto out;
+		}
+	}
+	ret = be->destroy(nl, name);
+	if (ret < 0 && !(ret == -ENODEV && !exists)) {
+		errmsg("down %s: cannot remove the device (%s backend): %s%s", name, be->name,
+		       strerror(-ret), nl_reason(nl));
+		journal_rollback(&j, nl);
+		goto out;
+	}
+	state_remove(name);
+	if ((ret = hook_run(has_conf ? conf.hook_post_down : NULL, name)) < 0) {
+		errmsg("down %s: PostDown hook failed (the tunnel is down)", name);
+		goto out;
+	}
+	status = EXIT_OK;
+out:
+	if (nl)
+		nl_close(nl);
+	if (lock >= 0)
+		runtime_unlock(lock, name, status == EXIT_OK || !has_state);
+	journal_free(&j);
+	tunnel_free(&st);
+	tunnel_free(&conf);
+	return status;
+}

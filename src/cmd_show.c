@@ -1,0 +1,347 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* show and list: one print path for text and JSON (output.h). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <net/if.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gretunctl.h"
+
+#ifndef IFF_LOWER_UP
+#define IFF_LOWER_UP 0x10000	/* linux/if.h clashes with net/if.h */
+#endif
+#include "nl.h"
+#include "output.h"
+#include "runtime.h"
+#include "show.h"
+
+static const char *link_state(const struct nl_link *l, bool exists)
+{
+	if (!exists)
+		return "absent";
+	if (!(l->flags & IFF_UP))
+		return "down";
+	return (l->flags & IFF_LOWER_UP) ? "up" : "lowerlayerdown";
+}
+
+static void print_addr(struct out *o, const char *key, const char *fmt, bool has, int family,
+		       const union inet_addr *a)
+{
+	char buf[INET6_ADDRSTRLEN];
+
+	if (!has || !inet_ntop(family, a, buf, sizeof(buf))) {
+		out_null(o, key);
+		return;
+	}
+	out_str(o, key, fmt, buf);
+}
+
+static void print_prefix(struct out *o, const char *key, const char *fmt, const struct prefix *p)
+{
+	char buf[INET6_ADDRSTRLEN + 8], a[INET6_ADDRSTRLEN];
+
+	if (!inet_ntop(p->family, &p->addr, a, sizeof(a)))
+		strcpy(a, "?");
+	snprintf(buf, sizeof(buf), "%s/%u", a, p->len);
+	out_str(o, key, fmt, buf);
+}
+
+static void print_key(struct out *o, const char *key, const char *fmt, bool has, uint32_t v)
+{
+	if (has)
+		out_u64(o, key, fmt, v);
+	else
+		out_null(o, key);
+}
+
+static void print_params(struct out *o, const struct tunnel *t)
+{
+	print_addr(o, "local", "  local %s", t->flags & TUNNEL_HAS_LOCAL, t->family, &t->local);
+	if (!(t->flags & TUNNEL_HAS_LOCAL))
+		out_text(o, "  local any");
+	print_addr(o, "remote", " remote %s", t->flags & TUNNEL_HAS_REMOTE, t->family, &t->remote);
+	print_key(o, "ikey", " ikey %" PRIu64, t->iflags & GRE_OPT_KEY, t->ikey);
+	print_key(o, "okey", " okey %" PRIu64, t->oflags & GRE_OPT_KEY, t->okey);
+	out_bool(o, "icsum", " icsum", t->iflags & GRE_OPT_CSUM);
+	out_bool(o, "ocsum", " ocsum", t->oflags & GRE_OPT_CSUM);
+	out_bool(o, "iseq", " iseq", t->iflags & GRE_OPT_SEQ);
+	out_bool(o, "oseq", " oseq", t->oflags & GRE_OPT_SEQ);
+	if (t->ttl)
+		out_u64(o, "ttl", " ttl %" PRIu64, t->ttl);
+	else {
+		out_u64(o, "ttl", NULL, 0);
+		out_text(o, " ttl inherit");
+	}
+	out_u64(o, "tos", t->tos_inherit ? NULL : " tos 0x%02" PRIx64, t->tos);
+	out_bool(o, "tos_inherit", " tos inherit", t->tos_inherit);
+	out_bool(o, "pmtudisc", NULL, t->pmtudisc);
+	out_text(o, t->pmtudisc ? " pmtudisc" : " nopmtudisc");
+	out_bool(o, "ignore_df", " ignore-df", t->ignore_df);
+	if (t->dev[0])
+		out_str(o, "dev", " dev %s", t->dev);
+	else
+		out_null(o, "dev");
+	out_u64(o, "fwmark", t->fwmark ? " fwmark 0x%" PRIx64 : NULL, t->fwmark);
+	out_str(o, "encapsulation", t->encap == ENCAP_UDP ? " encapsulation %s" : NULL,
+		t->encap == ENCAP_UDP ? "udp" : "none");
+	out_u64(o, "encapsulation_port", t->encap == ENCAP_UDP ? " port %" PRIu64 : NULL,
+		t->encap_dport);
+	out_u64(o, "encapsulation_source_port",
+		t->encap == ENCAP_UDP && t->encap_sport ? " sport %" PRIu64 : NULL, t->encap_sport);
+	out_text(o, "\n");
+}
+
+static void print_route(struct out *o, const struct route *r)
+{
+	out_object_begin(o, NULL);
+	print_prefix(o, "destination", "  route %s", &r->dst);
+	print_addr(o, "gateway", " via %s", r->flags & ROUTE_HAS_GATEWAY, r->dst.family,
+		   &r->gateway);
+	out_u64(o, "metric", " metric %" PRIu64, r->metric);
+	out_u64(o, "table", r->table == GRETUN_TABLE_MAIN ? NULL : " table %" PRIu64, r->table);
+	print_addr(o, "source", " src %s", r->flags & ROUTE_HAS_SOURCE, r->dst.family, &r->source);
+	out_text(o, "\n");
+	out_object_end(o);
+}
+
+int routes_print(struct out *o, struct nl_sock *nl, int ifindex, const char *key)
+{
+	struct nl_route *v = NULL;
+	size_t n = 0;
+	int ret = ifindex > 0 ? nl_route_list(nl, ifindex, &v, &n) : 0;
+
+	out_array_begin(o, key);
+	for (size_t i = 0; i < n; i++) {
+		if (v[i].protocol == 2 /* RTPROT_KERNEL */ || v[i].type != 1 /* RTN_UNICAST */)
+			continue;
+		if (v[i].r.dst.family == AF_INET6 && v[i].r.dst.len == 64 &&
+		    v[i].r.dst.addr.v6.s6_addr[0] == 0xfe && (v[i].r.dst.addr.v6.s6_addr[1] & 0xc0) == 0x80)
+			continue;
+		print_route(o, &v[i].r);
+	}
+	out_array_end(o);
+	free(v);
+	return ret;
+}
+
+static void print_stats(struct out *o, const struct tunnel_stats *st)
+{
+	out_object_begin(o, "stats");
+	out_u64(o, "rx_packets", "  rx %" PRIu64 " packets", st->rx_packets);
+	out_u64(o, "rx_bytes", " %" PRIu64 " bytes", st->rx_bytes);
+	out_u64(o, "rx_errors", " %" PRIu64 " errors", st->rx_errors);
+	out_u64(o, "tx_packets", ", tx %" PRIu64 " packets", st->tx_packets);
+	out_u64(o, "tx_bytes", " %" PRIu64 " bytes", st->tx_bytes);
+	out_u64(o, "tx_errors", " %" PRIu64 " errors", st->tx_errors);
+	out_u64(o, "tx_dropped", " %" PRIu64 " dropped\n", st->tx_dropped);
+	out_object_begin(o, "drops");
+	if (st->has_drops) {
+		bool any = false;
+
+		for (int i = 1; i < GRE_DROP_MAX_; i++) {
+			if (!st->drops[i] && !o->json)
+				continue;
+			out_text(o, any ? ", " : "  drops: ");
+			any = true;
+			out_u64(o, gre_drop_name((enum gre_drop)i), NULL, st->drops[i]);
+			out_text(o, "%s %" PRIu64, gre_drop_name((enum gre_drop)i), st->drops[i]);
+		}
+		if (any)
+			out_text(o, "\n");
+	}
+	out_object_end(o);
+	out_object_end(o);
+}
+
+static int show_one(struct out *o, struct nl_sock *nl, const char *name)
+{
+	struct tunnel st, cur;
+	struct tunnel_stats stats;
+	struct nl_link l;
+	struct nl_addr *addrs = NULL;
+	size_t n_addrs = 0;
+	char err[512];
+	bool has_state, exists;
+	const struct tunnel *t;
+	int ret;
+
+	tunnel_init(&st);
+	tunnel_init(&cur);
+	memset(&stats, 0, sizeof(stats));
+	memset(&l, 0, sizeof(l));
+	has_state = state_load(name, &st, err, sizeof(err)) == 0;
+	exists = nl_link_get(nl, name, &l) == 0;
+	if (!has_state && !(exists && l.is_gre)) {
+		ret = -ENODEV;
+		goto out;
+	}
+	if (!has_state)
+		st.backend = BACKEND_KERNEL;
+	/* The backend's view (kernel attributes, gretund's counters) wins
+	 * over the saved config when it answers. */
+	t = &st;
+	if (exists && backend_for(st.backend)->get(nl, name, &cur, &stats) == 0)
+		t = &cur;
+	else if (exists && l.has_stats) {
+		stats.rx_packets = l.stats.rx_packets;
+		stats.rx_bytes = l.stats.rx_bytes;
+		stats.tx_packets = l.stats.tx_packets;
+		stats.tx_bytes = l.stats.tx_bytes;
+		stats.rx_errors = l.stats.rx_errors;
+		stats.tx_errors = l.stats.tx_errors;
+		stats.tx_dropped = l.stats.tx_dropped;
+	}
+	out_object_begin(o, NULL);
+	out_str(o, "name", "%s:", name);
+	out_str(o, "mode", " %s", tunnel_mode_name(st.mode));
+	out_str(o, "backend", " backend %s", tunnel_backend_name(st.backend));
+	out_str(o, "state", " state %s", link_state(&l, exists));
+	out_u64(o, "ifindex", exists ? " ifindex %" PRIu64 : NULL, exists ? (uint64_t)l.ifindex : 0);
+	out_u64(o, "mtu", " mtu %" PRIu64 "\n", exists ? l.mtu : st.mtu);
+	print_params(o, t);
+	if (st.keepalive_interval) {
+		out_object_begin(o, "keepalive");
+		out_u64(o, "interval", "  keepalive %" PRIu64, st.keepalive_interval);
+		out_u64(o, "retries", " %" PRIu64, st.keepalive_retries);
+		if (st.backend == BACKEND_USERSPACE) {
+			out_str(o, "state", ", %s", stats.keepalive_up ? "up" : "down");
+			out_u64(o, "last_reply", ", last reply %" PRIu64,
+				(uint64_t)stats.keepalive_last_reply);
+		}
+		out_text(o, "\n");
+		out_object_end(o);
+	}
+	if (exists)
+		nl_addr_list(nl, l.ifindex, &addrs, &n_addrs);
+	out_array_begin(o, "addresses");
+	for (size_t i = 0; i < n_addrs; i++) {
+		if (addrs[i].scope == 253 /* RT_SCOPE_LINK */)
+			continue;
+		print_prefix(o, NULL, "  address %s\n", &addrs[i].p);
+	}
+	out_array_end(o);
+	routes_print(o, nl, exists ? l.ifindex : 0, "routes");
+	print_stats(o, &stats);
+	out_object_end(o);
+	ret = 0;
+out:
+	free(addrs);
+	tunnel_free(&st);
+	tunnel_free(&cur);
+	return ret;
+}
+
+int show_main(int argc, char *argv[])
+{
+	struct nl_sock *nl = NULL;
+	char (*names)[IFNAMSIZ] = NULL;
+	size_t n = 0;
+	struct out o;
+	int ret, status = EXIT_OK;
+
+	if (argc > 2) {
+		errmsg("usage: %s show [NAME] [-j]", prog);
+		return EXIT_USAGE;
+	}
+	if (argc == 2 && !ifname_valid(argv[1])) {
+		errmsg("invalid tunnel name `%s': expected an interface name", argv[1]);
+		return EXIT_USAGE;
+	}
+	ret = nl_open(&nl);
+	if (ret < 0) {
+		errmsg("show: cannot open rtnetlink: %s", strerror(-ret));
+		return EXIT_FAILED;
+	}
+	out_init(&o, stdout, g.json);
+	out_array_begin(&o, NULL);
+	if (argc == 2) {
+		ret = show_one(&o, nl, argv[1]);
+		if (ret == -ENODEV) {
+			status = EXIT_NOTFOUND;
+		} else if (ret < 0) {
+			status = EXIT_FAILED;
+		}
+	} else {
+		ret = state_list(&names, &n);
+		for (size_t i = 0; ret == 0 && i < n; i++)
+			if (show_one(&o, nl, names[i]) < 0 && status == EXIT_OK)
+				status = EXIT_FAILED;
+	}
+	out_array_end(&o);
+	out_finish(&o);
+	if (status == EXIT_NOTFOUND)
+		errmsg("show: no tunnel %s managed by gretun", argv[1]);
+	free(names);
+	nl_close(nl);
+	return status;
+}
+
+int list_main(int argc, char *argv[])
+{
+	struct nl_sock *nl = NULL;
+	char (*names)[IFNAMSIZ] = NULL;
+	size_t n = 0;
+	struct out o;
+	int ret;
+
+	if (argc != 1) {
+		errmsg("usage: %s list [-j]", prog);
+		return EXIT_USAGE;
+	}
+	ret = nl_open(&nl);
+	if (ret < 0) {
+		errmsg("list: cannot open rtnetlink: %s", strerror(-ret));
+		return EXIT_FAILED;
+	}
+	ret = state_list(&names, &n);
+	if (ret < 0) {
+		errmsg("list: cannot read the state under /run/gretun: %s", strerror(-ret));
+		nl_close(nl);
+		return EXIT_FAILED;
+	}
+	out_init(&o, stdout, g.json);
+	out_array_begin(&o, NULL);
+	for (size_t i = 0; i < n; i++) {
+		struct tunnel st;
+		struct nl_link l;
+		char err[256];
+		bool exists;
+
+		tunnel_init(&st);
+		memset(&l, 0, sizeof(l));
+		state_load(names[i], &st, err, sizeof(err));
+		exists = nl_link_get(nl, names[i], &l) == 0;
+		out_object_begin(&o, NULL);
+		out_str(&o, "name", "%s", names[i]);
+		out_str(&o, "backend", " %s", tunnel_backend_name(st.backend));
+		out_str(&o, "state", " %s\n", link_state(&l, exists));
+		out_object_end(&o);
+		tunnel_free(&st);
+	}
+	out_array_end(&o);
+	out_finish(&o);
+	free(names);
+	nl_close(nl);
+	return EXIT_OK;
+}
+
+int check_main(int argc, char *argv[])
+{
+	struct tunnel t;
+	char path[4096];
+	bool have_file;
+	int status;
+
+	if (argc < 2) {
+		errmsg("usage: %s check NAME|FILE [OPTION [VALUE]]...", prog);
+		return EXIT_USAGE;
+	}
+	tunnel_init(&t);
+	status = tunnel_load(argv[1], argc - 2, argv + 2, &t, path, sizeof(path), &have_file);
+	if (status == EXIT_OK && !g.quiet)
+		printf("%s: ok\n", t.name);
+	tunnel_free(&t);
+	return status;
+}

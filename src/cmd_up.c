@@ -1,0 +1,438 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * up: device → MTU → addresses → link up → routes → PostUp, converging an
+ * existing tunnel in place. Every change is journalled; any failure undoes
+ * them all, newest first, and the command exits 1.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/capability.h>
+#include <net/if.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "caps.h"
+#include "config.h"
+#include "gretunctl.h"
+#include "hooks.h"
+#include "nl.h"
+#include "runtime.h"
+
+struct up_ctx {
+	struct nl_sock *nl;
+	struct tunnel *t;		/* desired */
+	struct tunnel old;		/* applied before, from the state file */
+	bool has_old;
+	const struct backend_ops *be;
+	struct journal j;
+	bool created;
+};
+
+static bool tunnel_params_equal(const struct tunnel *a, const struct tunnel *b)
+{
+	size_t alen = a->family == AF_INET6 ? 16 : 4;
+
+	return a->mode == b->mode && a->family == b->family &&
+	       (a->flags & TUNNEL_HAS_LOCAL) == (b->flags & TUNNEL_HAS_LOCAL) &&
+	       !memcmp(&a->local, &b->local, alen) && !memcmp(&a->remote, &b->remote, alen) &&
+	       a->iflags == b->iflags && a->oflags == b->oflags &&
+	       (!(a->iflags & GRE_OPT_KEY) || a->ikey == b->ikey) &&
+	       (!(a->oflags & GRE_OPT_KEY) || a->okey == b->okey) &&
+	       a->ttl == b->ttl && a->tos == b->tos && a->tos_inherit == b->tos_inherit &&
+	       a->pmtudisc == b->pmtudisc && a->ignore_df == b->ignore_df &&
+	       !strcmp(a->dev, b->dev) && a->fwmark == b->fwmark && a->encap == b->encap &&
+	       a->encap_dport == b->encap_dport && a->encap_sport == b->encap_sport &&
+	       a->keepalive_interval == b->keepalive_interval &&
+	       a->keepalive_retries == b->keepalive_retries;
+}
+
+/* DESIGN.md's auto MTU, from the device or route that carries the underlay;
+ * with no route yet, the kernel's own fallback of 1500. */
+static int mtu_resolve(struct up_ctx *c)
+{
+	struct tunnel *t = c->t;
+	uint32_t under = 0;
+	int oif, ret;
+
+	if (t->mtu)
+		return 0;
+	if (t->dev[0]) {
+		struct nl_link l;
+
+		ret = nl_link_get(c->nl, t->dev, &l);
+		if (ret < 0) {
+			errmsg("up %s: underlay device `%s': %s", t->name, t->dev, strerror(-ret));
+			return ret;
+		}
+		under = l.mtu;
+	} else if (t->flags & TUNNEL_HAS_REMOTE) {
+		if (nl_route_lookup(c->nl, t->family, &t->remote, &oif, &under) < 0)
+			under = 0;
+	}
+	if (!under)
+		under = 1500;
+	t->mtu = tunnel_mtu_auto(t, under);
+	return 0;
+}
+
+static int device_create(struct up_ctx *c)
+{
+	struct tunnel *t = c->t;
+	struct undo u = { .kind = UNDO_DESTROY, .name = t->name };
+	int ret;
+
+	if (t->backend == BACKEND_USERSPACE) {
+		c->be = &backend_userspace;
+		ret = c->be->create(c->nl, t);
+	} else {
+		c->be = &backend_kernel;
+		ret = c->be->create(c->nl, t);
+		if (ret == -EOPNOTSUPP && t->backend == BACKEND_AUTO) {
+			infomsg("kernel has no %s support, using the userspace backend (gretund) for %s",
+				tunnel_mode_name(t->mode), t->name);
+			c->be = &backend_userspace;
+			ret = c->be->create(c->nl, t);
+		}
+	}
+	if (ret < 0) {
+		errmsg("up %s: cannot create %s device (%s backend): %s%s", t->name,
+		       tunnel_mode_name(t->mode), c->be->name, strerror(-ret), nl_reason(c->nl));
+		return ret;
+	}
+	t->backend = c->be == &backend_userspace ? BACKEND_USERSPACE : BACKEND_KERNEL;
+	c->created = true;
+	u.be = c->be;
+	return journal_push(&c->j, &u);
+}
+
+static int device_converge(struct up_ctx *c, const struct nl_link *l)
+{
+	struct tunnel *t = c->t;
+	enum tunnel_backend cur = c->old.backend;
+	bool recreate = c->old.mode != t->mode ||
+			(t->backend != BACKEND_AUTO && t->backend != cur);
+	struct undo u = { .name = t->name, .old = &c->old };
+	int ret;
+
+	c->be = backend_for(cur);
+	if (!recreate) {
+		t->backend = cur;
+		if (tunnel_params_equal(&c->old, t))
+			return 0;
+		ret = c->be->change(c->nl, t);
+		if (ret == 0) {
+			u.kind = UNDO_CHANGE;
+			u.be = c->be;
+			return journal_push(&c->j, &u);
+		}
+		if (ret != -EOPNOTSUPP) {
+			errmsg("up %s: cannot change the tunnel in place: %s%s", t->name,
+			       strerror(-ret), nl_reason(c->nl));
+			return ret;
+		}
+	}
+	/* Mode or backend changes: only a new device will do. */
+	(void)l;
+	ret = c->be->destroy(c->nl, t->name);
+	if (ret < 0) {
+		errmsg("up %s: cannot remove the old device: %s%s", t->name, strerror(-ret),
+		       nl_reason(c->nl));
+		return ret;
+	}
+	ret = device_create(c);
+	if (ret < 0) {
+		/* Put the old one back; the journal does not know it yet. */
+		backend_for(cur)->create(c->nl, &c->old);
+		return ret;
+	}
+	/* Replace the plain "destroy" undo with "destroy, recreate old". */
+	c->j.v[c->j.n - 1].kind = UNDO_RECREATE;
+	c->j.v[c->j.n - 1].old = &c->old;
+	c->created = true;
+	return 0;
+}
+
+static bool prefix_in(const struct prefix *p, const struct prefix *v, size_t n)
+{
+	size_t alen = p->family == AF_INET6 ? 16 : 4;
+
+	for (size_t i = 0; i < n; i++)
+		if (v[i].family == p->family && v[i].len == p->len &&
+		    !memcmp(&v[i].addr, &p->addr, alen))
+			return true;
+	return false;
+}
+
+static int addresses_converge(struct up_ctx *c, int ifindex)
+{
+	struct tunnel *t = c->t;
+	struct nl_addr *cur = NULL;
+	struct prefix *have = NULL;
+	size_t n = 0;
+	int ret = nl_addr_list(c->nl, ifindex, &cur, &n);
+
+	if (ret < 0) {
+		errmsg("up %s: cannot list addresses: %s", t->name, strerror(-ret));
+		return ret;
+	}
+	have = calloc(n ? n : 1, sizeof(*have));
+	if (!have) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		have[i] = cur[i].p;
+	/* Remove what gretun installed before and the config no longer has. */
+	for (size_t i = 0; c->has_old && i < c->old.n_addresses; i++) {
+		const struct prefix *p = &c->old.addresses[i];
+		struct undo u = { .kind = UNDO_ADDR_ADD, .name = t->name, .ifindex = ifindex,
+				  .p = *p, .proto = GRETUN_IFAPROT };
+
+		if (prefix_in(p, t->addresses, t->n_addresses) || !prefix_in(p, have, n))
+			continue;
+		ret = nl_addr_del(c->nl, ifindex, p);
+		if (ret < 0) {
+			errmsg("up %s: cannot remove old address: %s%s", t->name, strerror(-ret),
+			       nl_reason(c->nl));
+			goto out;
+		}
+		if ((ret = journal_push(&c->j, &u)) < 0)
+			goto out;
+	}
+	for (size_t i = 0; i < t->n_addresses; i++) {
+		const struct prefix *p = &t->addresses[i];
+		struct undo u = { .kind = UNDO_ADDR_DEL, .name = t->name, .ifindex = ifindex,
+				  .p = *p };
+
+		if (prefix_in(p, have, n))
+			continue;
+		ret = nl_addr_add(c->nl, ifindex, p, GRETUN_IFAPROT);
+		if (ret < 0) {
+			char buf[INET6_ADDRSTRLEN];
+
+			errmsg("up %s: cannot add address %s/%u: %s%s", t->name,
+			       inet_ntop(p->family, &p->addr, buf, sizeof(buf)), p->len,
+			       strerror(-ret), nl_reason(c->nl));
+			goto out;
+		}
+		if ((ret = journal_push(&c->j, &u)) < 0)
+			goto out;
+	}
+	ret = 0;
+out:
+	free(have);
+	free(cur);
+	return ret;
+}
+
+static bool route_in_kernel(const struct route *r, const struct nl_route *cur, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (route_matches_kernel(r, &cur[i].r))
+			return true;
+	return false;
+}
+
+static bool route_in(const struct route *r, const struct route *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (route_equal(r, &v[i]))
+			return true;
+	return false;
+}
+
+static void route_error(const char *what, const char *name, const struct route *r, int err,
+			struct nl_sock *nl)
+{
+	char buf[INET6_ADDRSTRLEN];
+
+	errmsg("up %s: cannot %s route %s/%u: %s%s", name, what,
+	       inet_ntop(r->dst.family, &r->dst.addr, buf, sizeof(buf)), r->dst.len,
+	       strerror(-err), nl_reason(nl));
+}
+
+static int routes_converge(struct up_ctx *c, int ifindex)
+{
+	struct tunnel *t = c->t;
+	struct nl_route *cur = NULL;
+	size_t n = 0;
+	int ret = nl_route_list(c->nl, ifindex, &cur, &n);
+
+	if (ret < 0) {
+		errmsg("up %s: cannot list routes: %s", t->name, strerror(-ret));
+		return ret;
+	}
+	for (size_t i = 0; c->has_old && i < c->old.n_routes; i++) {
+		const struct route *r = &c->old.routes[i];
+		struct undo u = { .kind = UNDO_ROUTE_ADD, .name = t->name, .ifindex = ifindex,
+				  .r = *r, .proto = GRETUN_RTPROT };
+
+		if (route_in(r, t->routes, t->n_routes) || !route_in_kernel(r, cur, n))
+			continue;
+		ret = nl_route_del(c->nl, ifindex, r);
+		if (ret < 0) {
+			route_error("remove old", t->name, r, ret, c->nl);
+			goto out;
+		}
+		if ((ret = journal_push(&c->j, &u)) < 0)
+			goto out;
+	}
+	for (size_t i = 0; i < t->n_routes; i++) {
+		const struct route *r = &t->routes[i];
+		struct undo u = { .kind = UNDO_ROUTE_DEL, .name = t->name, .ifindex = ifindex,
+				  .r = *r };
+
+		if (route_in_kernel(r, cur, n))
+			continue;
+		ret = nl_route_add(c->nl, ifindex, r, GRETUN_RTPROT);
+		if (ret < 0) {
+			route_error("add", t->name, r, ret, c->nl);
+			goto out;
+		}
+		if ((ret = journal_push(&c->j, &u)) < 0)
+			goto out;
+	}
+	ret = 0;
+out:
+	free(cur);
+	return ret;
+}
+
+static int tunnel_up(struct up_ctx *c)
+{
+	struct tunnel *t = c->t;
+	struct nl_link l;
+	bool exists;
+	int ret;
+
+	ret = nl_link_get(c->nl, t->name, &l);
+	if (ret < 0 && ret != -ENODEV) {
+		errmsg("up %s: cannot query the device: %s", t->name, strerror(-ret));
+		return ret;
+	}
+	exists = ret == 0;
+	if (exists && !c->has_old) {
+		errmsg("up %s: a device named %s exists and was not made by gretun; not touching it",
+		       t->name, t->name);
+		return -EEXIST;
+	}
+	if ((ret = mtu_resolve(c)) < 0)
+		return ret;
+	if (!exists) {
+		if ((ret = hook_run(t->hook_pre_up, t->name)) < 0) {
+			errmsg("up %s: PreUp hook failed", t->name);
+			return ret;
+		}
+		ret = device_create(c);
+	} else {
+		ret = device_converge(c, &l);
+	}
+	if (ret < 0)
+		return ret;
+	ret = nl_link_get(c->nl, t->name, &l);
+	if (ret < 0) {
+		errmsg("up %s: the new device vanished: %s", t->name, strerror(-ret));
+		return ret;
+	}
+	if (l.mtu != t->mtu) {
+		struct undo u = { .kind = UNDO_MTU, .name = t->name, .ifindex = l.ifindex,
+				  .mtu = l.mtu };
+
+		ret = nl_link_set_mtu(c->nl, l.ifindex, t->mtu);
+		if (ret < 0) {
+			errmsg("up %s: cannot set MTU %u: %s%s", t->name, t->mtu, strerror(-ret),
+			       nl_reason(c->nl));
+			return ret;
+		}
+		if ((ret = journal_push(&c->j, &u)) < 0)
+			return ret;
+	}
+	if ((ret = addresses_converge(c, l.ifindex)) < 0)
+		return ret;
+	if (!(l.flags & IFF_UP)) {
+		struct undo u = { .kind = UNDO_LINK_DOWN, .name = t->name, .ifindex = l.ifindex };
+
+		ret = nl_link_set_up(c->nl, l.ifindex, true);
+		if (ret < 0) {
+			errmsg("up %s: cannot set the link up: %s%s", t->name, strerror(-ret),
+			       nl_reason(c->nl));
+			return ret;
+		}
+		if ((ret = journal_push(&c->j, &u)) < 0)
+			return ret;
+	}
+	if ((ret = routes_converge(c, l.ifindex)) < 0)
+		return ret;
+	if (c->created && (ret = hook_run(t->hook_post_up, t->name)) < 0) {
+		errmsg("up %s: PostUp hook failed", t->name);
+		return ret;
+	}
+	ret = state_save(t);
+	if (ret < 0)
+		errmsg("up %s: cannot save state: %s", t->name, strerror(-ret));
+	return ret;
+}
+
+int up_main(int argc, char *argv[])
+{
+	static const int need[] = { CAP_NET_ADMIN, -1 };
+	static const int need_userspace[] = { CAP_NET_ADMIN, CAP_NET_RAW, -1 };
+	struct tunnel t;
+	struct up_ctx c = { .t = &t };
+	const char *missing = NULL;
+	char path[4096], err[512];
+	bool have_file;
+	int lock = -1, ret, status;
+
+	tunnel_init(&t);
+	tunnel_init(&c.old);
+	if (argc < 2) {
+		errmsg("usage: %s up NAME|FILE [OPTION [VALUE]]...", prog);
+		return EXIT_USAGE;
+	}
+	status = tunnel_load(argv[1], argc - 2, argv + 2, &t, path, sizeof(path), &have_file);
+	if (status != EXIT_OK)
+		goto out;
+	if (caps_require(t.backend == BACKEND_KERNEL ? need : need_userspace, &missing) < 0) {
+		errmsg("up %s: missing privilege %s", t.name, missing ? missing : "CAP_NET_ADMIN");
+		status = EXIT_PRIVILEGE;
+		goto out;
+	}
+	lock = runtime_lock(t.name);
+	if (lock < 0) {
+		errmsg("up %s: cannot take the lock under /run/gretun: %s", t.name, strerror(-lock));
+		status = EXIT_FAILED;
+		goto out;
+	}
+	ret = state_load(t.name, &c.old, err, sizeof(err));
+	c.has_old = ret == 0;
+	if (ret < 0 && ret != -ENOENT) {
+		errmsg("up %s: unreadable state, ignoring it: %s", t.name, err);
+	}
+	ret = nl_open(&c.nl);
+	if (ret < 0) {
+		errmsg("up %s: cannot open rtnetlink: %s", t.name, strerror(-ret));
+		status = EXIT_FAILED;
+		goto out;
+	}
+	ret = tunnel_up(&c);
+	if (ret < 0) {
+		size_t left = journal_rollback(&c.j, c.nl);
+
+		if (left)
+			errmsg("up %s: rollback left %zu step(s) undone", t.name, left);
+		status = ret == -EPERM ? EXIT_PRIVILEGE : EXIT_FAILED;
+		goto out;
+	}
+	status = EXIT_OK;
+out:
+	if (c.nl)
+		nl_close(c.nl);
+	if (lock >= 0)
+		runtime_unlock(lock, t.name, status != EXIT_OK && !c.has_old);
+	journal_free(&c.j);
+	tunnel_free(&c.old);
+	tunnel_free(&t);
+	return status;
+}

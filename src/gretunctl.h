@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* What the gretunctl subcommands share: global options, exit codes, the
+ * change journal that makes every command all-or-nothing. */
+#ifndef GRETUN_GRETUNCTL_H
+#define GRETUN_GRETUNCTL_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "backend.h"
+#include "tunnel.h"
+
+struct nl_sock;
+
+enum {
+	EXIT_OK = 0,
+	EXIT_FAILED = 1,	/* the system is left as it was */
+	EXIT_USAGE = 2,		/* usage or config error, nothing changed */
+	EXIT_PRIVILEGE = 3,
+	EXIT_NOTFOUND = 4,
+};
+
+struct globals {
+	bool json;
+	bool quiet;
+	const char *config_dir;
+	enum tunnel_backend backend;
+	bool backend_set;
+};
+
+extern struct globals g;
+extern const char *prog;
+
+void errmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void infomsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Exit status for a -errno from a netlink/backend step. */
+int exit_for_errno(int err);
+/* " (kernel: MSG)" when the last netlink error carried an extended ACK. */
+const char *nl_reason(struct nl_sock *nl);
+
+int up_main(int argc, char *argv[]);
+int down_main(int argc, char *argv[]);
+int show_main(int argc, char *argv[]);
+int list_main(int argc, char *argv[]);
+int check_main(int argc, char *argv[]);
+int route_main(int argc, char *argv[]);
+int version_main(int argc, char *argv[]);
+
+/* Journal: every change a command makes is recorded with its inverse;
+ * a failure replays the inverses newest first. */
+enum undo_kind {
+	UNDO_DESTROY,		/* device created: destroy it */
+	UNDO_CHANGE,		/* tunnel parameters changed: put old ones back */
+	UNDO_RECREATE,		/* device replaced: destroy new, create old */
+	UNDO_MTU,
+	UNDO_LINK_DOWN,
+	UNDO_ADDR_DEL,
+	UNDO_ADDR_ADD,
+	UNDO_ROUTE_DEL,
+	UNDO_ROUTE_ADD,
+	UNDO_ROUTE_REPLACE,	/* put the old route back */
+};
+
+struct undo {
+	enum undo_kind kind;
+	const char *name;
+	int ifindex;
+	const struct backend_ops *be;
+	const struct tunnel *old;	/* UNDO_CHANGE/UNDO_RECREATE: borrowed */
+	uint32_t mtu;
+	struct prefix p;
+	struct route r;
+	uint8_t proto;
+};
+
+struct journal {
+	struct undo *v;
+	size_t n, cap;
+};
+
+int journal_push(struct journal *j, const struct undo *u);
+/* Undo everything; returns the number of steps that could not be undone. */
+size_t journal_rollback(struct journal *j, struct nl_sock *nl);
+void journal_free(struct journal *j);
+
+/* Shared by up/down/check: NAME or FILE → tunnel name and config path. */
+int tunnel_target_resolve(const char *arg, char *name, char *path, size_t pathlen,
+			  bool *is_file);
+/* Load the config (if present) and inline options into t; errors printed,
+ * returns an exit status. */
+int tunnel_load(const char *arg, int argc, char *argv[], struct tunnel *t,
+		char *path, size_t pathlen, bool *have_file);
+const struct backend_ops *backend_for(enum tunnel_backend b);
+bool route_equal(const struct route *a, const struct route *b);
+bool route_matches_kernel(const struct route *want, const struct route *have);
+
+#endif

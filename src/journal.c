@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The change journal: what makes a failed command leave the system as it was. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gretunctl.h"
+#include "nl.h"
+
+int journal_push(struct journal *j, const struct undo *u)
+{
+	if (j->n == j->cap) {
+		size_t cap = j->cap ? j->cap * 2 : 16;
+		struct undo *v = realloc(j->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		j->v = v;
+		j->cap = cap;
+	}
+	j->v[j->n++] = *u;
+	return 0;
+}
+
+static int undo_one(struct nl_sock *nl, const struct undo *u)
+{
+	switch (u->kind) {
+	case UNDO_DESTROY:
+		return u->be->destroy(nl, u->name);
+	case UNDO_CHANGE:
+		return u->be->change(nl, u->old);
+	case UNDO_RECREATE: {
+		int ret = u->be->destroy(nl, u->name);
+
+		if (ret < 0 && ret != -ENODEV)
+			return ret;
+		return backend_for(u->old->backend)->create(nl, u->old);
+	}
+	case UNDO_MTU:
+		return nl_link_set_mtu(nl, u->ifindex, u->mtu);
+	case UNDO_LINK_DOWN:
+		return nl_link_set_up(nl, u->ifindex, false);
+	case UNDO_ADDR_DEL:
+		return nl_addr_del(nl, u->ifindex, &u->p);
+	case UNDO_ADDR_ADD:
+		return nl_addr_add(nl, u->ifindex, &u->p, u->proto);
+	case UNDO_ROUTE_DEL:
+		return nl_route_del(nl, u->ifindex, &u->r);
+	case UNDO_ROUTE_ADD:
+		return nl_route_add(nl, u->ifindex, &u->r, u->proto);
+	case UNDO_ROUTE_REPLACE:
+		return nl_route_replace(nl, u->ifindex, &u->r, u->proto);
+	}
+	return -EINVAL;
+}
+
+size_t journal_rollback(struct journal *j, struct nl_sock *nl)
+{
+	size_t failed = 0;
+
+	while (j->n > 0) {
+		const struct undo *u = &j->v[--j->n];
+		int ret = undo_one(nl, u);
+
+		/* A device already gone takes its addresses and routes along. */
+		if (ret < 0 && ret != -ENODEV && ret != -ESRCH && ret != -EADDRNOTAVAIL) {
+			errmsg("rollback: could not undo a step on %s: %s", u->name, strerror(-ret));
+			failed++;
+		}
+	}
+	return failed;
+}
+
+void journal_free(struct journal *j)
+{
+	free(j->v);
+	memset(j, 0, sizeof(*j));
+}

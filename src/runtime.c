@@ -1,0 +1,297 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "runtime.h"
+
+#define RUNTIME_BASE RUNSTATEDIR "/gretun"
+
+static const char *runtime_base(void)
+{
+	/* Tests may point the state elsewhere; production uses /run/gretun. */
+	const char *env = getenv("GRETUN_RUNTIME_DIR");
+
+	return env && *env == '/' ? env : RUNTIME_BASE;
+}
+
+int runtime_dir(char *buf, size_t len, bool create)
+{
+	struct stat st;
+	int n;
+
+	if (stat("/proc/self/ns/net", &st) < 0)
+		return -errno;
+	n = snprintf(buf, len, "%s/net-%" PRIu64, runtime_base(), (uint64_t)st.st_ino);
+	if (n < 0 || (size_t)n >= len)
+		return -ENAMETOOLONG;
+	if (!create)
+		return 0;
+	if (mkdir(runtime_base(), 0755) < 0 && errno != EEXIST)
+		return -errno;
+	if (mkdir(buf, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static int runtime_path(char *buf, size_t len, const char *name, const char *suffix, bool create)
+{
+	char dir[256];
+	int ret = runtime_dir(dir, sizeof(dir), create);
+	int n;
+
+	if (ret < 0)
+		return ret;
+	n = snprintf(buf, len, "%s/%s%s", dir, name, suffix);
+	if (n < 0 || (size_t)n >= len)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+int runtime_lock(const char *name)
+{
+	char path[320];
+	int ret = runtime_path(path, sizeof(path), name, ".lock", true);
+
+	if (ret < 0)
+		return ret;
+	for (;;) {
+		struct stat a, b;
+		int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+
+		if (fd < 0)
+			return -errno;
+		if (flock(fd, LOCK_EX) < 0) {
+			ret = -errno;
+			close(fd);
+			return ret;
+		}
+		/* The holder before us may have unlinked the file after its
+		 * last use: then our lock is on a dead inode, try again. */
+		if (fstat(fd, &a) == 0 && stat(path, &b) == 0 &&
+		    a.st_ino == b.st_ino && a.st_dev == b.st_dev)
+			return fd;
+		close(fd);
+	}
+}
+
+static void runtime_dir_prune(void)
+{
+	char dir[256];
+
+	if (runtime_dir(dir, sizeof(dir), false) < 0)
+		return;
+	/* Only succeeds when empty; leaves nothing behind after the last down. */
+	if (rmdir(dir) == 0)
+		rmdir(runtime_base());
+}
+
+void runtime_unlock(int fd, const char *name, bool remove)
+{
+	char path[320];
+
+	if (fd < 0)
+		return;
+	if (remove && runtime_path(path, sizeof(path), name, ".lock", false) == 0)
+		unlink(path);
+	close(fd);
+	if (remove)
+		runtime_dir_prune();
+}
+
+static void fmt_addr(FILE *f, int family, const union inet_addr *a)
+{
+	char buf[INET6_ADDRSTRLEN];
+
+	fputs(inet_ntop(family, a, buf, sizeof(buf)) ? buf : "?", f);
+}
+
+static void fmt_flag(FILE *f, const char *key, bool v)
+{
+	fprintf(f, "%s = %s\n", key, v ? "yes" : "no");
+}
+
+int tunnel_format_conf(const struct tunnel *t, FILE *f)
+{
+	fputs("[Tunnel]\n", f);
+	fprintf(f, "Mode = %s\n", tunnel_mode_name(t->mode));
+	if (t->flags & TUNNEL_HAS_LOCAL) {
+		fputs("Local = ", f);
+		fmt_addr(f, t->family, &t->local);
+		fputc('\n', f);
+	}
+	if (t->flags & TUNNEL_HAS_REMOTE) {
+		fputs("Remote = ", f);
+		fmt_addr(f, t->family, &t->remote);
+		fputc('\n', f);
+	}
+	if (t->iflags & GRE_OPT_KEY)
+		fprintf(f, "InputKey = %" PRIu32 "\n", t->ikey);
+	if (t->oflags & GRE_OPT_KEY)
+		fprintf(f, "OutputKey = %" PRIu32 "\n", t->okey);
+	fmt_flag(f, "InputChecksum", t->iflags & GRE_OPT_CSUM);
+	fmt_flag(f, "OutputChecksum", t->oflags & GRE_OPT_CSUM);
+	fmt_flag(f, "InputSequence", t->iflags & GRE_OPT_SEQ);
+	fmt_flag(f, "OutputSequence", t->oflags & GRE_OPT_SEQ);
+	if (t->ttl)
+		fprintf(f, "TTL = %u\n", t->ttl);
+	else
+		fputs("TTL = inherit\n", f);
+	if (t->tos_inherit)
+		fputs("TOS = inherit\n", f);
+	else
+		fprintf(f, "TOS = 0x%02x\n", t->tos);
+	fmt_flag(f, "PMTUDiscovery", t->pmtudisc);
+	fmt_flag(f, "IgnoreDF", t->ignore_df);
+	if (t->dev[0])
+		fprintf(f, "Device = %s\n", t->dev);
+	fprintf(f, "FirewallMark = %" PRIu32 "\n", t->fwmark);
+	fprintf(f, "Encapsulation = %s\n", t->encap == ENCAP_UDP ? "udp" : "none");
+	fprintf(f, "EncapsulationPort = %u\n", t->encap_dport);
+	if (t->encap_sport)
+		fprintf(f, "EncapsulationSourcePort = %u\n", t->encap_sport);
+	else
+		fputs("EncapsulationSourcePort = auto\n", f);
+	if (t->mtu)
+		fprintf(f, "MTU = %" PRIu32 "\n", t->mtu);
+	fprintf(f, "Backend = %s\n", tunnel_backend_name(t->backend));
+	if (t->keepalive_interval)
+		fprintf(f, "Keepalive = %u %u\n", t->keepalive_interval, t->keepalive_retries);
+	fprintf(f, "Table = %" PRIu32 "\n", t->table);
+	for (size_t i = 0; i < t->n_addresses; i++) {
+		fputs("Address = ", f);
+		fmt_addr(f, t->addresses[i].family, &t->addresses[i].addr);
+		fprintf(f, "/%u\n", t->addresses[i].len);
+	}
+	for (size_t i = 0; i < t->n_routes; i++) {
+		const struct route *r = &t->routes[i];
+
+		fputs("\n[Route]\nDestination = ", f);
+		fmt_addr(f, r->dst.family, &r->dst.addr);
+		fprintf(f, "/%u\n", r->dst.len);
+		if (r->flags & ROUTE_HAS_GATEWAY) {
+			fputs("Gateway = ", f);
+			fmt_addr(f, r->dst.family, &r->gateway);
+			fputc('\n', f);
+		}
+		if (r->flags & ROUTE_HAS_METRIC)
+			fprintf(f, "Metric = %" PRIu32 "\n", r->metric);
+		if (r->flags & ROUTE_HAS_TABLE)
+			fprintf(f, "Table = %" PRIu32 "\n", r->table);
+		if (r->flags & ROUTE_HAS_SOURCE) {
+			fputs("Source = ", f);
+			fmt_addr(f, r->dst.family, &r->source);
+			fputc('\n', f);
+		}
+	}
+	return ferror(f) ? -EIO : 0;
+}
+
+int state_save(const struct tunnel *t)
+{
+	char path[320], tmp[330];
+	FILE *f;
+	int fd, ret;
+
+	ret = runtime_path(path, sizeof(path), t->name, ".conf", true);
+	if (ret < 0)
+		return ret;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return -errno;
+	f = fdopen(fd, "w");
+	if (!f) {
+		ret = -errno;
+		close(fd);
+		goto out;
+	}
+	ret = tunnel_format_conf(t, f);
+	if (fclose(f) != 0 && ret == 0)
+		ret = -errno;
+	if (ret == 0 && rename(tmp, path) < 0)
+		ret = -errno;
+out:
+	if (ret < 0)
+		unlink(tmp);
+	return ret;
+}
+
+int state_load(const char *name, struct tunnel *t, char *err, size_t errlen)
+{
+	char path[320];
+	int ret = runtime_path(path, sizeof(path), name, ".conf", false);
+
+	if (ret < 0)
+		return ret;
+	ret = config_load_file(path, t, err, errlen);
+	if (ret < 0)
+		return ret;
+	snprintf(t->name, sizeof(t->name), "%s", name);
+	return config_finalize(t, err, errlen);
+}
+
+int state_remove(const char *name)
+{
+	char path[320];
+	int ret = runtime_path(path, sizeof(path), name, ".conf", false);
+
+	if (ret < 0)
+		return ret;
+	if (unlink(path) < 0 && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+int state_list(char (**names)[IFNAMSIZ], size_t *n)
+{
+	char dir[256];
+	char (*v)[IFNAMSIZ] = NULL;
+	size_t count = 0;
+	struct dirent *de;
+	DIR *d;
+	int ret = runtime_dir(dir, sizeof(dir), false);
+
+	*names = NULL;
+	*n = 0;
+	if (ret < 0)
+		return ret;
+	d = opendir(dir);
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(d))) {
+		size_t len = strlen(de->d_name);
+		char (*nv)[IFNAMSIZ];
+
+		if (len <= 5 || len - 5 >= IFNAMSIZ || strcmp(de->d_name + len - 5, ".conf"))
+			continue;
+		nv = realloc(v, (count + 1) * sizeof(*v));
+		if (!nv) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		v = nv;
+		memcpy(v[count], de->d_name, len - 5);
+		v[count][len - 5] = '\0';
+		count++;
+	}
+	qsort(v, count, sizeof(*v), (int (*)(const void *, const void *))strcmp);
+out:
+	closedir(d);
+	if (ret < 0) {
+		free(v);
+		return ret;
+	}
+	*names = v;
+	*n = count;
+	return 0;
+}

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Runtime state under /run/gretun, kept apart per network namespace: /run is
+ * shared by every namespace of the host, so the directory carries the
+ * namespace's identity (the inode of /proc/self/ns/net).
+ */
+#ifndef GRETUN_RUNTIME_H
+#define GRETUN_RUNTIME_H
+
+#include <stddef.h>
+
+#include "tunnel.h"
+
+/* "/run/gretun/net-<inode>", created 0700 on demand when create is set. */
+int runtime_dir(char *buf, size_t len, bool create);
+/* Exclusive lock of one tunnel name; blocks. Returns an fd or -errno. */
+int runtime_lock(const char *name);
+void runtime_unlock(int fd, const char *name, bool remove);
+
+/* The applied config of a tunnel, stored as gretun.conf text so the same
+ * parser reads it back; t->backend holds the backend actually used. */
+int state_save(const struct tunnel *t);
+int state_load(const char *name, struct tunnel *t, char *err, size_t errlen);	/* -ENOENT */
+int state_remove(const char *name);
+/* Names with a state file; *names malloc'd array of IFNAMSIZ strings. */
+int state_list(char (**names)[IFNAMSIZ], size_t *n);
+/* Serialize t as gretun.conf text (pure; used by state_save and tests). */
+int tunnel_format_conf(const struct tunnel *t, FILE *f);
+
+#endif
