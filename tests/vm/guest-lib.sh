@@ -40,6 +40,18 @@ t_check() {
 	fi
 }
 
+# t_eval NAME CODE: like t_check, for shell code evaluated in this shell
+# (so that the ip/ping functions above apply, unlike in `sh -c`).
+t_eval() {
+	_name=$1
+	if _out=$(eval "$2" 2>&1); then
+		t_ok "$_name"
+	else
+		t_notok "$_name"
+		printf '%s\n' "$_out" | sed 's/^/#   /' | head -n 30
+	fi
+}
+
 # t_fails NAME COMMAND...: pass when COMMAND fails.
 t_fails() {
 	_name=$1; shift
@@ -76,6 +88,23 @@ t_diag() {
 t_done() {
 	echo "$T_PASS passed, $T_FAIL failed"
 	[ "$T_FAIL" = 0 ]
+}
+
+# jqe [JQ OPTIONS] FILTER < JSON: jq -e that fails on empty input (jq -e
+# itself exits 0 when there is nothing to read).
+jqe() {
+	_in=$(cat)
+	if [ -z "$_in" ]; then
+		echo "jqe: empty input"
+		return 1
+	fi
+	printf '%s' "$_in" | jq -e "$@" >/dev/null
+}
+
+# jqf FILE [JQ OPTIONS] FILTER: jqe on a file.
+jqf() {
+	_file=$1; shift
+	jqe "$@" < "$_file"
 }
 
 # jq_eq JSON FILTER WANT: FILTER applied to JSON gives WANT (as jq -r prints it).

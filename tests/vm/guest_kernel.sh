@@ -1,0 +1,449 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Guest side of test_kernel.sh: the kernel backend of gretunctl against
+# Debian's kernel, checked with iproute2's own view (`ip -d -j`).
+# Runs as /test.sh in the VM (busybox ash); prints "ok N - ..." lines.
+. /lib/gretun/lib.sh
+
+# The host pings us and then says so on TCP port 7000 (see test_kernel.sh).
+nc -l -p 7000 > /tmp/host-msg 2>/dev/null &
+
+L4=198.51.100.130       # our underlay addresses (see init)
+R4=198.51.100.129
+L6=2001:db8:300::2
+R6=2001:db8:300::1
+CDIR=/etc/gretun-test
+mkdir -p "$CDIR"
+chmod 755 "$CDIR"
+
+G=gretunctl
+if ! command -v gretunctl >/dev/null 2>&1; then
+	t_notok "gretunctl is in the image (build src/gretunctl before the VM tests)"
+	G=false
+fi
+
+# expect_link DEV TESTNAME FILTER=VALUE...: each jq FILTER (applied to
+# `ip -d -j link show DEV`'s single object) prints VALUE.
+expect_link() {
+	_dev=$1; _tn=$2; shift 2
+	if ! _j=$(ip -d -j link show "$_dev" 2>&1); then
+		t_notok "$_tn (no device $_dev)"
+		return
+	fi
+	_errs=
+	for _kv in "$@"; do
+		_f=${_kv%%=*}
+		_w=${_kv#*=}
+		_g=$(printf '%s' "$_j" | jq -r ".[0]$_f" 2>&1)
+		[ "$_g" = "$_w" ] || _errs="$_errs; $_f is '$_g', want '$_w'"
+	done
+	if [ -z "$_errs" ]; then
+		t_ok "$_tn"
+	else
+		t_notok "$_tn"
+		echo "#  ${_errs#; }"
+		echo "#  $_j" | head -c 2000; echo
+	fi
+}
+
+# has_addr DEV ADDR/LEN, has_route DEV DST [TABLE]
+has_addr() {
+	ip -j addr show dev "$1" | jqe --arg a "$2" \
+		'[.[0].addr_info[] | "\(.local)/\(.prefixlen)"] | index($a) != null' >/dev/null
+}
+has_route() {
+	_fam=-4
+	case "$2" in *:*) _fam=-6 ;; esac
+	ip "$_fam" -j route show table "${3:-all}" | jqe --arg d "$2" --arg dev "$1" \
+		'[.[] | select(.dst == $d and .dev == $dev)] | length > 0' >/dev/null
+}
+no_link() { ! ip link show "$1" >/dev/null 2>&1; }
+# Nothing mentions DST in any table, on any device.
+no_route() {
+	_fam=-4
+	case "$1" in *:*) _fam=-6 ;; esac
+	! ip "$_fam" -j route show table all | jq -e --arg d "$1" \
+		'[.[] | select(.dst == $d)] | length > 0' >/dev/null
+}
+no_addr() {
+	! ip -j addr show | jq -e --arg a "$1" \
+		'[.[].addr_info[] | select(.local == $a)] | length > 0' >/dev/null
+}
+# Everything iproute2 says about DEV, for before/after comparisons.
+snapshot() {
+	ip -d -j link show "$1" 2>&1 | jq -S 'map(del(.stats64, .stats))' 2>&1
+	ip -j addr show dev "$1" 2>&1 | jq -S '.' 2>&1
+	ip -j route show table all dev "$1" 2>&1 | jq -S '.' 2>&1
+	ip -6 -j route show table all dev "$1" 2>&1 | jq -S '.' 2>&1
+}
+ifindex() { ip -j link show "$1" | jq -r '.[0].ifindex'; }
+
+# check_down NAME ADDR... : `down` succeeds and leaves no device, address.
+check_down() {
+	_n=$1; shift
+	t_exit "$_n: down" 0 $G down "$_n"
+	t_check "$_n: no device after down" no_link "$_n"
+}
+
+########################################################################
+# 1. Every mode and option from the command line, field by field.
+t_diag "modes and options from the command line"
+
+t_exit "gre: up" 0 $G up k1 mode gre local $L4 remote $R4 key 5 \
+	address 203.0.113.129/30 address 2001:db8:301:1::1/64 \
+	route 203.0.113.192/28 route 2001:db8:301:2::/64 --backend kernel
+expect_link k1 "gre: key, endpoints" \
+	.linkinfo.info_kind=gre \
+	.linkinfo.info_data.local=$L4 \
+	.linkinfo.info_data.remote=$R4 \
+	.linkinfo.info_data.ikey=0.0.0.5 \
+	.linkinfo.info_data.okey=0.0.0.5 \
+	.linkinfo.info_data.icsum=null \
+	.linkinfo.info_data.iseq=null \
+	.linkinfo.info_data.pmtudisc=true \
+	'.flags|index("UP")!=null=true'
+t_check "gre: IPv4 address" has_addr k1 203.0.113.129/30
+t_check "gre: IPv6 address" has_addr k1 2001:db8:301:1::1/64
+t_check "gre: IPv4 route" has_route k1 203.0.113.192/28
+t_check "gre: IPv6 route" has_route k1 2001:db8:301:2::/64
+t_exit "gre: show -j" 0 sh -c "$G show k1 -j > /tmp/show.json"
+t_check "show -j: one object with the contract's keys" jqf /tmp/show.json '
+	length == 1 and (.[0] | has("name") and has("mode") and has("backend") and
+	has("local") and has("remote") and has("mtu") and has("addresses") and has("routes"))'
+t_check "show -j: values" jqf /tmp/show.json --arg l $L4 --arg r $R4 '.[0] |
+	.name == "k1" and .mode == "gre" and .backend == "kernel" and
+	.local == $l and .remote == $r'
+t_eval "show -j: mtu is the device's" \
+	"m=\$(jq -r '.[0].mtu' /tmp/show.json) && [ \"\$m\" -gt 0 ] &&
+	 [ \"\$m\" = \"\$(ip -j link show k1 | jq -r '.[0].mtu')\" ]"
+t_eval "show -j: addresses and routes listed" \
+	"jq -c '.[0].addresses, .[0].routes' /tmp/show.json | grep -q 203.0.113.129 &&
+	 jq -c '.[0].routes' /tmp/show.json | grep -q 203.0.113.192"
+t_exit "list -j" 0 sh -c "$G list -j > /tmp/list.json"
+t_check "list -j: k1 with backend kernel" jqf /tmp/list.json \
+	'map(select(.name == "k1" and .backend == "kernel")) | length == 1'
+
+# An admin's own route for the same prefix on another device survives down.
+ip route add 203.0.113.192/28 dev eth0 metric 500
+check_down k1
+t_eval "gre: addresses gone after down" \
+	"! ip -j addr show | grep -q -e 203.0.113.129 -e 2001:db8:301:1::1"
+t_eval "gre: tunnel routes gone after down" \
+	"! ip -j route show table all | jq -e '.[] | select(.dst == \"203.0.113.192/28\" and .dev != \"eth0\")' &&
+	 ! ip -6 -j route show table all | grep -q 2001:db8:301:2::"
+t_check "admin route on eth0 survives down" has_route eth0 203.0.113.192/28
+ip route del 203.0.113.192/28 dev eth0 metric 500
+
+t_exit "gre: up with every option" 0 $G up k2 mode gre local $L4 remote 198.51.100.141 \
+	ikey 1 okey 2 icsum oseq ttl 64 tos 0x10 nopmtudisc ignore-df dev eth0 fwmark 7 mtu 1400 \
+	--backend kernel
+expect_link k2 "gre: ikey okey icsum oseq ttl tos nopmtudisc ignore-df dev fwmark mtu" \
+	.linkinfo.info_kind=gre \
+	.linkinfo.info_data.ikey=0.0.0.1 \
+	.linkinfo.info_data.okey=0.0.0.2 \
+	.linkinfo.info_data.icsum=true \
+	.linkinfo.info_data.ocsum=null \
+	.linkinfo.info_data.oseq=true \
+	.linkinfo.info_data.iseq=null \
+	.linkinfo.info_data.ttl=64 \
+	.linkinfo.info_data.tos=0x10 \
+	.linkinfo.info_data.pmtudisc=false \
+	.linkinfo.info_data.ignore_df=true \
+	.linkinfo.info_data.link=eth0 \
+	.linkinfo.info_data.fwmark=0x7 \
+	.mtu=1400
+check_down k2
+
+t_exit "gre: up csum seq ttl/tos inherit, dotted key" 0 $G up k3 mode gre local $L4 \
+	remote 198.51.100.142 key 1.2.3.4 csum seq ttl inherit tos inherit --backend kernel
+expect_link k3 "gre: csum seq inherit" \
+	.linkinfo.info_data.ikey=1.2.3.4 \
+	.linkinfo.info_data.okey=1.2.3.4 \
+	.linkinfo.info_data.icsum=true \
+	.linkinfo.info_data.ocsum=true \
+	.linkinfo.info_data.iseq=true \
+	.linkinfo.info_data.oseq=true \
+	.linkinfo.info_data.ttl=0 \
+	.linkinfo.info_data.tos=0x1
+check_down k3
+
+t_exit "gre: up iseq ocsum" 0 $G up k4 mode gre local $L4 remote 198.51.100.143 \
+	iseq ocsum ttl 9 --backend kernel
+expect_link k4 "gre: iseq ocsum" \
+	.linkinfo.info_data.iseq=true \
+	.linkinfo.info_data.oseq=null \
+	.linkinfo.info_data.icsum=null \
+	.linkinfo.info_data.ocsum=true \
+	.linkinfo.info_data.ikey=null \
+	.linkinfo.info_data.ttl=9
+check_down k4
+
+t_exit "gre: up GRE-in-UDP" 0 $G up k5 mode gre local $L4 remote 198.51.100.144 \
+	key 9 encapsulation udp encapsulation-port 4754 --backend kernel
+expect_link k5 "gre: encap fou dport 4754" \
+	.linkinfo.info_data.encap.type=fou \
+	.linkinfo.info_data.encap.dport=4754 \
+	.linkinfo.info_data.encap.sport=0
+check_down k5
+
+t_exit "gretap: up" 0 $G up k6 mode gretap local $L4 remote 198.51.100.145 key 7 ttl 5 \
+	address 203.0.113.133/30 --backend kernel
+expect_link k6 "gretap: kind, key, ttl, ethernet" \
+	.linkinfo.info_kind=gretap \
+	.linkinfo.info_data.ikey=0.0.0.7 \
+	.linkinfo.info_data.ttl=5 \
+	.link_type=ether
+t_check "gretap: address" has_addr k6 203.0.113.133/30
+check_down k6
+
+t_exit "gretap: up GRE-in-UDP with csum" 0 $G up k7 mode gretap local $L4 remote 198.51.100.146 \
+	csum encapsulation udp encapsulation-port 5555 --backend kernel
+expect_link k7 "gretap: encap fou dport 5555, csum" \
+	.linkinfo.info_kind=gretap \
+	.linkinfo.info_data.encap.type=fou \
+	.linkinfo.info_data.encap.dport=5555 \
+	.linkinfo.info_data.icsum=true
+check_down k7
+
+t_exit "ip6gre: up with options" 0 $G up k8 mode ip6gre local $L6 remote $R6 \
+	key 5 csum seq ttl 64 tos 0x10 dev eth0 fwmark 3 \
+	address 203.0.113.137/30 address 2001:db8:301:3::1/64 route 2001:db8:301:4::/64 \
+	--backend kernel
+expect_link k8 "ip6gre: endpoints key csum seq hoplimit tclass dev fwmark" \
+	.linkinfo.info_kind=ip6gre \
+	.linkinfo.info_data.local=$L6 \
+	.linkinfo.info_data.remote=$R6 \
+	.linkinfo.info_data.ikey=0.0.0.5 \
+	.linkinfo.info_data.okey=0.0.0.5 \
+	.linkinfo.info_data.icsum=true \
+	.linkinfo.info_data.ocsum=true \
+	.linkinfo.info_data.iseq=true \
+	.linkinfo.info_data.oseq=true \
+	.linkinfo.info_data.ttl=64 \
+	.linkinfo.info_data.tclass=0x10 \
+	.linkinfo.info_data.link=eth0 \
+	.linkinfo.info_data.fwmark=0x3
+t_check "ip6gre: IPv4 address" has_addr k8 203.0.113.137/30
+t_check "ip6gre: IPv6 address" has_addr k8 2001:db8:301:3::1/64
+t_check "ip6gre: IPv6 route" has_route k8 2001:db8:301:4::/64
+t_eval "ip6gre: show -j says ip6gre/kernel" \
+	"$G show k8 -j | jqe '.[0].mode == \"ip6gre\" and .[0].backend == \"kernel\" and .[0].remote == \"$R6\"'"
+check_down k8
+
+t_exit "ip6gre: up ttl/tos inherit" 0 $G up k9 mode ip6gre local $L6 remote 2001:db8:300::9 \
+	ttl inherit tos inherit --backend kernel
+expect_link k9 "ip6gre: hoplimit 0, tclass inherit" \
+	.linkinfo.info_data.ttl=0 \
+	.linkinfo.info_data.ip6_tnl_f_use_orig_tclass=true
+check_down k9
+
+t_exit "ip6gretap: up GRE-in-UDP" 0 $G up k10 mode ip6gretap local $L6 remote 2001:db8:300::a \
+	okey 11 encapsulation udp encapsulation-port 4754 --backend kernel
+expect_link k10 "ip6gretap: kind, okey, encap" \
+	.linkinfo.info_kind=ip6gretap \
+	.linkinfo.info_data.okey=0.0.0.11 \
+	.linkinfo.info_data.ikey=null \
+	.linkinfo.info_data.encap.type=fou \
+	.linkinfo.info_data.encap.dport=4754 \
+	.link_type=ether
+check_down k10
+
+########################################################################
+# 2. The same from config files, by NAME in -c DIR and by FILE path.
+t_diag "config files"
+cat > "$CDIR/cf1.conf" <<EOC
+[Tunnel]
+Mode = gre
+Local = $L4
+Remote = 198.51.100.150
+InputKey = 100
+OutputKey = 200
+Checksum = yes
+TTL = 33
+TOS = 0x20
+PMTUDiscovery = no
+IgnoreDF = yes
+Device = eth0
+FirewallMark = 12
+MTU = 1300
+Address = 203.0.113.141/30
+Address = 2001:db8:301:5::1/64
+Table = 100
+
+[Route]
+Destination = 203.0.113.208/28
+
+[Route]
+Destination = 2001:db8:301:6::/64
+Table = main
+Metric = 7
+EOC
+t_exit "config: up NAME -c DIR" 0 $G -c "$CDIR" up cf1 --backend kernel
+expect_link cf1 "config: every [Tunnel] option" \
+	.linkinfo.info_kind=gre \
+	.linkinfo.info_data.remote=198.51.100.150 \
+	.linkinfo.info_data.ikey=0.0.0.100 \
+	.linkinfo.info_data.okey=0.0.0.200 \
+	.linkinfo.info_data.icsum=true \
+	.linkinfo.info_data.ocsum=true \
+	.linkinfo.info_data.ttl=33 \
+	.linkinfo.info_data.tos=0x20 \
+	.linkinfo.info_data.pmtudisc=false \
+	.linkinfo.info_data.ignore_df=true \
+	.linkinfo.info_data.link=eth0 \
+	.linkinfo.info_data.fwmark=0xc \
+	.mtu=1300
+t_eval "config: addresses" "ip -j addr show dev cf1 | grep -q 203.0.113.141 && ip -j addr show dev cf1 | grep -q 2001:db8:301:5::1"
+t_check "config: route in Table = 100" has_route cf1 203.0.113.208/28 100
+t_eval "config: route in its own Table = main, metric 7" \
+	"ip -6 -j route show table main | jqe '.[] | select(.dst == \"2001:db8:301:6::/64\" and .dev == \"cf1\" and .metric == 7)'"
+t_exit "config: inline option overrides the file" 0 $G -c "$CDIR" up cf1 ttl 44 --backend kernel
+expect_link cf1 "config: ttl overridden" .linkinfo.info_data.ttl=44 .linkinfo.info_data.ikey=0.0.0.100
+t_exit "config: down NAME -c DIR" 0 $G -c "$CDIR" down cf1
+t_eval "config: nothing left" "! ip link show cf1 2>/dev/null && ! ip -j route show table 100 | grep -q 203.0.113.208"
+
+mkdir -p /tmp/other
+cat > /tmp/other/cf2.conf <<EOC
+[Tunnel]
+Mode = ip6gretap
+Local = $L6
+Remote = 2001:db8:300::20
+Key = 0.0.1.0
+Sequence = yes
+TTL = inherit
+Encapsulation = udp
+EncapsulationPort = 4800
+Backend = kernel
+Address = 203.0.113.145/30
+EOC
+chmod 644 /tmp/other/cf2.conf
+t_exit "config: up FILE.conf" 0 $G up /tmp/other/cf2.conf
+expect_link cf2 "config: ip6gretap from FILE" \
+	.linkinfo.info_kind=ip6gretap \
+	.linkinfo.info_data.ikey=0.0.1.0 \
+	.linkinfo.info_data.iseq=true \
+	.linkinfo.info_data.oseq=true \
+	.linkinfo.info_data.ttl=0 \
+	.linkinfo.info_data.encap.dport=4800
+t_exit "config: down FILE.conf" 0 $G down /tmp/other/cf2.conf
+t_check "config: cf2 gone" no_link cf2
+
+########################################################################
+# 3. Converge: same up twice changes nothing; a new key in place; a new mode recreates.
+t_diag "converge"
+set -- c1 mode gre local $L4 remote 198.51.100.160 key 77 ttl 64 \
+	address 203.0.113.149/30 address 2001:db8:301:7::1/64 \
+	route 203.0.113.224/28 route 2001:db8:301:8::/64 --backend kernel
+t_exit "converge: first up" 0 $G up "$@"
+snapshot c1 > /tmp/before.json
+idx=$(ifindex c1)
+t_exit "converge: identical second up exits 0" 0 $G up "$@"
+snapshot c1 > /tmp/after.json
+t_check "converge: link, addresses and routes unchanged" sh -c \
+	"grep -q 203.0.113.149 /tmp/before.json && cmp /tmp/before.json /tmp/after.json"
+[ -f /tmp/after.json ] && ! cmp -s /tmp/before.json /tmp/after.json && diff /tmp/before.json /tmp/after.json | head -n 20 | sed 's/^/#  /'
+t_check "converge: ifindex unchanged" test -n "$idx" -a "$(ifindex c1)" = "$idx"
+
+t_exit "converge: changed key" 0 $G up c1 mode gre local $L4 remote 198.51.100.160 key 78 ttl 64 \
+	address 203.0.113.149/30 address 2001:db8:301:7::1/64 \
+	route 203.0.113.224/28 route 2001:db8:301:8::/64 --backend kernel
+expect_link c1 "converge: new key applied" .linkinfo.info_data.ikey=0.0.0.78 .linkinfo.info_data.okey=0.0.0.78
+t_check "converge: new key in place, same ifindex" test -n "$idx" -a "$(ifindex c1)" = "$idx"
+t_check "converge: routes kept after key change" has_route c1 203.0.113.224/28
+
+t_exit "converge: dropped address and route" 0 $G up c1 mode gre local $L4 remote 198.51.100.160 key 78 ttl 64 \
+	address 203.0.113.149/30 route 203.0.113.224/28 --backend kernel
+t_eval "converge: removed address gone" "! ip -j addr show dev c1 | grep -q 2001:db8:301:7::1"
+t_check "converge: removed route gone" no_route 2001:db8:301:8::/64
+
+t_exit "converge: changed mode" 0 $G up c1 mode gretap local $L4 remote 198.51.100.160 key 78 ttl 64 \
+	address 203.0.113.149/30 route 203.0.113.224/28 --backend kernel
+expect_link c1 "converge: mode change recreated as gretap" .linkinfo.info_kind=gretap .linkinfo.info_data.ikey=0.0.0.78
+t_check "converge: address after recreate" has_addr c1 203.0.113.149/30
+t_check "converge: route after recreate" has_route c1 203.0.113.224/28
+check_down c1
+t_eval "converge: nothing left" "! ip -j addr show | grep -q 203.0.113.149"
+
+########################################################################
+# 4. Rollback: the kernel refuses a route; exit 1, nothing left behind.
+t_diag "rollback"
+cat > "$CDIR/rb1.conf" <<EOC
+[Tunnel]
+Mode = gre
+Local = $L4
+Remote = 198.51.100.170
+Key = 3
+Address = 203.0.113.153/30
+Address = 2001:db8:301:9::1/64
+
+[Route]
+Destination = 203.0.113.240/29
+
+[Route]
+Destination = 203.0.113.248/29
+Source = 192.0.2.250
+EOC
+t_exit "rollback: route with a foreign source exits 1" 1 $G -c "$CDIR" up rb1 --backend kernel
+t_check "rollback: no device" no_link rb1
+t_check "rollback: no address" no_addr 203.0.113.153
+t_check "rollback: no IPv6 address" no_addr 2001:db8:301:9::1
+t_check "rollback: no route" no_route 203.0.113.240/29
+t_check "rollback: no refused route" no_route 203.0.113.248/29
+
+cat > "$CDIR/rb2.conf" <<EOC
+[Tunnel]
+Mode = ip6gre
+Local = $L6
+Remote = 2001:db8:300::70
+Address = 203.0.113.157/30
+
+[Route]
+Destination = 203.0.113.232/29
+Gateway = 192.0.2.1
+EOC
+t_exit "rollback: route via an unreachable gateway exits 1" 1 $G -c "$CDIR" up rb2 --backend kernel
+t_check "rollback: rb2 no device" no_link rb2
+t_check "rollback: rb2 no address" no_addr 203.0.113.157
+t_check "rollback: rb2 no route" no_route 203.0.113.232/29
+
+# Converging an existing tunnel onto a bad route leaves it as it was.
+t_exit "rollback: existing tunnel up" 0 $G up rb3 mode gre local $L4 remote 198.51.100.171 \
+	address 203.0.113.161/30 --backend kernel
+snapshot rb3 > /tmp/before.json
+cat > "$CDIR/rb3.conf" <<EOC
+[Tunnel]
+Mode = gre
+Local = $L4
+Remote = 198.51.100.171
+Address = 203.0.113.161/30
+Address = 203.0.113.165/30
+
+[Route]
+Destination = 203.0.113.168/29
+Source = 192.0.2.250
+EOC
+t_exit "rollback: failed converge exits 1" 1 $G -c "$CDIR" up rb3 --backend kernel
+snapshot rb3 > /tmp/after.json
+t_check "rollback: failed converge left the tunnel as it was" sh -c \
+	"grep -q rb3 /tmp/before.json && cmp /tmp/before.json /tmp/after.json"
+check_down rb3
+
+t_exit "down of an unknown tunnel exits 4" 4 $G down nosuch0
+
+########################################################################
+# 5. --backend auto picks the kernel here.
+t_diag "backend auto"
+t_exit "auto: up" 0 $G up a1 mode gre local $L4 remote 198.51.100.180 key 1
+t_eval "auto: show -j says kernel" "$G show a1 -j | jqe '.[0].backend == \"kernel\"'"
+expect_link a1 "auto: a kernel gre device" .linkinfo.info_kind=gre
+t_check "auto: show (text) works" $G show a1
+check_down a1
+
+########################################################################
+# The host must have pinged us by now (test_kernel.sh).
+i=0
+while [ ! -s /tmp/host-msg ] && [ $i -lt 30 ]; do sleep 1; i=$((i + 1)); done
+t_check "host reached the guest over the TAP" grep -q pinged /tmp/host-msg
+t_check "guest pings the host (IPv4)" ping -c 1 -W 2 "$HOST_IP4"
+t_check "guest pings the host (IPv6)" ping -c 1 -W 2 "$HOST_IP6"
+t_eval "no tunnel left at the end" "! ip -d -j link show | jq -e '.[] | select(.linkinfo.info_kind // \"\" | test(\"gre\")) | select(.ifname | test(\"^(gre0|gretap0|erspan0|ip6gre0|ip6tnl0)\$\") | not)'"
+t_done
