@@ -73,14 +73,16 @@ if ! have groff; then
 elif [ ! -f "$config_c" ]; then
 	skip "src/config.c does not exist yet: config keys not checked"
 else
-	# The key table: quoted CamelCase words opening an initializer, as in
-	# { "Mode", ... } or .name = "Mode".
-	grep -oE '(\{ *|\.[a-z_]+ *= *)"[A-Z][A-Za-z0-9]*"' "$config_c" |
+	# The key table: quoted CamelCase words opening a table row, as in
+	# OPT("Mode", "mode", ...), { "Mode", ... }, .key = "Mode" or
+	# [SEC_TUNNEL] = "Tunnel".
+	grep -oE '(\{ *|\.[a-z_]+ *= *|\] *= *|[A-Z_]+\( *)"[A-Z][A-Za-z0-9]*"' "$config_c" |
 		sed 's/.*"\(.*\)"/\1/' | sort -u >"$tmp/keys"
 	if [ ! -s "$tmp/keys" ]; then
-		skip "no key table ({ \"Key\", ... }) found in src/config.c: config keys not checked"
+		skip "no key table (OPT(\"Key\", ...) or { \"Key\", ... }) found in src/config.c: config keys not checked"
 	else
-		render_text "$man5" >"$tmp/man5"
+		# the key descriptions, not the examples
+		render_text "$man5" | sed '/^EXAMPLES/,$d' >"$tmp/man5"
 		while read -r key; do
 			grep -Eq "^ +$key = " "$tmp/man5" && continue
 			grep -Fq "[$key]" "$tmp/man5" && continue
@@ -93,6 +95,18 @@ else
 			fail "gretun.conf(5) describes \`$key', which src/config.c does not parse"
 		done
 		echo "checked $(wc -l <"$tmp/keys") config keys of src/config.c"
+	fi
+	# The inline words of `up`: the second column of OPT(KEY|NULL, "word", ...)
+	# rows, to be found in the "Inline options" part of gretunctl(8).
+	sed -n 's/.*OPT( *\("[A-Za-z0-9]*"\|NULL\) *, *"\([a-z0-9-]*\)".*/\2/p' "$config_c" |
+		sort -u >"$tmp/words"
+	if [ -s "$tmp/words" ]; then
+		render_text "$man8" | sed -n '/^ *Inline options/,/^ *JSON output/p' >"$tmp/inline"
+		while read -r word; do
+			grep -Eq -- "(^|[^a-z-])$word([^a-z-]|\$)" "$tmp/inline" ||
+				fail "inline option \`$word' of src/config.c is not in gretunctl(8), Inline options"
+		done <"$tmp/words"
+		echo "checked $(wc -l <"$tmp/words") inline option words of src/config.c"
 	fi
 fi
 
