@@ -1,0 +1,693 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Client of gretund's control socket. The socket is abstract, so anyone can
+ * bind it first: the server's credentials are checked before any request
+ * goes out (anti-squatting), as the server checks ours.
+ */
+#include <errno.h>
+#include <libgen.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "ctl.h"
+#include "gretund_proto.h"
+
+#ifndef CAP_NET_ADMIN
+#define CAP_NET_ADMIN 12
+#endif
+#define CTL_TIMEOUT_MS	5000
+#define JSON_DEPTH_MAX	4
+#define JSON_PATH_MAX	128
+#define JSON_STR_MAX	256
+
+static char errmsg[CTL_ERR_MAX + 64];
+
+const char *ctl_errmsg(void)
+{
+	return errmsg;
+}
+
+static int set_err(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int set_err(int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(errmsg, sizeof(errmsg), fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+int ctl_peer_privileged(pid_t pid, uid_t uid)
+{
+	char path[64], line[256];
+	struct stat a, b;
+	unsigned long long eff = 0;
+	bool found = false;
+	FILE *f;
+
+	if (uid == 0)
+		return 0;
+	/* a process in a child user namespace shows a full CapEff that is
+	 * worth nothing here: require our own user namespace */
+	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
+	if (stat(path, &a) || stat("/proc/self/ns/user", &b) ||
+	    a.st_ino != b.st_ino || a.st_dev != b.st_dev)
+		return -EPERM;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -EPERM;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "CapEff: %llx", &eff) == 1) {
+			found = true;
+			break;
+		}
+	}
+	fclose(f);
+	return found && (eff & (1ull << CAP_NET_ADMIN)) ? 0 : -EPERM;
+}
+
+int ctl_connect(int *out)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	socklen_t sl = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
+				   strlen(CTL_SOCKET_NAME));
+	struct ucred cred;
+	socklen_t cl = sizeof(cred);
+	int fd, ret;
+
+	errmsg[0] = '\0';
+	memcpy(sun.sun_path + 1, CTL_SOCKET_NAME, strlen(CTL_SOCKET_NAME));
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sun, sl)) {
+		ret = -errno;
+		goto fail;
+	}
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl)) {
+		ret = -errno;
+		goto fail;
+	}
+	if (ctl_peer_privileged(cred.pid, cred.uid)) {
+		ret = set_err(-EPERM, "@%s is held by pid %d (uid %u) without CAP_NET_ADMIN: "
+			      "refusing to talk to it", CTL_SOCKET_NAME, (int)cred.pid,
+			      (unsigned int)cred.uid);
+		goto fail;
+	}
+	*out = fd;
+	return 0;
+fail:
+	close(fd);
+	return ret;
+}
+
+/* $GRETUND, else gretund next to this executable (build tree), else SBINDIR. */
+static void gretund_path(char *buf, size_t size)
+{
+	const char *env = getenv("GRETUND");
+	char self[4096];
+	ssize_t n;
+
+	if (env && *env) {
+		snprintf(buf, size, "%s", env);
+		return;
+	}
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0) {
+		self[n] = '\0';
+		snprintf(buf, size, "%s/gretund", dirname(self));
+		if (!access(buf, X_OK))
+			return;
+	}
+	snprintf(buf, size, "%s/gretund", SBINDIR);
+}
+
+int ctl_connect_or_start(int *fd)
+{
+	char path[4200];
+	int ret, status;
+	pid_t pid;
+
+	ret = ctl_connect(fd);
+	if (ret != -ECONNREFUSED && ret != -ENOENT)
+		return ret;
+	gretund_path(path, sizeof(path));
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		execl(path, "gretund", "--daemon", (char *)NULL);
+		_exit(127);
+	}
+	if (waitpid(pid, &status, 0) < 0)
+		return -errno;
+	/* a concurrent start may have won the race: connecting decides */
+	ret = ctl_connect(fd);
+	if (ret && !errmsg[0]) {
+		if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+			set_err(ret, "cannot run %s", path);
+		else
+			set_err(ret, "gretund (%s) did not start: %s", path, strerror(-ret));
+	}
+	return ret;
+}
+
+int ctl_transact(int fd, const char *req, char *reply, size_t size)
+{
+	size_t len = strlen(req), got = 0;
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	ssize_t n;
+
+	if (len && req[len - 1] == '\n')
+		len--;
+	if (len + 1 > CTL_LINE_MAX)
+		return set_err(-E2BIG, "request too long");
+	{
+		char line[CTL_LINE_MAX];
+
+		memcpy(line, req, len);
+		line[len] = '\n';
+		for (size_t off = 0; off < len + 1; off += (size_t)n) {
+			n = send(fd, line + off, len + 1 - off, MSG_NOSIGNAL);
+			if (n < 0)
+				return -errno;
+		}
+	}
+	while (got < size - 1) {
+		int r = poll(&p, 1, CTL_TIMEOUT_MS);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return set_err(-ETIMEDOUT, "gretund did not answer");
+		n = recv(fd, reply + got, size - 1 - got, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return set_err(n ? -errno : -ECONNRESET, "gretund closed the connection");
+		got += (size_t)n;
+		reply[got] = '\0';
+		if (memchr(reply, '\n', got)) {
+			*strchr(reply, '\n') = '\0';
+			return 0;
+		}
+	}
+	return set_err(-EMSGSIZE, "gretund reply too long");
+}
+
+/* ---- strict JSON --------------------------------------------------------- */
+
+struct jp {
+	const char *s, *end;
+	ctl_json_cb cb;
+	void *data;
+	int ret;		/* callback's non-zero return */
+	char path[JSON_PATH_MAX];
+};
+
+static void jp_ws(struct jp *p)
+{
+	while (p->s < p->end && (*p->s == ' ' || *p->s == '\t' || *p->s == '\n' || *p->s == '\r'))
+		p->s++;
+}
+
+static int jp_hex(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static int jp_string(struct jp *p, char *out, size_t size)
+{
+	size_t n = 0;
+
+	if (p->s >= p->end || *p->s != '"')
+		return -EBADMSG;
+	p->s++;
+	while (p->s < p->end && *p->s != '"') {
+		unsigned char c = (unsigned char)*p->s++;
+
+		if (c < 0x20)
+			return -EBADMSG;
+		if (c == '\\') {
+			if (p->s >= p->end)
+				return -EBADMSG;
+			c = (unsigned char)*p->s++;
+			switch (c) {
+			case '"': case '\\': case '/':
+				break;
+			case 'n': c = '\n'; break;
+			case 't': c = '\t'; break;
+			case 'r': c = '\r'; break;
+			case 'b': c = '\b'; break;
+			case 'f': c = '\f'; break;
+			case 'u': {
+				unsigned int v = 0;
+
+				if (p->end - p->s < 4)
+					return -EBADMSG;
+				for (int i = 0; i < 4; i++) {
+					int h = jp_hex(p->s[i]);
+
+					if (h < 0)
+						return -EBADMSG;
+					v = v << 4 | (unsigned int)h;
+				}
+				p->s += 4;
+				/* the daemon escapes only ASCII control bytes */
+				c = v < 0x80 && v ? (unsigned char)v : '?';
+				break;
+			}
+			default:
+				return -EBADMSG;
+			}
+		}
+		if (n + 1 >= size)
+			return -EBADMSG;
+		out[n++] = (char)c;
+	}
+	if (p->s >= p->end)
+		return -EBADMSG;
+	p->s++;
+	out[n] = '\0';
+	return 0;
+}
+
+static int jp_value(struct jp *p, int depth);
+
+static int jp_emit(struct jp *p, enum ctl_json_type type, const char *val)
+{
+	int r = p->cb ? p->cb(p->path, type, val, p->data) : 0;
+
+	if (r) {
+		p->ret = r;
+		return -ECANCELED;
+	}
+	return 0;
+}
+
+/* Append ".key" (or "[]") to the path; returns the old length. */
+static int jp_push(struct jp *p, const char *key, size_t *old)
+{
+	size_t len = strlen(p->path);
+	int n;
+
+	*old = len;
+	n = snprintf(p->path + len, sizeof(p->path) - len, "%s%s",
+		     len && *key != '[' ? "." : "", key);
+	return n < 0 || (size_t)n >= sizeof(p->path) - len ? -EBADMSG : 0;
+}
+
+static int jp_object(struct jp *p, int depth)
+{
+	char key[JSON_STR_MAX];
+	size_t old;
+	int ret;
+
+	p->s++;	/* '{' */
+	jp_ws(p);
+	if (p->s < p->end && *p->s == '}') {
+		p->s++;
+		return 0;
+	}
+	for (;;) {
+		jp_ws(p);
+		ret = jp_string(p, key, sizeof(key));
+		if (ret || !*key || strchr(key, '.'))
+			return ret ? ret : -EBADMSG;
+		jp_ws(p);
+		if (p->s >= p->end || *p->s++ != ':')
+			return -EBADMSG;
+		if (jp_push(p, key, &old))
+			return -EBADMSG;
+		ret = jp_value(p, depth + 1);
+		p->path[old] = '\0';
+		if (ret)
+			return ret;
+		jp_ws(p);
+		if (p->s >= p->end)
+			return -EBADMSG;
+		if (*p->s == '}') {
+			p->s++;
+			return 0;
+		}
+		if (*p->s++ != ',')
+			return -EBADMSG;
+	}
+}
+
+static int jp_array(struct jp *p, int depth)
+{
+	size_t old;
+	int ret;
+
+	p->s++;	/* '[' */
+	jp_ws(p);
+	if (p->s < p->end && *p->s == ']') {
+		p->s++;
+		return 0;
+	}
+	if (jp_push(p, "[]", &old))
+		return -EBADMSG;
+	for (;;) {
+		ret = jp_value(p, depth + 1);
+		if (ret)
+			break;
+		jp_ws(p);
+		if (p->s >= p->end) {
+			ret = -EBADMSG;
+			break;
+		}
+		if (*p->s == ']') {
+			p->s++;
+			break;
+		}
+		if (*p->s++ != ',') {
+			ret = -EBADMSG;
+			break;
+		}
+	}
+	p->path[old] = '\0';
+	return ret;
+}
+
+static int jp_value(struct jp *p, int depth)
+{
+	char buf[JSON_STR_MAX];
+	size_t n = 0;
+	int ret;
+
+	if (depth > JSON_DEPTH_MAX)
+		return -EBADMSG;
+	jp_ws(p);
+	if (p->s >= p->end)
+		return -EBADMSG;
+	switch (*p->s) {
+	case '{':
+		return jp_object(p, depth);
+	case '[':
+		return jp_array(p, depth);
+	case '"':
+		ret = jp_string(p, buf, sizeof(buf));
+		return ret ? ret : jp_emit(p, CTL_JSON_STRING, buf);
+	case 't':
+		if (p->end - p->s < 4 || memcmp(p->s, "true", 4))
+			return -EBADMSG;
+		p->s += 4;
+		return jp_emit(p, CTL_JSON_TRUE, "true");
+	case 'f':
+		if (p->end - p->s < 5 || memcmp(p->s, "false", 5))
+			return -EBADMSG;
+		p->s += 5;
+		return jp_emit(p, CTL_JSON_FALSE, "false");
+	case 'n':
+		if (p->end - p->s < 4 || memcmp(p->s, "null", 4))
+			return -EBADMSG;
+		p->s += 4;
+		return jp_emit(p, CTL_JSON_NULL, "null");
+	default:
+		break;
+	}
+	/* integers only: -?(0|[1-9][0-9]*), at most 20 digits */
+	if (*p->s == '-')
+		buf[n++] = *p->s++;
+	if (p->s >= p->end || *p->s < '0' || *p->s > '9')
+		return -EBADMSG;
+	if (*p->s == '0' && p->end - p->s > 1 && p->s[1] >= '0' && p->s[1] <= '9')
+		return -EBADMSG;
+	while (p->s < p->end && *p->s >= '0' && *p->s <= '9') {
+		if (n >= 21)
+			return -EBADMSG;
+		buf[n++] = *p->s++;
+	}
+	if (p->s < p->end && (*p->s == '.' || *p->s == 'e' || *p->s == 'E'))
+		return -EBADMSG;
+	buf[n] = '\0';
+	return jp_emit(p, CTL_JSON_NUMBER, buf);
+}
+
+int ctl_json_parse(const char *s, size_t len, ctl_json_cb cb, void *data)
+{
+	struct jp p = { .s = s, .end = s + len, .cb = cb, .data = data };
+	int ret;
+
+	jp_ws(&p);
+	if (p.s >= p.end || *p.s != '{')
+		return -EBADMSG;
+	ret = jp_value(&p, 0);
+	if (ret == -ECANCELED && p.ret)
+		return p.ret;
+	if (ret)
+		return ret;
+	jp_ws(&p);
+	return p.s == p.end ? 0 : -EBADMSG;
+}
+
+/* ---- replies --------------------------------------------------------------- */
+
+struct status_ctx {
+	int ok;			/* -1 unknown, 0 false, 1 true */
+	long err;
+	char msg[CTL_ERR_MAX];
+};
+
+static int status_cb(const char *path, enum ctl_json_type type, const char *val, void *data)
+{
+	struct status_ctx *c = data;
+
+	if (!strcmp(path, "ok"))
+		c->ok = type == CTL_JSON_TRUE ? 1 : type == CTL_JSON_FALSE ? 0 : -1;
+	else if (!strcmp(path, "errno") && type == CTL_JSON_NUMBER)
+		c->err = strtol(val, NULL, 10);
+	else if (!strcmp(path, "error") && type == CTL_JSON_STRING)
+		snprintf(c->msg, sizeof(c->msg), "%s", val);
+	return 0;
+}
+
+int ctl_reply_status(const char *reply, size_t len)
+{
+	struct status_ctx c = { .ok = -1 };
+
+	if (ctl_json_parse(reply, len, status_cb, &c) || c.ok < 0)
+		return set_err(-EBADMSG, "malformed reply from gretund");
+	if (c.ok)
+		return 0;
+	if (c.err <= 0 || c.err > 4095)
+		c.err = EIO;
+	set_err((int)-c.err, "%s", c.msg[0] ? c.msg : strerror((int)c.err));
+	return (int)-c.err;
+}
+
+struct tunnel_ctx {
+	struct tunnel *t;
+	struct tunnel_stats *st;
+	uint32_t seen;
+	int ret;
+};
+
+static int tunnel_cb(const char *path, enum ctl_json_type type, const char *val, void *data)
+{
+	struct tunnel_ctx *c = data;
+	char err[CTL_ERR_MAX];
+	unsigned long long v;
+
+	if (!strncmp(path, "stats.", 6)) {
+		if (!c->st || type != CTL_JSON_NUMBER || *val == '-')
+			return 0;
+		v = strtoull(val, NULL, 10);
+		path += 6;
+		if (!strncmp(path, "drops.", 6)) {
+			for (int r = GRE_OK + 1; r < GRE_DROP_MAX_; r++) {
+				if (!strcmp(path + 6, gre_drop_name((enum gre_drop)r))) {
+					c->st->drops[r] = v;
+					c->st->has_drops = true;
+				}
+			}
+		} else if (!strcmp(path, "rx_packets")) {
+			c->st->rx_packets = v;
+		} else if (!strcmp(path, "rx_bytes")) {
+			c->st->rx_bytes = v;
+		} else if (!strcmp(path, "tx_packets")) {
+			c->st->tx_packets = v;
+		} else if (!strcmp(path, "tx_bytes")) {
+			c->st->tx_bytes = v;
+		} else if (!strcmp(path, "rx_errors")) {
+			c->st->rx_errors = v;
+		} else if (!strcmp(path, "tx_errors")) {
+			c->st->tx_errors = v;
+		} else if (!strcmp(path, "tx_dropped")) {
+			c->st->tx_dropped = v;
+		}
+		return 0;
+	}
+	if (!strcmp(path, "name")) {
+		if (type != CTL_JSON_STRING || !ifname_valid(val))
+			return -EBADMSG;
+		snprintf(c->t->name, sizeof(c->t->name), "%s", val);
+		return 0;
+	}
+	/* keys are only ever added: ignore the ones this client does not know */
+	if (!ctl_param_known(path))
+		return 0;
+	if (type == CTL_JSON_TRUE)
+		val = "yes";
+	else if (type == CTL_JSON_FALSE)
+		val = "no";
+	else if (type == CTL_JSON_NULL)
+		return -EBADMSG;
+	if (ctl_tunnel_set_param(c->t, &c->seen, path, val, err, sizeof(err))) {
+		set_err(-EBADMSG, "gretund reply: %s", err);
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+int ctl_reply_parse_tunnel(const char *reply, size_t len, struct tunnel *t,
+			   struct tunnel_stats *st)
+{
+	struct tunnel_ctx c = { .t = t, .st = st };
+	int ret;
+
+	ret = ctl_reply_status(reply, len);
+	if (ret)
+		return ret;
+	tunnel_init(t);
+	if (st)
+		memset(st, 0, sizeof(*st));
+	ret = ctl_json_parse(reply, len, tunnel_cb, &c);
+	if (ret)
+		return ret == -EBADMSG ? ret : -EBADMSG;
+	if (!t->name[0] || !(c.seen & CTL_KEY_REMOTE))
+		return set_err(-EBADMSG, "gretund reply lacks name or remote");
+	t->flags |= TUNNEL_HAS_MODE | TUNNEL_HAS_BACKEND;
+	t->family = tunnel_mode_family(t->mode);
+	t->backend = BACKEND_USERSPACE;
+	return 0;
+}
+
+/* ---- requests --------------------------------------------------------------- */
+
+static int request(const char *line, bool start, char *reply, size_t size)
+{
+	int fd, ret;
+
+	ret = start ? ctl_connect_or_start(&fd) : ctl_connect(&fd);
+	if (ret)
+		return ret;
+	ret = ctl_transact(fd, line, reply, size);
+	close(fd);
+	if (ret)
+		return ret;
+	return ctl_reply_status(reply, strlen(reply));
+}
+
+static int tunnel_request(enum ctl_cmd cmd, const struct tunnel *t)
+{
+	char line[CTL_LINE_MAX], reply[CTL_REPLY_MAX];
+	int n = ctl_request_format(line, sizeof(line), cmd, t);
+
+	if (n < 0)
+		return set_err(n, "request too long");
+	return request(line, cmd == CTL_CMD_CREATE, reply, sizeof(reply));
+}
+
+int ctl_tunnel_create(const struct tunnel *t)
+{
+	return tunnel_request(CTL_CMD_CREATE, t);
+}
+
+int ctl_tunnel_change(const struct tunnel *t)
+{
+	int ret = tunnel_request(CTL_CMD_CHANGE, t);
+
+	return ret == -ECONNREFUSED || ret == -ENOENT ? -ENODEV : ret;
+}
+
+int ctl_tunnel_destroy(const char *name)
+{
+	char line[64], reply[CTL_REPLY_MAX];
+	int ret;
+
+	snprintf(line, sizeof(line), "destroy %s", name);
+	ret = request(line, false, reply, sizeof(reply));
+	return ret == -ECONNREFUSED || ret == -ENOENT ? -ENODEV : ret;
+}
+
+int ctl_tunnel_get(const char *name, struct tunnel *t, struct tunnel_stats *st)
+{
+	char line[64], reply[CTL_REPLY_MAX];
+	int ret;
+
+	snprintf(line, sizeof(line), "get %s", name);
+	ret = request(line, false, reply, sizeof(reply));
+	if (ret == -ECONNREFUSED || ret == -ENOENT)
+		return -ENODEV;
+	if (ret)
+		return ret;
+	return ctl_reply_parse_tunnel(reply, strlen(reply), t, st);
+}
+
+struct list_ctx {
+	char (*names)[IFNAMSIZ];
+	size_t n, cap;
+};
+
+static int list_cb(const char *path, enum ctl_json_type type, const char *val, void *data)
+{
+	struct list_ctx *c = data;
+
+	if (strcmp(path, "tunnels[]"))
+		return 0;
+	if (type != CTL_JSON_STRING || !ifname_valid(val))
+		return -EBADMSG;
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 16;
+		char (*nn)[IFNAMSIZ] = realloc(c->names, cap * sizeof(*nn));
+
+		if (!nn)
+			return -ENOMEM;
+		c->names = nn;
+		c->cap = cap;
+	}
+	snprintf(c->names[c->n++], IFNAMSIZ, "%s", val);
+	return 0;
+}
+
+int ctl_tunnel_list(char (**names)[IFNAMSIZ], size_t *n)
+{
+	char reply[CTL_REPLY_MAX];
+	struct list_ctx c = { 0 };
+	int ret;
+
+	*names = NULL;
+	*n = 0;
+	ret = request("list", false, reply, sizeof(reply));
+	if (ret == -ECONNREFUSED || ret == -ENOENT)
+		return 0;
+	if (ret)
+		return ret;
+	ret = ctl_json_parse(reply, strlen(reply), list_cb, &c);
+	if (ret) {
+		free(c.names);
+		return ret;
+	}
+	*names = c.names;
+	*n = c.n;
+	return 0;
+}

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The client side of the gretund control protocol (see gretund(8)): used by
+ * backend_userspace.c. Connects to the gretund of the caller's network
+ * namespace, starting it on demand, and parses its JSON replies with a
+ * small strict parser (fuzzed: fuzz/fuzz_ctl.c).
+ */
+#ifndef GRETUN_CTL_H
+#define GRETUN_CTL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "backend.h"
+#include "tunnel.h"
+
+#define CTL_REPLY_MAX	16384
+
+/* The daemon's (or this module's) message for the last failure, "" if none. */
+const char *ctl_errmsg(void);
+
+/* 0 if pid/uid may be trusted as a gretund peer or obeyed as a client:
+ * uid 0, or CAP_NET_ADMIN in CapEff while in the caller's user namespace. */
+int ctl_peer_privileged(pid_t pid, uid_t uid);
+
+/* Connect to the running gretund; -ECONNREFUSED/-ENOENT when none runs,
+ * -EPERM when the socket's owner is not privileged (squatter). */
+int ctl_connect(int *fd);
+/* Connect, starting `gretund --daemon` first when none runs. */
+int ctl_connect_or_start(int *fd);
+/* Send one request line (newline added if missing), read one reply line
+ * into reply (NUL-terminated, newline stripped). 0 or -errno. */
+int ctl_transact(int fd, const char *req, char *reply, size_t size);
+
+/* ---- strict JSON for the replies --------------------------------------- */
+
+enum ctl_json_type {
+	CTL_JSON_STRING,
+	CTL_JSON_NUMBER,
+	CTL_JSON_TRUE,
+	CTL_JSON_FALSE,
+	CTL_JSON_NULL,
+};
+
+/* Called for each scalar with its dotted path ("stats.drops.key"; array
+ * members get "[]" appended to the array's path). Non-zero return stops. */
+typedef int (*ctl_json_cb)(const char *path, enum ctl_json_type type, const char *val,
+			   void *data);
+/* One JSON object, optionally followed by whitespace. Depth, string and
+ * number sizes are limited; numbers are integers only. 0 or -EBADMSG (or
+ * the callback's non-zero return). */
+int ctl_json_parse(const char *s, size_t len, ctl_json_cb cb, void *data);
+
+/* 0 if the reply says "ok":true; else the reply's -errno (message kept for
+ * ctl_errmsg()), or -EBADMSG if it is not a valid reply. */
+int ctl_reply_status(const char *reply, size_t len);
+/* A `get` reply into t (tunnel_init'ed here) and st (may be NULL). */
+int ctl_reply_parse_tunnel(const char *reply, size_t len, struct tunnel *t,
+			   struct tunnel_stats *st);
+
+/* ---- requests --------------------------------------------------------------- */
+
+int ctl_tunnel_create(const struct tunnel *t);
+int ctl_tunnel_change(const struct tunnel *t);
+int ctl_tunnel_destroy(const char *name);
+int ctl_tunnel_get(const char *name, struct tunnel *t, struct tunnel_stats *st);
+/* Names of the daemon's tunnels; *names is malloc'd (n entries). No daemon
+ * running means no tunnels: 0 with n = 0. */
+int ctl_tunnel_list(char (**names)[IFNAMSIZ], size_t *n);
+
+#endif

@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * gretund internals: the daemon state and the functions each file offers.
+ * One file per concern: gretund.c (main, options, lifecycle), gretund_loop.c
+ * (epoll), gretund_table.c (tunnel table, demux hash), gretund_dev.c
+ * (TUN/TAP), gretund_sock.c (underlay sockets), gretund_data.c (packet
+ * paths), gretund_ctl.c (control socket), gretund_priv.c (capabilities).
+ */
+#ifndef GRETUN_GRETUND_H
+#define GRETUN_GRETUND_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "backend.h"
+#include "gre.h"
+#include "tunnel.h"
+
+#define GD_BUF_SIZE	65536		/* one packet, read or written */
+#define GD_HEADROOM	64		/* room for GRE (16) + UDP (8) in front */
+#define GD_HASH_SIZE	128		/* like the kernel's IP_TNL_HASH_SIZE */
+#define GD_MAX_CLIENTS	64
+#define GD_PMTU_REFRESH	10		/* seconds between path MTU lookups */
+#define GD_IDLE_EXIT	60		/* seconds without tunnels before exit */
+
+struct gd;
+
+/* ---- gretund_loop.c: epoll ---------------------------------------------- */
+
+struct gd_watch {
+	int fd;
+	void (*fn)(struct gd *gd, struct gd_watch *w, uint32_t events);
+};
+
+int gd_loop_init(struct gd *gd);
+int gd_loop_add(struct gd *gd, struct gd_watch *w, uint32_t events);
+void gd_loop_del(struct gd *gd, struct gd_watch *w);	/* does not close */
+/* Runs until gd->stop; calls gd_tick() about once a second. 0 or -errno. */
+int gd_loop_run(struct gd *gd);
+void gd_loop_fini(struct gd *gd);
+
+/* ---- gretund_table.c: tunnels and receive demux -------------------------- */
+
+struct gd_tunnel {
+	struct tunnel t;		/* arrays and hooks always NULL */
+	struct gd_watch w;		/* the TUN/TAP fd */
+	int ifindex;			/* of the TUN/TAP device */
+	uint32_t o_seqno;		/* next sequence number sent */
+	uint32_t i_seqno;		/* next expected, 0 = accept any */
+	uint32_t pmtu;			/* underlay path MTU to remote, 0 = unknown */
+	time_t pmtu_at;
+	struct tunnel_stats st;
+	struct gd_tunnel *hnext;	/* demux hash chain */
+	struct gd_tunnel *next;		/* all tunnels */
+};
+
+struct gd_tunnel *gd_table_find(struct gd *gd, const char *name);
+void gd_table_insert(struct gd *gd, struct gd_tunnel *gt);
+void gd_table_remove(struct gd *gd, struct gd_tunnel *gt);
+/* The tunnel whose (local, remote, key) identity equals t's, or NULL. */
+struct gd_tunnel *gd_table_find_identity(struct gd *gd, const struct tunnel *t,
+					 const struct gd_tunnel *except);
+
+/* What the receive path knows about a packet before the tunnel lookup. */
+struct gd_rx_key {
+	int family;
+	union inet_addr src, dst;	/* outer addresses */
+	bool udp;			/* arrived GRE-in-UDP */
+	uint16_t dport;			/* UDP destination port when udp */
+	bool has_key;
+	uint32_t key;
+};
+
+/* Kernel order (ip_tunnel_lookup): exact local+remote, then wildcard local,
+ * then wildcard remote, then both; key presence and value must match. */
+struct gd_tunnel *gd_table_lookup(struct gd *gd, const struct gd_rx_key *k);
+/* For counting a drop when no tunnel matched: a tunnel with these outer
+ * addresses ignoring the key, else one with this key from another source.
+ * *reason gets GRE_DROP_KEY or GRE_DROP_SOURCE. */
+struct gd_tunnel *gd_table_lookup_near(struct gd *gd, const struct gd_rx_key *k,
+				       enum gre_drop *reason);
+
+/* ---- gretund_dev.c: TUN/TAP ------------------------------------------------ */
+
+/* Open (creating if needed) the persistent TUN or TAP named name.
+ * -EEXIST if a device of that name exists and is not a tun/tap of this type. */
+int gd_dev_open(const char *name, bool tap, int *fd, int *ifindex);
+/* persist=false: clear TUNSETPERSIST so the device goes away on close. */
+void gd_dev_close(int fd, bool persist);
+
+/* ---- gretund_sock.c: underlay sockets -------------------------------------- */
+
+/* Make sure the receive sockets t needs exist (raw GRE per family, UDP per
+ * family and port). */
+int gd_sock_rx_ensure(struct gd *gd, const struct tunnel *t);
+/* A send socket for t and this DF choice (created and cached on demand). */
+int gd_sock_tx_get(struct gd *gd, const struct tunnel *t, bool df);
+/* Path MTU towards t's remote, via a connected helper socket. */
+int gd_sock_path_mtu(const struct tunnel *t, uint32_t *mtu);
+void gd_sock_close_all(struct gd *gd);
+
+/* ---- gretund_data.c: packet paths ------------------------------------------ */
+
+void gd_data_tun_event(struct gd *gd, struct gd_watch *w, uint32_t events);
+void gd_data_raw_event(struct gd *gd, struct gd_watch *w, uint32_t events);
+void gd_data_udp_event(struct gd *gd, struct gd_watch *w, uint32_t events);
+/* Overhead t adds in front of an inner packet: outer IP + UDP + GRE. */
+unsigned int gd_data_overhead(const struct tunnel *t);
+
+/* ---- gretund_ctl.c: the control socket --------------------------------------- */
+
+/* Bind + listen on "\0gretun/gretund"; -EADDRINUSE when another gretund runs. */
+int gd_ctl_listen(int *fd);
+int gd_ctl_start(struct gd *gd, int listen_fd);
+void gd_ctl_stop(struct gd *gd);
+/* Handle one request line; writes a one-line JSON reply (with "\n") into
+ * reply. Pure with respect to the wire: used by the socket code. */
+void gd_ctl_handle_line(struct gd *gd, const char *line, size_t len,
+			char *reply, size_t size);
+/* 0 if this peer may control us (uid 0, or CAP_NET_ADMIN in our user ns). */
+int gd_peer_allowed(pid_t pid, uid_t uid);
+
+/* ---- gretund_priv.c: capabilities ---------------------------------------- */
+
+/* Keep CAP_NET_ADMIN and CAP_NET_RAW only (all sets, bounding included);
+ * with user != NULL switch to that user keeping them. */
+int gd_priv_drop(const char *user);
+
+/* ---- daemon state -------------------------------------------------------- */
+
+struct gd_rxsock {
+	struct gd_watch w;
+	int family;
+	bool udp;
+	uint16_t port;		/* UDP */
+	struct gd_rxsock *next;
+};
+
+struct gd_txsock {
+	int fd;
+	int family;
+	bool udp;
+	bool df;
+	uint32_t mark;
+	char dev[IFNAMSIZ];
+	struct gd_txsock *next;
+};
+
+struct gd_client;
+
+struct gd {
+	int epfd;
+	bool stop;
+	bool persistent;	/* stay when the last tunnel goes */
+	int exit_status;
+	struct gd_tunnel *tunnels;
+	size_t n_tunnels;
+	struct gd_tunnel *hash[GD_HASH_SIZE];
+	struct gd_watch ctl;
+	struct gd_client *clients[GD_MAX_CLIENTS];
+	struct gd_rxsock *rx;
+	struct gd_txsock *tx;
+	time_t idle_since;	/* 0 when tunnels exist */
+	uint64_t unmatched;	/* GRE packets matching no tunnel at all */
+	uint64_t rx_malformed;	/* not even an outer header */
+	uint8_t *buf;		/* GD_HEADROOM + GD_BUF_SIZE bytes */
+};
+
+void gd_tick(struct gd *gd);
+/* Create/change/destroy the data plane part of a tunnel: 0 or -errno. */
+int gd_tunnel_create(struct gd *gd, const struct tunnel *t, char *err, size_t errlen);
+int gd_tunnel_change(struct gd *gd, const struct tunnel *t, char *err, size_t errlen);
+int gd_tunnel_destroy(struct gd *gd, const char *name);
+void gd_tunnel_refresh_pmtu(struct gd_tunnel *gt, time_t now);
+
+#endif

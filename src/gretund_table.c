@@ -1,0 +1,302 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The tunnel table: by name for the control socket, and a hash on
+ * (key, remote) for the receive path, looked up in the kernel's order
+ * (net/ipv4/ip_tunnel.c ip_tunnel_lookup). Remote is mandatory for gretund
+ * tunnels, so the wildcard-remote passes of the kernel never match here.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+
+#include "gretund.h"
+
+static size_t addr_len(int family)
+{
+	return family == AF_INET6 ? 16 : 4;
+}
+
+static bool addr_eq(int family, const union inet_addr *a, const union inet_addr *b)
+{
+	return !memcmp(a, b, addr_len(family));
+}
+
+static bool addr_any(int family, const union inet_addr *a)
+{
+	static const union inet_addr zero;
+
+	return addr_eq(family, a, &zero);
+}
+
+static unsigned int bucket(int family, uint32_t key, const union inet_addr *remote)
+{
+	uint32_t h = key;
+
+	for (size_t i = 0; i < addr_len(family); i += 4) {
+		uint32_t w;
+
+		memcpy(&w, remote->bytes + i, 4);
+		h ^= w;
+	}
+	h ^= h >> 16;
+	h *= 0x45d9f3bu;
+	h ^= h >> 16;
+	return h & (GD_HASH_SIZE - 1);
+}
+
+static unsigned int tunnel_bucket(const struct tunnel *t)
+{
+	return bucket(t->family, (t->iflags & GRE_OPT_KEY) ? t->ikey : 0, &t->remote);
+}
+
+struct gd_tunnel *gd_table_find(struct gd *gd, const char *name)
+{
+	for (struct gd_tunnel *gt = gd->tunnels; gt; gt = gt->next)
+		if (!strcmp(gt->t.name, name))
+			return gt;
+	return NULL;
+}
+
+void gd_table_insert(struct gd *gd, struct gd_tunnel *gt)
+{
+	unsigned int b = tunnel_bucket(&gt->t);
+
+	gt->hnext = gd->hash[b];
+	gd->hash[b] = gt;
+	gt->next = gd->tunnels;
+	gd->tunnels = gt;
+	gd->n_tunnels++;
+	gd->idle_since = 0;
+}
+
+static void hash_unlink(struct gd *gd, struct gd_tunnel *gt)
+{
+	struct gd_tunnel **pp = &gd->hash[tunnel_bucket(&gt->t)];
+
+	for (; *pp; pp = &(*pp)->hnext) {
+		if (*pp == gt) {
+			*pp = gt->hnext;
+			break;
+		}
+	}
+	gt->hnext = NULL;
+}
+
+void gd_table_remove(struct gd *gd, struct gd_tunnel *gt)
+{
+	struct gd_tunnel **pp;
+
+	hash_unlink(gd, gt);
+	for (pp = &gd->tunnels; *pp; pp = &(*pp)->next) {
+		if (*pp == gt) {
+			*pp = gt->next;
+			gd->n_tunnels--;
+			break;
+		}
+	}
+	if (!gd->n_tunnels)
+		gd->idle_since = time(NULL);
+}
+
+static bool same_encap(const struct tunnel *a, const struct tunnel *b)
+{
+	if (a->encap != b->encap)
+		return false;
+	return a->encap == ENCAP_NONE || a->encap_dport == b->encap_dport;
+}
+
+struct gd_tunnel *gd_table_find_identity(struct gd *gd, const struct tunnel *t,
+					 const struct gd_tunnel *except)
+{
+	for (struct gd_tunnel *gt = gd->tunnels; gt; gt = gt->next) {
+		const struct tunnel *o = &gt->t;
+
+		if (gt == except || o->family != t->family || !same_encap(o, t))
+			continue;
+		if (!addr_eq(t->family, &o->local, &t->local) ||
+		    !addr_eq(t->family, &o->remote, &t->remote))
+			continue;
+		if ((o->iflags & GRE_OPT_KEY) != (t->iflags & GRE_OPT_KEY))
+			continue;
+		if ((t->iflags & GRE_OPT_KEY) && o->ikey != t->ikey)
+			continue;
+		return gt;
+	}
+	return NULL;
+}
+
+static bool key_match(const struct tunnel *t, const struct gd_rx_key *k)
+{
+	if (t->iflags & GRE_OPT_KEY)
+		return k->has_key && k->key == t->ikey;
+	return !k->has_key;
+}
+
+static bool encap_match(const struct tunnel *t, const struct gd_rx_key *k)
+{
+	if (t->encap == ENCAP_UDP)
+		return k->udp && k->dport == t->encap_dport;
+	return !k->udp;
+}
+
+struct gd_tunnel *gd_table_lookup(struct gd *gd, const struct gd_rx_key *k)
+{
+	unsigned int b = bucket(k->family, k->has_key ? k->key : 0, &k->src);
+	struct gd_tunnel *wild = NULL;
+
+	for (struct gd_tunnel *gt = gd->hash[b]; gt; gt = gt->hnext) {
+		const struct tunnel *t = &gt->t;
+
+		if (t->family != k->family || !encap_match(t, k) || !key_match(t, k) ||
+		    !addr_eq(k->family, &t->remote, &k->src))
+			continue;
+		if (addr_eq(k->family, &t->local, &k->dst))
+			return gt;
+		if (!wild && addr_any(k->family, &t->local))
+			wild = gt;
+	}
+	return wild;
+}
+
+struct gd_tunnel *gd_table_lookup_near(struct gd *gd, const struct gd_rx_key *k,
+				       enum gre_drop *reason)
+{
+	struct gd_tunnel *other_source = NULL;
+
+	for (struct gd_tunnel *gt = gd->tunnels; gt; gt = gt->next) {
+		const struct tunnel *t = &gt->t;
+
+		if (t->family != k->family || !encap_match(t, k))
+			continue;
+		if (!addr_any(k->family, &t->local) && !addr_eq(k->family, &t->local, &k->dst))
+			continue;
+		if (addr_eq(k->family, &t->remote, &k->src)) {
+			*reason = GRE_DROP_KEY;
+			return gt;
+		}
+		if (!other_source && key_match(t, k))
+			other_source = gt;
+	}
+	*reason = GRE_DROP_SOURCE;
+	return other_source;
+}
+
+void gd_tunnel_refresh_pmtu(struct gd_tunnel *gt, time_t now)
+{
+	uint32_t mtu;
+
+	gt->pmtu_at = now;
+	if (!gd_sock_path_mtu(&gt->t, &mtu))
+		gt->pmtu = mtu;
+}
+
+static void copy_params(struct tunnel *dst, const struct tunnel *src)
+{
+	*dst = *src;
+	dst->addresses = NULL;
+	dst->n_addresses = 0;
+	dst->routes = NULL;
+	dst->n_routes = 0;
+	dst->hook_pre_up = dst->hook_post_up = dst->hook_pre_down = dst->hook_post_down = NULL;
+}
+
+int gd_tunnel_create(struct gd *gd, const struct tunnel *t, char *err, size_t errlen)
+{
+	struct gd_tunnel *gt, *other;
+	int ret;
+
+	if (gd_table_find(gd, t->name)) {
+		snprintf(err, errlen, "tunnel %s exists", t->name);
+		return -EEXIST;
+	}
+	other = gd_table_find_identity(gd, t, NULL);
+	if (other) {
+		snprintf(err, errlen, "tunnel %s has the same local, remote and key", other->t.name);
+		return -EEXIST;
+	}
+	ret = gd_sock_rx_ensure(gd, t);
+	if (ret) {
+		snprintf(err, errlen, "cannot open the underlay sockets: %s", strerror(-ret));
+		return ret;
+	}
+	gt = calloc(1, sizeof(*gt));
+	if (!gt)
+		return -ENOMEM;
+	copy_params(&gt->t, t);
+	ret = gd_dev_open(t->name, tunnel_mode_is_tap(t->mode), &gt->w.fd, &gt->ifindex);
+	if (ret) {
+		if (ret == -EEXIST)
+			snprintf(err, errlen, "device %s exists and is not a %s device", t->name,
+				 tunnel_mode_is_tap(t->mode) ? "tap" : "tun");
+		else
+			snprintf(err, errlen, "cannot open %s device %s: %s",
+				 tunnel_mode_is_tap(t->mode) ? "tap" : "tun", t->name, strerror(-ret));
+		free(gt);
+		return ret;
+	}
+	gt->w.fn = gd_data_tun_event;
+	gt->st.has_drops = true;
+	ret = gd_loop_add(gd, &gt->w, EPOLLIN);
+	if (ret) {
+		snprintf(err, errlen, "epoll: %s", strerror(-ret));
+		gd_dev_close(gt->w.fd, false);
+		free(gt);
+		return ret;
+	}
+	gd_tunnel_refresh_pmtu(gt, time(NULL));
+	gd_table_insert(gd, gt);
+	return 0;
+}
+
+int gd_tunnel_change(struct gd *gd, const struct tunnel *t, char *err, size_t errlen)
+{
+	struct gd_tunnel *gt = gd_table_find(gd, t->name), *other;
+	int ret;
+
+	if (!gt) {
+		snprintf(err, errlen, "no tunnel %s", t->name);
+		return -ENODEV;
+	}
+	if (gt->t.mode != t->mode) {
+		snprintf(err, errlen, "mode cannot change in place (%s to %s)",
+			 tunnel_mode_name(gt->t.mode), tunnel_mode_name(t->mode));
+		return -EOPNOTSUPP;
+	}
+	other = gd_table_find_identity(gd, t, gt);
+	if (other) {
+		snprintf(err, errlen, "tunnel %s has the same local, remote and key", other->t.name);
+		return -EEXIST;
+	}
+	ret = gd_sock_rx_ensure(gd, t);
+	if (ret) {
+		snprintf(err, errlen, "cannot open the underlay sockets: %s", strerror(-ret));
+		return ret;
+	}
+	hash_unlink(gd, gt);
+	if (gt->t.iflags != t->iflags || gt->t.ikey != t->ikey)
+		gt->i_seqno = 0;
+	copy_params(&gt->t, t);
+	{
+		unsigned int b = tunnel_bucket(&gt->t);
+
+		gt->hnext = gd->hash[b];
+		gd->hash[b] = gt;
+	}
+	gd_tunnel_refresh_pmtu(gt, time(NULL));
+	return 0;
+}
+
+int gd_tunnel_destroy(struct gd *gd, const char *name)
+{
+	struct gd_tunnel *gt = gd_table_find(gd, name);
+
+	if (!gt)
+		return -ENODEV;
+	gd_loop_del(gd, &gt->w);
+	gd_dev_close(gt->w.fd, false);
+	gd_table_remove(gd, gt);
+	free(gt);
+	return 0;
+}
