@@ -1183,6 +1183,12 @@ START_TEST(test_load_file)
 	ck_ok(config_load_file(path, &T, err, sizeof(err)));
 	ck_assert(T.flags & TUNNEL_HAS_REMOTE);
 	ck_assert_int_lt(config_load_file(tmpdir, &T, err, sizeof(err)), 0);
+	ck_assert_ptr_nonnull(strstr(err, "not a regular file"));
+	/* a FIFO is refused without blocking in open() */
+	snprintf(big, sizeof(big), "%s/fifo.conf", tmpdir);
+	ck_assert_int_eq(mkfifo(big, 0644), 0);
+	ck_assert_int_lt(config_load_file(big, &T, err, sizeof(err)), 0);
+	ck_assert_ptr_nonnull(strstr(err, "not a regular file"));
 
 	/* exactly 1 MiB of comments is fine, one byte more is not */
 	snprintf(big, sizeof(big), "%s/big.conf", tmpdir);
