@@ -74,7 +74,7 @@ static void print_params(struct out *o, const struct tunnel *t)
 		out_u64(o, "ttl", NULL, 0);
 		out_text(o, " ttl inherit");
 	}
-	out_u64(o, "tos", t->tos_inherit ? NULL : " tos 0x%02" PRIx64, t->tos);
+	out_u64(o, "tos", t->tos_inherit || !t->tos ? NULL : " tos 0x%02" PRIx64, t->tos);
 	out_bool(o, "tos_inherit", " tos inherit", t->tos_inherit);
 	out_bool(o, "pmtudisc", NULL, t->pmtudisc);
 	out_text(o, t->pmtudisc ? " pmtudisc" : " nopmtudisc");
