@@ -388,7 +388,6 @@ static void tunnel_xmit(struct gd *gd, struct gd_tunnel *gt, uint8_t *pkt, size_
 		c->cmsg_type = IP_TOS;
 		c->cmsg_len = CMSG_LEN(sizeof(int));
 		memcpy(CMSG_DATA(c), &ival, sizeof(int));
-		msg.msg_controllen = 2 * CMSG_SPACE(sizeof(int));
 		if (t->flags & TUNNEL_HAS_LOCAL) {
 			c = CMSG_NXTHDR(&msg, c);
 			pi.ipi_spec_dst = t->local.v4;
@@ -396,8 +395,9 @@ static void tunnel_xmit(struct gd *gd, struct gd_tunnel *gt, uint8_t *pkt, size_
 			c->cmsg_type = IP_PKTINFO;
 			c->cmsg_len = CMSG_LEN(sizeof(pi));
 			memcpy(CMSG_DATA(c), &pi, sizeof(pi));
-			msg.msg_controllen += CMSG_SPACE(sizeof(pi));
 		}
+		msg.msg_controllen = 2 * CMSG_SPACE(sizeof(int)) +
+				     ((t->flags & TUNNEL_HAS_LOCAL) ? CMSG_SPACE(sizeof(pi)) : 0);
 	}
 	n = sendmsg(fd, &msg, 0);
 	if (n < 0) {
