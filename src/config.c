@@ -47,7 +47,7 @@ struct cfg_ctx {
 	char reason[256];
 	bool reason_full;
 	/* line each option was last seen on (0 = not seen), by table index */
-	unsigned int seen[64];
+	unsigned int seen[96];
 	/* endpoints: family and line of Local= / Remote= in this source */
 	int local_family, remote_family;
 	unsigned int local_line, remote_line;
