@@ -82,7 +82,8 @@ t_skip() {
 }
 
 t_diag() {
-	echo "# $*"
+	read -r _up _ < /proc/uptime
+	echo "# [$_up] $*"
 }
 
 t_done() {
