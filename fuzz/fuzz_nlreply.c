@@ -19,23 +19,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* A private, aligned copy: the parsers may assume alignment as
 	 * the kernel's replies are aligned, but not length. */
 	uint32_t *buf = malloc(size + 4);
-	const struct nlmsghdr *nlh;
-	int left = size > 1 << 20 ? 1 << 20 : (int)size;
+	size_t off = 0;
 
 	if (!buf)
 		return 0;
 	memcpy(buf, data, size);
-	nlh = (const struct nlmsghdr *)buf;
-	while (mnl_nlmsg_ok(nlh, left)) {
+	/* The parsers trust nlmsg_len as the recv path has checked it
+	 * against the datagram; check it here the same way (not with
+	 * mnl_nlmsg_ok, which casts a huge nlmsg_len to a negative int). */
+	while (off < size && size - off >= sizeof(struct nlmsghdr)) {
+		const struct nlmsghdr *nlh = (const void *)((const char *)buf + off);
 		struct nl_link l;
 		struct nl_addr a;
 		struct nl_route r;
 
+		if (nlh->nlmsg_len < sizeof(*nlh) || nlh->nlmsg_len > size - off)
+			break;
 		(void)nl_link_parse(nlh, &l);
 		(void)nl_addr_parse(nlh, &a);
 		(void)nl_route_parse(nlh, &r);
 		(void)nl_ack_parse(nlh);
-		nlh = mnl_nlmsg_next(nlh, &left);
+		off += MNL_ALIGN(nlh->nlmsg_len);
 	}
 	free(buf);
 	return 0;
