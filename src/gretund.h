@@ -50,6 +50,7 @@ struct gd_tunnel {
 	uint32_t o_seqno;		/* next sequence number sent */
 	uint32_t i_seqno;		/* next expected, 0 = accept any */
 	uint32_t pmtu;			/* underlay path MTU to remote, 0 = unknown */
+	uint32_t dev_mtu;		/* of the TUN/TAP device, 0 = unknown */
 	time_t pmtu_at;
 	struct tunnel_stats st;
 	struct gd_tunnel *hnext;	/* demux hash chain */
@@ -89,6 +90,7 @@ struct gd_tunnel *gd_table_lookup_near(struct gd *gd, const struct gd_rx_key *k,
 int gd_dev_open(const char *name, bool tap, int *fd, int *ifindex);
 /* persist=false: clear TUNSETPERSIST so the device goes away on close. */
 void gd_dev_close(int fd, bool persist);
+int gd_dev_mtu(const char *name, uint32_t *mtu);
 
 /* ---- gretund_sock.c: underlay sockets -------------------------------------- */
 

@@ -135,7 +135,8 @@ static void reply_tunnel(struct jbuf *j, const struct gd_tunnel *gt, bool params
 		jprintf(j, ",\"fwmark\":%u,\"encap\":\"%s\",\"encap_dport\":%u,\"encap_sport\":%u",
 			t->fwmark, t->encap == ENCAP_UDP ? "udp" : "none", t->encap_dport,
 			t->encap_sport);
-		jprintf(j, ",\"mtu\":%u,\"path_mtu\":%u", t->mtu, gt->pmtu);
+		jprintf(j, ",\"mtu\":%u,\"path_mtu\":%u,\"o_seqno\":%u,\"i_seqno\":%u", t->mtu,
+			gt->pmtu, gt->o_seqno, gt->i_seqno);
 	}
 	jprintf(j, ",\"stats\":{\"rx_packets\":%llu,\"rx_bytes\":%llu,\"tx_packets\":%llu,"
 		"\"tx_bytes\":%llu,\"rx_errors\":%llu,\"tx_errors\":%llu,\"tx_dropped\":%llu,"

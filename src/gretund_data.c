@@ -504,6 +504,20 @@ static void tunnel_rcv(struct gd *gd, struct gd_rx_key *k, uint8_t outer_tos,
 		count_drop(gt, GRE_DROP_INNER);
 		return;
 	}
+	/* Deviation from Linux, which hands any size to the stack: an inner
+	 * packet larger than the device MTU (plus the Ethernet header on TAP)
+	 * is dropped as oversize, so a peer cannot push frames the local
+	 * configuration never allowed. The MTU is re-read before dropping. */
+	if (gt->dev_mtu && ilen > gt->dev_mtu + (tunnel_mode_is_tap(t->mode) ? ETH_HLEN_ + 4 : 0)) {
+		uint32_t mtu;
+
+		if (!gd_dev_mtu(t->name, &mtu))
+			gt->dev_mtu = mtu;
+		if (ilen > gt->dev_mtu + (tunnel_mode_is_tap(t->mode) ? ETH_HLEN_ + 4 : 0)) {
+			count_drop(gt, GRE_DROP_OVERSIZE);
+			return;
+		}
+	}
 	/* RFC 6040: CE on the outer with a Not-ECT inner cannot be
 	 * expressed, drop as the kernel does */
 	if (!ecn_decapsulate(outer_tos, &in)) {

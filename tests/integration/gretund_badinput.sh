@@ -1,0 +1,94 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# gretund against bad input: malformed GRE injected from the peer namespace
+# is dropped and counted under its reason, good traffic still flows; garbage
+# and oversize control lines get an error reply and the daemon survives; a
+# second gretund in the same namespace refuses.
+set -eu
+TAG=bad
+. "$(dirname "$0")/gretund_lib.sh"
+command -v python3 >/dev/null || { echo "SKIP: python3 missing"; exit 77; }
+INJECT="python3 $(cd "$(dirname "$0")" && pwd)/gretund_inject.py"
+
+setup_netns
+start_daemons
+up_pair gt1 gre "ikey=77 okey=77 iflags=csum,seq oflags=csum,seq"
+pings "$NSA" 203.0.113.2
+
+drops() {
+	json_get "$(ctl_ok "$NSA" "get gt1")" "stats.drops.$1"
+}
+
+# case reason: every case a fresh, increasing sequence number, so only the
+# duplicate is out of order; start just above what the peer sends now, so
+# that the peer's real traffic catches up afterwards
+seq=$(json_get "$(ctl_ok "$NSB" "get gt1")" o_seqno)
+for c in truncated:truncated zero:truncated version:version routing:routing key:key \
+	csum:csum flags:flags proto:proto inner:inner; do
+	case=${c%%:*} reason=${c#*:}
+	before=$(drops "$reason")
+	seq=$((seq + 1))
+	ip netns exec "$NSB" $INJECT 192.0.2.1 "$case" "$seq"
+	sleep 0.2
+	after=$(drops "$reason")
+	[ "$after" -gt "$before" ] || fail "$case: not counted as $reason ($before -> $after)"
+	echo "  $case: dropped as $reason"
+done
+
+# duplicate sequence number: the first passes, the copy is dropped
+seq=$((seq + 1))
+before_rx=$(json_get "$(ctl_ok "$NSA" "get gt1")" stats.rx_packets)
+before=$(drops seq)
+ip netns exec "$NSB" $INJECT 192.0.2.1 good "$seq"
+ip netns exec "$NSB" $INJECT 192.0.2.1 good "$seq"
+sleep 0.2
+[ "$(drops seq)" -gt "$before" ] || fail "duplicate sequence not counted as seq"
+[ "$(json_get "$(ctl_ok "$NSA" "get gt1")" stats.rx_packets)" -gt "$before_rx" ] \
+	|| fail "the first of the duplicates was not forwarded"
+echo "  duplicate: dropped as seq"
+
+# oversize: a 9000-byte inner packet for a 1400-byte tunnel device
+seq=$((seq + 1))
+before=$(drops oversize)
+ip netns exec "$NSB" $INJECT 192.0.2.1 oversize "$seq"
+sleep 0.2
+[ "$(drops oversize)" -gt "$before" ] || fail "oversize not counted"
+echo "  oversize: dropped as oversize"
+
+# wrong source: a third address on the underlay
+ip -n "$NSB" addr add 192.0.2.3/26 dev veth0
+before=$(drops source)
+seq=$((seq + 1))
+ip netns exec "$NSB" $INJECT 192.0.2.1 good "$seq" 192.0.2.3
+sleep 0.2
+[ "$(drops source)" -gt "$before" ] || fail "wrong source not counted as source"
+echo "  wrong source: dropped as source"
+
+# good traffic still flows, once the peer's sequence numbers have caught up
+# with the injected ones
+ip netns exec "$NSB" $PING -c 40 -i 0.05 -W 1 203.0.113.1 >/dev/null 2>&1 || true
+pings "$NSA" 203.0.113.2
+pings "$NSB" 203.0.113.1
+
+# control socket garbage
+for line in "bogus" "create" "create gt9 remote=nonsense" "get nosuch" \
+	"$(head -c 300 /dev/urandom | tr -d '\n\0')" "$(head -c 6000 /dev/zero | tr '\0' a)"; do
+	r=$(ctl "$NSA" "$line")
+	case "$r" in
+	'{"ok":false,"error":'*) ;;
+	*) fail "control line '${line:0:40}' got: $r" ;;
+	esac
+done
+ctl_ok "$NSA" ping >/dev/null
+echo "  control garbage: error replies, daemon alive"
+
+# a second gretund in the same namespace refuses, the first goes on
+set +e
+msg=$(ip netns exec "$NSA" "$GRETUND" 2>&1)
+rc=$?
+set -e
+[ "$rc" = 1 ] || fail "second gretund: exit $rc"
+case "$msg" in *already*) ;; *) fail "second gretund said: $msg" ;; esac
+ctl_ok "$NSA" ping >/dev/null
+echo "  second gretund: $msg"
+echo "PASS"
