@@ -5,7 +5,7 @@
 # and oversize control lines get an error reply and the daemon survives; a
 # second gretund in the same namespace refuses.
 set -eu
-TAG=bad
+TAG=bad$$
 . "$(dirname "$0")/gretund_lib.sh"
 command -v python3 >/dev/null || { echo "SKIP: python3 missing"; exit 77; }
 INJECT="python3 $(cd "$(dirname "$0")" && pwd)/gretund_inject.py"

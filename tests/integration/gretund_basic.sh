@@ -5,7 +5,7 @@
 # pings both ways over IPv4 and IPv6 overlays; the wire checked with tshark;
 # a 1 MB TCP transfer compared by sha256.
 set -eu
-TAG=basic
+TAG=basic$$
 . "$(dirname "$0")/gretund_lib.sh"
 
 OPTS_ON="ikey=77 okey=77 iflags=csum,seq oflags=csum,seq"

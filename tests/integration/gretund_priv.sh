@@ -4,7 +4,7 @@
 # bounding), also after --user; checked in /proc/PID/status. Also: it obeys
 # root over the control socket and refuses an unprivileged client.
 set -eu
-TAG=priv
+TAG=priv$$
 . "$(dirname "$0")/gretund_lib.sh"
 
 WANT=0000000000003000	# bits 12 (NET_ADMIN) and 13 (NET_RAW)
