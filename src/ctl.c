@@ -587,11 +587,19 @@ static int request(const char *line, bool start, char *reply, size_t size)
 {
 	int fd, ret;
 
-	ret = start ? ctl_connect_or_start(&fd) : ctl_connect(&fd);
-	if (ret)
-		return ret;
-	ret = ctl_transact(fd, line, reply, size);
-	close(fd);
+	/* A daemon that just destroyed its last tunnel is on its way out: it
+	 * may still accept and then close. When we may start one, wait for
+	 * the old to go and start a new (bounded: 40 x 50 ms). */
+	for (int tries = 0;; tries++) {
+		ret = start ? ctl_connect_or_start(&fd) : ctl_connect(&fd);
+		if (ret)
+			return ret;
+		ret = ctl_transact(fd, line, reply, size);
+		close(fd);
+		if (!start || tries >= 40 || (ret != -ECONNRESET && ret != -EPIPE))
+			break;
+		usleep(50000);
+	}
 	if (ret)
 		return ret;
 	return ctl_reply_status(reply, strlen(reply));
