@@ -165,7 +165,7 @@ int down_main(int argc, char *argv[])
 	ret = be->destroy(nl, name);
 	if (ret < 0 && !(ret == -ENODEV && !exists)) {
 		errmsg("down %s: cannot remove the device (%s backend): %s%s", name, be->name,
-		       strerror(-ret), nl_reason(nl));
+		       strerror(-ret), backend_reason(be, nl));
 		journal_rollback(&j, nl);
 		goto out;
 	}

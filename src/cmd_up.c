@@ -97,7 +97,8 @@ static int device_create(struct up_ctx *c)
 	}
 	if (ret < 0) {
 		errmsg("up %s: cannot create %s device (%s backend): %s%s", t->name,
-		       tunnel_mode_name(t->mode), c->be->name, strerror(-ret), nl_reason(c->nl));
+		       tunnel_mode_name(t->mode), c->be->name, strerror(-ret),
+		       backend_reason(c->be, c->nl));
 		return ret;
 	}
 	t->backend = c->be == &backend_userspace ? BACKEND_USERSPACE : BACKEND_KERNEL;
@@ -128,7 +129,7 @@ static int device_converge(struct up_ctx *c, const struct nl_link *l)
 		}
 		if (ret != -EOPNOTSUPP) {
 			errmsg("up %s: cannot change the tunnel in place: %s%s", t->name,
-			       strerror(-ret), nl_reason(c->nl));
+			       strerror(-ret), backend_reason(c->be, c->nl));
 			return ret;
 		}
 	}
@@ -137,7 +138,7 @@ static int device_converge(struct up_ctx *c, const struct nl_link *l)
 	ret = c->be->destroy(c->nl, t->name);
 	if (ret < 0) {
 		errmsg("up %s: cannot remove the old device: %s%s", t->name, strerror(-ret),
-		       nl_reason(c->nl));
+		       backend_reason(c->be, c->nl));
 		return ret;
 	}
 	ret = device_create(c);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "ctl.h"
 #include "gretunctl.h"
 #include "nl.h"
 
@@ -77,6 +78,20 @@ const char *nl_reason(struct nl_sock *nl)
 	if (!m || !*m)
 		return "";
 	snprintf(buf, sizeof(buf), " (kernel: %s)", m);
+	return buf;
+}
+
+const char *backend_reason(const struct backend_ops *be, struct nl_sock *nl)
+{
+	static char buf[320];
+	const char *m;
+
+	if (be != &backend_userspace)
+		return nl_reason(nl);
+	m = ctl_errmsg();
+	if (!m || !*m)
+		return "";
+	snprintf(buf, sizeof(buf), " (gretund: %s)", m);
 	return buf;
 }
 

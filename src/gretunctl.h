@@ -37,6 +37,8 @@ void infomsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int exit_for_errno(int err);
 /* " (kernel: MSG)" when the last netlink error carried an extended ACK. */
 const char *nl_reason(struct nl_sock *nl);
+/* The same for a backend step: the kernel's or gretund's own message. */
+const char *backend_reason(const struct backend_ops *be, struct nl_sock *nl);
 
 int up_main(int argc, char *argv[]);
 int down_main(int argc, char *argv[]);

@@ -34,6 +34,8 @@ netns_add() {
 }
 
 bg_pid() { t_pids="$t_pids $1"; }
+# A directory outside $t_tmp that cleanup removes too.
+tmp_dir() { t_dirs="${t_dirs:-} $1"; }
 
 cleanup() {
 	for p in $t_pids; do kill "$p" 2>/dev/null || true; done
@@ -46,6 +48,8 @@ cleanup() {
 		for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p" 2>/dev/null || true; done
 		ip netns del "$ns" 2>/dev/null || true
 	done
+	# shellcheck disable=SC2086
+	[ -z "${t_dirs:-}" ] || rm -rf $t_dirs
 	rm -rf "$t_tmp"
 }
 trap cleanup EXIT INT TERM

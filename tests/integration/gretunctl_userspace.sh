@@ -1,0 +1,150 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# gretunctl end to end on this host, where `auto` must pick the userspace
+# backend: up, traffic, converge (nothing changes on a second up; a new key
+# is applied in place; a new mode recreates), rollback of a failing up,
+# hooks, the lock, and a down that leaves nothing but what the admin added.
+set -u
+PREFIX=gtcu
+. "$(dirname "$0")/lib.sh"
+require_root
+[ -x "$GRETUND" ] || skip_all "gretund not built ($GRETUND)"
+
+a=$PREFIX-a-$$ b=$PREFIX-b-$$
+netns_add "$a"
+netns_add "$b"
+ip link add veth0 netns "$a" type veth peer name veth0 netns "$b"
+ip -n "$a" addr add 198.51.100.1/28 dev veth0
+ip -n "$b" addr add 198.51.100.2/28 dev veth0
+ip -n "$a" link set veth0 up
+ip -n "$b" link set veth0 up
+A() { ip netns exec "$a" "$GRETUNCTL" "$@"; }
+B() { ip netns exec "$b" "$GRETUNCTL" "$@"; }
+snapshot() { # what a converging up must not change
+	ip -n "$1" -d link show gre1 | grep -v 'RX\|TX\|^ *[0-9]'
+	ip -n "$1" addr show dev gre1 | grep -v valid_lft
+	ip -n "$1" route show table all dev gre1
+}
+gretund_pid() { ip netns pids "$1" | while read -r p; do
+	[ "$(cat /proc/"$p"/comm 2>/dev/null)" = gretund ] && echo "$p"; done | head -n 1; }
+ifindex() { ip -n "$1" -j link show gre1 | jq '.[0].ifindex'; }
+pings() { ip netns exec "$1" ping -c 2 -i 0.2 -W 2 "$2" >/dev/null 2>&1; }
+up_a="mode gre local 198.51.100.1 remote 198.51.100.2 key 7 address 203.0.113.1/30 address 2001:db8:c1::1/64 route 192.0.2.0/26"
+up_b="mode gre local 198.51.100.2 remote 198.51.100.1 key 7 address 203.0.113.2/30 address 2001:db8:c1::2/64"
+
+# shellcheck disable=SC2086
+A up gre1 $up_a >"$t_tmp/o" 2>&1; rc=$?
+check "auto up exits 0 on a host without kernel GRE" test "$rc" = 0
+check "one line says it falls back to userspace" grep -q "using the userspace backend" "$t_tmp/o"
+# shellcheck disable=SC2086
+check "peer up" B up gre1 $up_b
+check "show -j says backend userspace" sh -c "ip netns exec $a $GRETUNCTL show gre1 -j | jq -e '.[0].backend == \"userspace\" and .[0].mode == \"gre\" and .[0].ikey == 7'"
+check "show -j has the addresses and the route" sh -c "ip netns exec $a $GRETUNCTL show -j | jq -e '.[0].addresses == [\"203.0.113.1/30\",\"2001:db8:c1::1/64\"] and .[0].routes[0].destination == \"192.0.2.0/26\"'"
+check "MTU auto is 1500 - 20 - 8 = 1472" sh -c "test \$(ip -n $a -j link show gre1 | jq '.[0].mtu') = 1472"
+check "list -j" sh -c "ip netns exec $a $GRETUNCTL list -j | jq -e '. == [{\"name\":\"gre1\",\"backend\":\"userspace\",\"state\":\"up\"}]'"
+check "ping across IPv4" pings "$a" 203.0.113.2
+check "ping across IPv6" pings "$a" 2001:db8:c1::2
+ip -n "$b" addr add 192.0.2.1/26 dev lo
+check "ping across the tunnel route" pings "$a" 192.0.2.1
+
+# --- converge -----------------------------------------------------------------
+snapshot "$a" >"$t_tmp/s1"
+idx=$(ifindex "$a"); pid=$(gretund_pid "$a")
+# shellcheck disable=SC2086
+check "second identical up exits 0" A up gre1 $up_a
+snapshot "$a" >"$t_tmp/s2"
+check "second up changes nothing (link, addresses, routes)" cmp -s "$t_tmp/s1" "$t_tmp/s2"
+check "same device, same gretund" test "$idx/$pid" = "$(ifindex "$a")/$(gretund_pid "$a")"
+# shellcheck disable=SC2086
+check "a changed key is applied" A up gre1 $up_a key 8
+# shellcheck disable=SC2086
+check "peer key changed too" B up gre1 $up_b key 8
+check "in place: same ifindex" test "$idx" = "$(ifindex "$a")"
+check "show -j reports key 8" sh -c "ip netns exec $a $GRETUNCTL show gre1 -j | jq -e '.[0].ikey == 8 and .[0].okey == 8'"
+check "ping after the key change" pings "$a" 203.0.113.2
+# shellcheck disable=SC2086
+check "up with one route more" A up gre1 $up_a key 8 route 192.0.2.64/26
+check "the new route is there" sh -c "ip -n $a route show 192.0.2.64/26 | grep -q gre1"
+# shellcheck disable=SC2086
+check "up without it" A up gre1 $up_a key 8
+check "gretun removed the route it had installed" sh -c "test -z \"\$(ip -n $a route show 192.0.2.64/26)\""
+# shellcheck disable=SC2086
+check "a changed mode recreates the device" A up gre1 $up_a key 8 mode gretap
+check "show says gretap" sh -c "ip netns exec $a $GRETUNCTL show gre1 -j | jq -e '.[0].mode == \"gretap\"'"
+check "the addresses came along" sh -c "ip -n $a addr show dev gre1 | grep -q 203.0.113.1/30"
+# shellcheck disable=SC2086
+check "and back to gre" A up gre1 $up_a key 8
+
+# --- rollback -----------------------------------------------------------------
+mkdir -p "$t_tmp/etc"
+cat >"$t_tmp/etc/gre2.conf" <<CONF
+[Tunnel]
+Mode = gre
+Local = 198.51.100.1
+Remote = 198.51.100.3
+Address = 203.0.113.5/30
+
+[Route]
+Destination = 192.0.2.128/26
+
+[Route]
+Destination = 192.0.2.192/26
+Source = 192.0.2.250
+CONF
+snapshot_all() { ip -n "$a" -br link; ip -n "$a" -br addr; ip -n "$a" route show table all; }
+snapshot_all >"$t_tmp/before"
+A -c "$t_tmp/etc" up gre2 >"$t_tmp/o" 2>&1; rc=$?
+check "an up whose route the kernel refuses exits 1" test "$rc" = 1
+check "the error names the route and the kernel's reason" grep -q "192.0.2.192/26" "$t_tmp/o"
+snapshot_all >"$t_tmp/after"
+check "rollback: links, addresses and routes as before" cmp -s "$t_tmp/before" "$t_tmp/after"
+check "rollback: no state for gre2" sh -c "! ip netns exec $a $GRETUNCTL show gre2 >/dev/null 2>&1"
+check "gre1 untouched and still forwarding" pings "$a" 203.0.113.2
+
+# --- hooks --------------------------------------------------------------------
+# Hooks are refused below a group/world-writable directory such as /tmp, so
+# this config lives under /run (root's, 0755).
+hookdir=$(mktemp -d -p /run gtcu-hooks.XXXXXX)
+tmp_dir "$hookdir"
+chmod 0755 "$hookdir"
+mkdir -m 0755 "$hookdir/etc"
+cat >"$hookdir/etc/gre3.conf" <<CONF
+[Tunnel]
+Remote = 198.51.100.4
+Address = 203.0.113.9/30
+
+[Hooks]
+PostUp = echo up %i >$t_tmp/hook.log
+PostDown = echo down %i >>$t_tmp/hook.log
+CONF
+check "up with hooks" A -c "$hookdir/etc" up gre3
+check "down with hooks" A -c "$hookdir/etc" down gre3
+check "PostUp and PostDown ran with %i expanded" sh -c "printf 'up gre3\ndown gre3\n' | cmp -s - $t_tmp/hook.log"
+sed -i 's/^PostUp = .*/PostUp = false/' "$hookdir/etc/gre3.conf"
+A -c "$hookdir/etc" up gre3 >/dev/null 2>&1; rc=$?
+check "a failing PostUp exits 1" test "$rc" = 1
+check "and rolls the tunnel back" sh -c "! ip -n $a link show gre3 2>/dev/null"
+
+# --- the lock: concurrent ups of one tunnel -------------------------------------
+up4="mode gre local 198.51.100.1 remote 198.51.100.5 address 203.0.113.13/30"
+# shellcheck disable=SC2086
+for i in 1 2 3 4; do A up gre4 $up4 >"$t_tmp/c$i" 2>&1 & done
+wait
+check "four concurrent ups of one tunnel all succeed" sh -c "! grep -q . $t_tmp/c1 $t_tmp/c2 $t_tmp/c3 $t_tmp/c4 || ! grep -qv 'userspace backend' $t_tmp/c1 $t_tmp/c2 $t_tmp/c3 $t_tmp/c4"
+check "exactly one address on gre4" test "$(ip -n "$a" -j addr show dev gre4 | jq '[.[0].addr_info[] | select(.family == "inet")] | length')" = 1
+check "down gre4" A down gre4
+
+# --- down -----------------------------------------------------------------------
+ip -n "$a" route add 192.0.2.32/27 dev veth0
+check "down gre1" A down gre1
+check "no device left" sh -c "! ip -n $a link show gre1 2>/dev/null"
+check "no route via the tunnel left" sh -c "test -z \"\$(ip -n $a route show table all | grep -w gre1)\""
+check "the admin's route on veth0 survives" sh -c "ip -n $a route show 192.0.2.32/27 | grep -q veth0"
+check "no state left under /run/gretun" sh -c "! ip netns exec $a $GRETUNCTL show gre1 >/dev/null 2>&1 && test \"\$(ip netns exec $a $GRETUNCTL list)\" = ''"
+i=0; while [ -n "$(gretund_pid "$a")" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+check "gretund exits with its last tunnel" test -z "$(gretund_pid "$a")"
+A down gre1 >/dev/null 2>&1; rc=$?
+check "a second down exits 4" test "$rc" = 4
+check "peer down" B down gre1
+
+finish
