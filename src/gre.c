@@ -98,6 +98,7 @@ static const char *const drop_names[GRE_DROP_MAX_] = {
 	[GRE_DROP_SOURCE] = "source",
 	[GRE_DROP_INNER] = "inner",
 	[GRE_DROP_OVERSIZE] = "oversize",
+	[GRE_DROP_ECN] = "ecn",
 };
 
 const char *gre_drop_name(enum gre_drop d)

@@ -30,6 +30,7 @@ enum gre_drop {
 	GRE_DROP_SOURCE,	/* outer source is not the configured remote */
 	GRE_DROP_INNER,		/* inner packet malformed (bad IP header/length) */
 	GRE_DROP_OVERSIZE,	/* larger than the tunnel device can take */
+	GRE_DROP_ECN,		/* outer CE with a Not-ECT inner (RFC 6040) */
 	GRE_DROP_MAX_
 };
 

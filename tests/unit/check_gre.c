@@ -334,7 +334,7 @@ START_TEST(test_drop_names)
 {
 	static const char *const want[] = { "ok", "truncated", "version", "routing", "proto",
 					    "csum", "flags", "key", "seq", "source", "inner",
-					    "oversize" };
+					    "oversize", "ecn" };
 	int d;
 
 	ck_assert_int_eq(GRE_DROP_MAX_, sizeof(want) / sizeof(want[0]));
