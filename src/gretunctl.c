@@ -29,6 +29,7 @@ static const struct {
 	{ "list", list_main, "", "list the tunnels gretun manages" },
 	{ "check", check_main, "NAME|FILE [OPTION [VALUE]]...", "validate a config, change nothing" },
 	{ "route", route_main, "add|del|replace|list|batch NAME ...", "manage routes over a tunnel" },
+	{ "restart", restart_main, "NAME|all", "hand the userspace data plane to a new gretund" },
 	{ "version", version_main, "", "print the version" },
 };
 

@@ -46,6 +46,7 @@ int show_main(int argc, char *argv[]);
 int list_main(int argc, char *argv[]);
 int check_main(int argc, char *argv[]);
 int route_main(int argc, char *argv[]);
+int restart_main(int argc, char *argv[]);
 int version_main(int argc, char *argv[]);
 
 /* Journal: every change a command makes is recorded with its inverse;
