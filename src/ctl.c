@@ -163,7 +163,7 @@ int ctl_connect_or_start(int *fd)
 	return ret;
 }
 
-int ctl_transact(int fd, const char *req, char *reply, size_t size)
+static int transact(int fd, const char *req, char *reply, size_t size, int timeout_ms)
 {
 	size_t len = strlen(req), got = 0;
 	struct pollfd p = { .fd = fd, .events = POLLIN };
@@ -185,7 +185,7 @@ int ctl_transact(int fd, const char *req, char *reply, size_t size)
 		}
 	}
 	while (got < size - 1) {
-		int r = poll(&p, 1, CTL_TIMEOUT_MS);
+		int r = poll(&p, 1, timeout_ms);
 
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -204,6 +204,11 @@ int ctl_transact(int fd, const char *req, char *reply, size_t size)
 		}
 	}
 	return set_err(-EMSGSIZE, "gretund reply too long");
+}
+
+int ctl_transact(int fd, const char *req, char *reply, size_t size)
+{
+	return transact(fd, req, reply, size, CTL_TIMEOUT_MS);
 }
 
 /* ---- strict JSON --------------------------------------------------------- */
@@ -507,6 +512,15 @@ static int tunnel_cb(const char *path, enum ctl_json_type type, const char *val,
 	char err[CTL_ERR_MAX];
 	unsigned long long v;
 
+	if (!strncmp(path, "stats.keepalive_", 16)) {
+		if (!c->st)
+			return 0;
+		if (!strcmp(path + 16, "up"))
+			c->st->keepalive_up = type == CTL_JSON_TRUE;
+		else if (!strcmp(path + 16, "last_reply") && type == CTL_JSON_NUMBER)
+			c->st->keepalive_last_reply = strtoll(val, NULL, 10);
+		return 0;
+	}
 	if (!strncmp(path, "stats.", 6)) {
 		if (!c->st || type != CTL_JSON_NUMBER || *val == '-')
 			return 0;
@@ -697,5 +711,54 @@ int ctl_tunnel_list(char (**names)[IFNAMSIZ], size_t *n)
 	}
 	*names = c.names;
 	*n = c.n;
+	return 0;
+}
+
+struct restart_ctx {
+	int old_pid, new_pid;
+};
+
+static int restart_cb(const char *path, enum ctl_json_type type, const char *val, void *data)
+{
+	struct restart_ctx *c = data;
+
+	if (type != CTL_JSON_NUMBER)
+		return 0;
+	if (!strcmp(path, "pid"))
+		c->new_pid = atoi(val);
+	else if (!strcmp(path, "old_pid"))
+		c->old_pid = atoi(val);
+	return 0;
+}
+
+int ctl_daemon_restart(int *old_pid, int *new_pid)
+{
+	char reply[CTL_REPLY_MAX];
+	struct restart_ctx c = { 0 };
+	int fd, ret;
+
+	ret = ctl_connect(&fd);
+	if (ret)
+		return ret;
+	/* the daemon answers once the new process serves, or the handover
+	 * was called off (its own timeout is shorter than ours) */
+	ret = transact(fd, "ping", reply, sizeof(reply), CTL_TIMEOUT_MS);
+	if (!ret)
+		ret = ctl_reply_status(reply, strlen(reply));
+	if (!ret) {
+		ctl_json_parse(reply, strlen(reply), restart_cb, &c);
+		*old_pid = c.new_pid;
+		ret = transact(fd, "restart", reply, sizeof(reply), CTL_RESTART_TIMEOUT_MS);
+	}
+	close(fd);
+	if (ret)
+		return ret;
+	ret = ctl_reply_status(reply, strlen(reply));
+	if (ret)
+		return ret;
+	c.new_pid = 0;
+	ctl_json_parse(reply, strlen(reply), restart_cb, &c);
+	*old_pid = c.old_pid;
+	*new_pid = c.new_pid;
 	return 0;
 }

@@ -68,5 +68,10 @@ int ctl_tunnel_get(const char *name, struct tunnel *t, struct tunnel_stats *st);
 /* Names of the daemon's tunnels; *names is malloc'd (n entries). No daemon
  * running means no tunnels: 0 with n = 0. */
 int ctl_tunnel_list(char (**names)[IFNAMSIZ], size_t *n);
+/* Ask the running gretund to hand over to a new process (gretund(8),
+ * RESTART); the pids of both. -ECONNREFUSED/-ENOENT when none runs; else
+ * the daemon's -errno with its reason in ctl_errmsg(). */
+#define CTL_RESTART_TIMEOUT_MS	30000
+int ctl_daemon_restart(int *old_pid, int *new_pid);
 
 #endif

@@ -3,7 +3,9 @@
  * gretund: the userspace GRE data plane. main, options and lifecycle:
  * foreground by default, --daemon returns once the control socket accepts,
  * systemd socket activation by hand (LISTEN_PID/LISTEN_FDS, sd_notify
- * READY=1 over $NOTIFY_SOCKET) without libsystemd.
+ * READY=1 over $NOTIFY_SOCKET) without libsystemd. In --daemon mode the
+ * daemon is a supervisor with a worker (gretund_supervisor.c); SIGHUP and
+ * the `restart` request hand over to a new process (gretund_restart.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,6 +22,7 @@
 #include <unistd.h>
 
 #include "gretund.h"
+#include "gretund_proto.h"
 
 #define SD_LISTEN_FDS_START 3
 
@@ -30,6 +33,7 @@ static void usage(FILE *f)
 		"  -d, --daemon      fork, return when the control socket accepts\n"
 		"  -p, --persistent  keep running when the last tunnel is destroyed\n"
 		"  -u, --user USER   run as USER, keeping CAP_NET_ADMIN and CAP_NET_RAW\n"
+		"  (internal: --takeover=FD, --listen-fd=FD, --supervised; see gretund(8))\n"
 		"  -h, --help        this text\n"
 		"  -V, --version     print the version\n");
 }
@@ -38,9 +42,16 @@ void gd_tick(struct gd *gd)
 {
 	time_t now = time(NULL);
 
-	for (struct gd_tunnel *gt = gd->tunnels; gt; gt = gt->next)
+	for (struct gd_tunnel *gt = gd->tunnels; gt; gt = gt->next) {
 		if (now - gt->pmtu_at >= GD_PMTU_REFRESH)
 			gd_tunnel_refresh_pmtu(gt, now);
+		if (!gd->restart)
+			gd_keepalive_tick(gd, gt, now);
+	}
+	gd_restart_tick(gd, now);
+	/* counters and sequence numbers for crash recovery, once a second */
+	if (gd->n_tunnels && !gd->restart && gd->takeover_fd < 0 && now != gd->state_saved)
+		gd_state_save(gd);
 	if (!gd->persistent && !gd->n_tunnels && gd->idle_since &&
 	    now - gd->idle_since >= GD_IDLE_EXIT)
 		gd->stop = true;
@@ -49,33 +60,17 @@ void gd_tick(struct gd *gd)
 static void signal_event(struct gd *gd, struct gd_watch *w, uint32_t events)
 {
 	struct signalfd_siginfo si;
+	char err[CTL_ERR_MAX];
 
-	if (read(w->fd, &si, sizeof(si)) == (ssize_t)sizeof(si))
-		gd->stop = true;
-}
-
-/* sd_notify("READY=1") by hand: one datagram to $NOTIFY_SOCKET. */
-static void notify_ready(void)
-{
-	const char *path = getenv("NOTIFY_SOCKET");
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	size_t len;
-	int fd;
-
-	if (!path || (path[0] != '/' && path[0] != '@'))
+	if (read(w->fd, &si, sizeof(si)) != (ssize_t)sizeof(si))
 		return;
-	len = strlen(path);
-	if (len >= sizeof(sun.sun_path))
+	if (si.ssi_signo == SIGHUP) {
+		/* reload: the same handover as `gretunctl restart` */
+		if (gd_restart_begin(gd, NULL, err, sizeof(err)))
+			fprintf(stderr, "gretund: restart: %s\n", err);
 		return;
-	memcpy(sun.sun_path, path, len);
-	if (sun.sun_path[0] == '@')
-		sun.sun_path[0] = '\0';
-	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return;
-	sendto(fd, "READY=1", 7, MSG_NOSIGNAL, (struct sockaddr *)&sun,
-	       (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len));
-	close(fd);
+	}
+	gd->stop = true;
 }
 
 /* The listening fd systemd passed, or -1. */
@@ -105,6 +100,14 @@ static void tunnels_close_keep(struct gd *gd)
 	}
 }
 
+static int fd_arg(const char *s)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	return *s && !*end && v >= 0 && v < 65536 ? (int)v : -1;
+}
+
 int main(int argc, char *argv[])
 {
 	static const struct option opts[] = {
@@ -114,13 +117,17 @@ int main(int argc, char *argv[])
 		{ "user", required_argument, NULL, 'u' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
+		{ "takeover", required_argument, NULL, 'T' },
+		{ "listen-fd", required_argument, NULL, 'L' },
+		{ "supervised", no_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct gd gd = { .epfd = -1, .ctl = { .fd = -1 } };
+	struct gd gd = { .epfd = -1, .ctl = { .fd = -1 }, .takeover_fd = -1 };
 	struct gd_watch sigw = { .fd = -1, .fn = signal_event };
-	const char *user = NULL;
+	struct gd_options o = { 0 };
 	bool daemonize = false;
-	int c, ret, lfd, ready[2] = { -1, -1 }, status = 1;
+	int c, ret, lfd = -1, ready[2] = { -1, -1 }, status = 1, takeover = -1;
+	char err[CTL_ERR_MAX] = "";
 	sigset_t mask;
 
 	while ((c = getopt_long(argc, argv, "dfpu:hV", opts, NULL)) != -1) {
@@ -135,7 +142,24 @@ int main(int argc, char *argv[])
 			gd.persistent = true;
 			break;
 		case 'u':
-			user = optarg;
+			o.user = optarg;
+			break;
+		case 'T':
+			takeover = fd_arg(optarg);
+			if (takeover < 0) {
+				fprintf(stderr, "gretund: invalid --takeover `%s'\n", optarg);
+				return 2;
+			}
+			break;
+		case 'L':
+			lfd = fd_arg(optarg);
+			if (lfd < 0) {
+				fprintf(stderr, "gretund: invalid --listen-fd `%s'\n", optarg);
+				return 2;
+			}
+			break;
+		case 'S':
+			gd.supervised = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -153,8 +177,20 @@ int main(int argc, char *argv[])
 		usage(stderr);
 		return 2;
 	}
+	o.persistent = gd.persistent;
+	gd.user = o.user;
+	if (takeover >= 0 || lfd >= 0)
+		daemonize = false;
+
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
 
 	if (daemonize) {
+		bool is_worker;
 		pid_t pid;
 		char b;
 
@@ -177,19 +213,34 @@ int main(int argc, char *argv[])
 		}
 		close(ready[0]);
 		setsid();
+		/* the supervisor holds the control socket: clients wait in its
+		 * backlog while a crashed worker is replaced */
+		ret = gd_ctl_listen(&lfd);
+		if (ret == -EADDRINUSE) {
+			fprintf(stderr, "gretund: another gretund is already running in this "
+				"network namespace (@gretun/gretund is in use)\n");
+			return 1;
+		}
+		if (ret) {
+			fprintf(stderr, "gretund: cannot listen on @gretun/gretund: %s\n",
+				strerror(-ret));
+			return 1;
+		}
+		status = gd_supervise(lfd, ready[1], &o, &is_worker);
+		if (!is_worker)
+			return status;
+		gd.supervised = true;
+		status = 1;
 	}
 
-	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGHUP);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-
-	lfd = activation_fd();
-	if (lfd >= 0) {
-		gd.persistent = true;	/* systemd starts us again on demand */
-	} else {
+	if (takeover >= 0) {
+		lfd = -1;	/* it comes with the handover */
+	} else if (lfd < 0) {
+		lfd = activation_fd();
+		if (lfd >= 0)
+			gd.persistent = true;	/* systemd starts us again on demand */
+	}
+	if (takeover < 0 && lfd < 0) {
 		ret = gd_ctl_listen(&lfd);
 		if (ret == -EADDRINUSE) {
 			fprintf(stderr, "gretund: another gretund is already running in this "
@@ -202,23 +253,46 @@ int main(int argc, char *argv[])
 			goto out;
 		}
 	}
-	ret = gd_priv_drop(user);
+	ret = gd_priv_drop(o.user);
+	/* a successor of a gretund that already dropped them cannot drop from
+	 * the bounding set again (no CAP_SETPCAP): what is left is the same */
+	if (ret == -EPERM && (takeover >= 0 || gd.supervised))
+		ret = 0;
 	if (ret) {
 		fprintf(stderr, "gretund: cannot drop privileges%s%s: %s\n",
-			user ? " to user " : "", user ? user : "",
+			o.user ? " to user " : "", o.user ? o.user : "",
 			ret == -ESRCH ? "no such user" : strerror(-ret));
-		close(lfd);
+		if (lfd >= 0)
+			close(lfd);
 		goto out;
 	}
 	gd.buf = malloc(GD_HEADROOM + GD_BUF_SIZE);
 	sigw.fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (!gd.buf || sigw.fd < 0 || (ret = gd_loop_init(&gd)) ||
-	    (ret = gd_ctl_start(&gd, lfd)) || (ret = gd_loop_add(&gd, &sigw, EPOLLIN))) {
+	    (ret = gd_loop_add(&gd, &sigw, EPOLLIN))) {
 		fprintf(stderr, "gretund: cannot start: %s\n", strerror(ret ? -ret : ENOMEM));
 		goto out;
 	}
+	if (takeover >= 0) {
+		ret = gd_takeover(&gd, takeover, err, sizeof(err));
+		if (!ret)
+			ret = gd_takeover_finish(&gd);
+		if (ret) {
+			fprintf(stderr, "gretund: takeover: %s\n", err[0] ? err : strerror(-ret));
+			goto out;
+		}
+	} else {
+		ret = gd_ctl_start(&gd, lfd);
+		if (!ret)
+			ret = gd_state_load(&gd, err, sizeof(err));
+		if (ret) {
+			fprintf(stderr, "gretund: cannot start: %s\n", err[0] ? err : strerror(-ret));
+			goto out;
+		}
+		gd_pidfile_write(getpid());
+		gd_notify("READY=1");
+	}
 	gd.idle_since = time(NULL);
-	notify_ready();
 	if (daemonize) {
 		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 
@@ -237,6 +311,10 @@ int main(int argc, char *argv[])
 	if (ret)
 		fprintf(stderr, "gretund: event loop: %s\n", strerror(-ret));
 	status = ret ? 1 : 0;
+	if (gd.handed_over)
+		status = gd.supervised ? GD_EXIT_HANDOVER : 0;
+	else if (!ret)
+		gd_state_remove();	/* a clean stop: nothing to recover */
 out:
 	gd_ctl_stop(&gd);
 	tunnels_close_keep(&gd);

@@ -4,7 +4,10 @@
  * One file per concern: gretund.c (main, options, lifecycle), gretund_loop.c
  * (epoll), gretund_table.c (tunnel table, demux hash), gretund_dev.c
  * (TUN/TAP), gretund_sock.c (underlay sockets), gretund_data.c (packet
- * paths), gretund_ctl.c (control socket), gretund_priv.c (capabilities).
+ * paths), gretund_ctl.c (control socket), gretund_priv.c (capabilities),
+ * gretund_restart.c (handover to a new process, state file, pid file),
+ * gretund_supervisor.c (crash recovery), gretund_keepalive.c (Cisco
+ * keepalives).
  */
 #ifndef GRETUN_GRETUND_H
 #define GRETUN_GRETUND_H
@@ -24,8 +27,11 @@
 #define GD_MAX_CLIENTS	64
 #define GD_PMTU_REFRESH	10		/* seconds between path MTU lookups */
 #define GD_IDLE_EXIT	60		/* seconds without tunnels before exit */
+#define GD_RESTART_TIMEOUT 10		/* seconds a new process has to take over */
+#define GD_EXIT_HANDOVER 75		/* worker exit status: a successor serves */
 
 struct gd;
+struct gd_client;
 
 /* ---- gretund_loop.c: epoll ---------------------------------------------- */
 
@@ -53,6 +59,9 @@ struct gd_tunnel {
 	uint32_t dev_mtu;		/* of the TUN/TAP device, 0 = unknown */
 	time_t pmtu_at;
 	struct tunnel_stats st;
+	/* keepalive: st.keepalive_up / keepalive_last_reply are the state */
+	time_t ka_next;			/* when the next probe goes out */
+	unsigned int ka_missed;		/* probes sent since the last reply */
 	struct gd_tunnel *hnext;	/* demux hash chain */
 	struct gd_tunnel *next;		/* all tunnels */
 };
@@ -121,6 +130,10 @@ void gd_ctl_stop(struct gd *gd);
  * reply. Pure with respect to the wire: used by the socket code. */
 void gd_ctl_handle_line(struct gd *gd, const char *line, size_t len,
 			char *reply, size_t size);
+/* Send a reply line to the client whose restart request is pending. */
+void gd_ctl_reply_pending(struct gd *gd, const char *line);
+/* Stop or resume accepting control connections (handover). */
+void gd_ctl_pause(struct gd *gd, bool pause);
 /* 0 if this peer may control us (uid 0, or CAP_NET_ADMIN in our user ns). */
 int gd_peer_allowed(pid_t pid, uid_t uid);
 
@@ -129,6 +142,57 @@ int gd_peer_allowed(pid_t pid, uid_t uid);
 /* Keep CAP_NET_ADMIN and CAP_NET_RAW only (all sets, bounding included);
  * with user != NULL switch to that user keeping them. */
 int gd_priv_drop(const char *user);
+
+/* ---- gretund_restart.c: handover, state file, pid file --------------------- */
+
+/* Old side: start a new gretund and hand over to it; the pending client (if
+ * any) gets the answer later. 0, or -errno with err filled. */
+int gd_restart_begin(struct gd *gd, struct gd_client *c, char *err, size_t errlen);
+/* Old side: called every tick; gives up after GD_RESTART_TIMEOUT. */
+void gd_restart_tick(struct gd *gd, time_t now);
+/* New side: take over from the old process on fd (--takeover). On return 0
+ * the tunnels and sockets are in gd and in the epoll set. */
+int gd_takeover(struct gd *gd, int fd, char *err, size_t errlen);
+/* New side, after the loop is ready: tell the old one to go. */
+int gd_takeover_finish(struct gd *gd);
+/* The state file (tunnels, sequence numbers, counters) for crash recovery. */
+int gd_state_save(struct gd *gd);
+int gd_state_load(struct gd *gd, char *err, size_t errlen);
+void gd_state_remove(void);
+int gd_pidfile_write(pid_t pid);
+int gd_pidfile_read(pid_t *pid);
+/* One sd_notify datagram to $NOTIFY_SOCKET, by hand. */
+void gd_notify(const char *msg);
+/* Stop (pause=true) or resume reading every data fd and the control socket. */
+void gd_io_pause(struct gd *gd, bool pause);
+
+/* ---- gretund_supervisor.c: crash recovery --------------------------------- */
+
+struct gd_options {
+	bool persistent;
+	const char *user;
+};
+
+/* Runs in the daemon after fork: keeps lfd, starts workers and restarts a
+ * worker killed by a signal. Returns 0 in the first worker (*is_worker
+ * true), or the supervisor's exit status; close_fd is closed in the
+ * supervisor (the first worker's readiness pipe). */
+int gd_supervise(int lfd, int close_fd, const struct gd_options *o, bool *is_worker);
+/* The gretund binary for a new process: $GRETUND, else our own path. */
+void gd_self_path(char *buf, size_t size);
+
+/* ---- gretund_keepalive.c: Cisco keepalives ---------------------------------- */
+
+void gd_keepalive_init(struct gd_tunnel *gt);
+void gd_keepalive_tick(struct gd *gd, struct gd_tunnel *gt, time_t now);
+/*
+ * The receive path's hook, after the GRE header of a packet for gt is parsed
+ * and accepted: returns true when the packet was a keepalive (a reply to our
+ * probe, GRE protocol 0; or a peer's probe, whose inner IP/GRE packet is sent
+ * on to the peer) and is consumed.
+ */
+bool gd_keepalive_rcv(struct gd *gd, struct gd_tunnel *gt, uint16_t proto,
+		      const uint8_t *inner, size_t ilen);
 
 /* ---- daemon state -------------------------------------------------------- */
 
@@ -168,6 +232,14 @@ struct gd {
 	uint64_t unmatched;	/* GRE packets matching no tunnel at all */
 	uint64_t rx_malformed;	/* not even an outer header */
 	uint8_t *buf;		/* GD_HEADROOM + GD_BUF_SIZE bytes */
+	/* restart */
+	bool supervised;	/* a supervisor waits for us: exit GD_EXIT_HANDOVER */
+	bool handed_over;	/* a successor serves: leave state and pid file */
+	const char *user;
+	struct gd_restart *restart;	/* the handover in progress, NULL if none */
+	struct gd_client *restart_client;
+	int takeover_fd;	/* new side until gd_takeover_finish, else -1 */
+	time_t state_saved;
 };
 
 void gd_tick(struct gd *gd);
@@ -175,6 +247,10 @@ void gd_tick(struct gd *gd);
 int gd_tunnel_create(struct gd *gd, const struct tunnel *t, char *err, size_t errlen);
 int gd_tunnel_change(struct gd *gd, const struct tunnel *t, char *err, size_t errlen);
 int gd_tunnel_destroy(struct gd *gd, const char *name);
+/* A tunnel whose TUN/TAP fd came from elsewhere (handover): in the table,
+ * not yet in the epoll set. */
+int gd_tunnel_adopt(struct gd *gd, const struct tunnel *t, int fd, int ifindex,
+		    char *err, size_t errlen);
 void gd_tunnel_refresh_pmtu(struct gd_tunnel *gt, time_t now);
 
 #endif

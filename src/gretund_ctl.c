@@ -29,6 +29,9 @@ struct gd_client {
 	char buf[CTL_LINE_MAX];
 };
 
+/* The client whose line gd_ctl_handle_line is handling (NULL in tests). */
+static struct gd_client *current_client;
+
 int gd_ctl_listen(int *out)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
@@ -137,14 +140,21 @@ static void reply_tunnel(struct jbuf *j, const struct gd_tunnel *gt, bool params
 			t->encap_sport);
 		jprintf(j, ",\"mtu\":%u,\"path_mtu\":%u,\"o_seqno\":%u,\"i_seqno\":%u", t->mtu,
 			gt->pmtu, gt->o_seqno, gt->i_seqno);
+		if (t->keepalive_interval)
+			jprintf(j, ",\"keepalive\":\"%u,%u\"", t->keepalive_interval,
+				t->keepalive_retries);
 	}
 	jprintf(j, ",\"stats\":{\"rx_packets\":%llu,\"rx_bytes\":%llu,\"tx_packets\":%llu,"
-		"\"tx_bytes\":%llu,\"rx_errors\":%llu,\"tx_errors\":%llu,\"tx_dropped\":%llu,"
-		"\"drops\":{",
+		"\"tx_bytes\":%llu,\"rx_errors\":%llu,\"tx_errors\":%llu,\"tx_dropped\":%llu,",
 		(unsigned long long)st->rx_packets, (unsigned long long)st->rx_bytes,
 		(unsigned long long)st->tx_packets, (unsigned long long)st->tx_bytes,
 		(unsigned long long)st->rx_errors, (unsigned long long)st->tx_errors,
 		(unsigned long long)st->tx_dropped);
+	if (t->keepalive_interval)
+		jprintf(j, "\"keepalive_up\":%s,\"keepalive_last_reply\":%lld,\"keepalive_missed\":%u,",
+			st->keepalive_up ? "true" : "false", (long long)st->keepalive_last_reply,
+			gt->ka_missed);
+	jprintf(j, "\"drops\":{");
 	for (int r = GRE_OK + 1; r < GRE_DROP_MAX_; r++)
 		jprintf(j, "%s\"%s\":%llu", r == GRE_OK + 1 ? "" : ",",
 			gre_drop_name((enum gre_drop)r), (unsigned long long)st->drops[r]);
@@ -170,6 +180,15 @@ void gd_ctl_handle_line(struct gd *gd, const char *line, size_t len, char *reply
 			"\"unmatched\":%llu}", (int)getpid(), PACKAGE_VERSION, gd->n_tunnels,
 			(unsigned long long)gd->unmatched);
 		break;
+	case CTL_CMD_RESTART:
+		ret = gd_restart_begin(gd, current_client, err, sizeof(err));
+		if (ret) {
+			reply_error(&j, ret, err);
+			break;
+		}
+		/* answered when the handover ends (gd_ctl_reply_pending) */
+		reply[0] = '\0';
+		return;
 	case CTL_CMD_LIST:
 		jprintf(&j, "{\"ok\":true,\"tunnels\":[");
 		for (gt = gd->tunnels; gt; gt = gt->next)
@@ -208,6 +227,7 @@ done:
 	if (ret) {
 		reply_error(&j, ret, err);
 	} else {
+		gd_state_save(gd);
 		gt = gd_table_find(gd, req.name);
 		if (gt)
 			jprintf(&j, "{\"ok\":true,\"name\":\"%s\",\"ifindex\":%d}", req.name, gt->ifindex);
@@ -225,6 +245,8 @@ out:
 
 static void client_close(struct gd *gd, struct gd_client *c)
 {
+	if (gd->restart_client == c)
+		gd->restart_client = NULL;
 	gd_loop_del(gd, &c->w);
 	close(c->w.fd);
 	gd->clients[c->slot] = NULL;
@@ -268,7 +290,9 @@ static void client_event(struct gd *gd, struct gd_watch *w, uint32_t events)
 		if (c->discard) {
 			c->discard = false;
 		} else {
+			current_client = c;
 			gd_ctl_handle_line(gd, c->buf, linelen, reply, sizeof(reply));
+			current_client = NULL;
 			if (client_send(c, reply, strlen(reply))) {
 				client_close(gd, c);
 				return;
@@ -353,4 +377,23 @@ void gd_ctl_stop(struct gd *gd)
 		close(gd->ctl.fd);
 		gd->ctl.fd = -1;
 	}
+}
+
+void gd_ctl_reply_pending(struct gd *gd, const char *line)
+{
+	struct gd_client *c = gd->restart_client;
+
+	gd->restart_client = NULL;
+	if (c && client_send(c, line, strlen(line)))
+		client_close(gd, c);
+}
+
+void gd_ctl_pause(struct gd *gd, bool pause)
+{
+	if (gd->ctl.fd < 0)
+		return;
+	if (pause)
+		gd_loop_del(gd, &gd->ctl);
+	else
+		gd_loop_add(gd, &gd->ctl, EPOLLIN);
 }

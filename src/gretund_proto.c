@@ -26,6 +26,7 @@ static const char *const cmd_names[CTL_CMD_MAX_] = {
 	[CTL_CMD_GET] = "get",
 	[CTL_CMD_STATS] = "stats",
 	[CTL_CMD_LIST] = "list",
+	[CTL_CMD_RESTART] = "restart",
 };
 
 const char *ctl_cmd_name(enum ctl_cmd c)
@@ -367,8 +368,11 @@ int ctl_tunnel_validate(const struct tunnel *t, uint32_t seen, char *err, size_t
 	/* the kernel refuses the same combination (ipgre_netlink_parms) */
 	if (t->ignore_df && t->pmtudisc)
 		return fail(err, errlen, "ignore_df requires pmtudisc=no");
-	if (t->keepalive_interval) {
-		fail(err, errlen, "keepalive is not supported by gretund yet");
+	/* Cisco keepalives exist for GRE over IPv4 only: the probe is an
+	 * IPv4 packet that the peer routes back (gretund(8), KEEPALIVES) */
+	if (t->keepalive_interval && t->mode != MODE_GRE) {
+		fail(err, errlen, "keepalive is only supported in mode gre, not %s",
+		     tunnel_mode_name(t->mode));
 		return -EOPNOTSUPP;
 	}
 	return 0;
@@ -431,7 +435,7 @@ int ctl_request_parse(const char *line, size_t len, struct ctl_request *req,
 		return fail(err, errlen, "unknown command `%.32s'", tok);
 	req->cmd = (enum ctl_cmd)i;
 
-	if (req->cmd != CTL_CMD_PING && req->cmd != CTL_CMD_LIST) {
+	if (req->cmd != CTL_CMD_PING && req->cmd != CTL_CMD_LIST && req->cmd != CTL_CMD_RESTART) {
 		tok = next_token(&p);
 		if (!tok)
 			return fail(err, errlen, "%s: missing tunnel name", cmd_names[i]);

@@ -26,6 +26,7 @@ enum ctl_cmd {
 	CTL_CMD_GET,
 	CTL_CMD_STATS,
 	CTL_CMD_LIST,
+	CTL_CMD_RESTART,	/* hand over to a new gretund (gretund(8), RESTART) */
 	CTL_CMD_MAX_
 };
 

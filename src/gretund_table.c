@@ -240,6 +240,7 @@ int gd_tunnel_create(struct gd *gd, const struct tunnel *t, char *err, size_t er
 	}
 	gt->w.fn = gd_data_tun_event;
 	gt->st.has_drops = true;
+	gd_keepalive_init(gt);
 	ret = gd_loop_add(gd, &gt->w, EPOLLIN);
 	if (ret) {
 		snprintf(err, errlen, "epoll: %s", strerror(-ret));
@@ -247,6 +248,29 @@ int gd_tunnel_create(struct gd *gd, const struct tunnel *t, char *err, size_t er
 		free(gt);
 		return ret;
 	}
+	gd_tunnel_refresh_pmtu(gt, time(NULL));
+	gd_table_insert(gd, gt);
+	return 0;
+}
+
+int gd_tunnel_adopt(struct gd *gd, const struct tunnel *t, int fd, int ifindex,
+		    char *err, size_t errlen)
+{
+	struct gd_tunnel *gt;
+
+	if (gd_table_find(gd, t->name) || gd_table_find_identity(gd, t, NULL)) {
+		snprintf(err, errlen, "tunnel %s twice in the handover", t->name);
+		return -EEXIST;
+	}
+	gt = calloc(1, sizeof(*gt));
+	if (!gt)
+		return -ENOMEM;
+	copy_params(&gt->t, t);
+	gt->w.fd = fd;
+	gt->w.fn = gd_data_tun_event;
+	gt->ifindex = ifindex;
+	gt->st.has_drops = true;
+	gd_keepalive_init(gt);
 	gd_tunnel_refresh_pmtu(gt, time(NULL));
 	gd_table_insert(gd, gt);
 	return 0;
@@ -279,6 +303,11 @@ int gd_tunnel_change(struct gd *gd, const struct tunnel *t, char *err, size_t er
 	hash_unlink(gd, gt);
 	if (gt->t.iflags != t->iflags || gt->t.ikey != t->ikey)
 		gt->i_seqno = 0;
+	if (gt->t.keepalive_interval != t->keepalive_interval ||
+	    gt->t.keepalive_retries != t->keepalive_retries) {
+		copy_params(&gt->t, t);
+		gd_keepalive_init(gt);
+	}
 	copy_params(&gt->t, t);
 	{
 		unsigned int b = tunnel_bucket(&gt->t);

@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Crash recovery without an init system (gretund(8), CRASH RECOVERY). In
+ * --daemon mode the daemon process is a small supervisor, as nginx's master:
+ * it holds the listening control socket (clients queue in its backlog while
+ * no worker runs), is the child subreaper of its workers (so a worker that
+ * hands over to a new process leaves that process as our child), and starts
+ * a new worker when one is killed by a signal. A worker re-attaches to the
+ * persistent TUN/TAP devices and the saved state (gretund.state); the
+ * devices never went away, so their addresses and routes stayed.
+ *
+ * Worker exits: GD_EXIT_HANDOVER - its successor (pid file) is the worker
+ * now; other exit statuses - the supervisor exits with the same status;
+ * killed by a signal - a new worker, at most GD_SUP_BURST in GD_SUP_WINDOW
+ * seconds, then the supervisor gives up (exit 1).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "gretund.h"
+
+#define GD_SUP_BURST	10
+#define GD_SUP_WINDOW	10
+
+static pid_t worker_spawn(int lfd, const struct gd_options *o)
+{
+	char path[4096], fdarg[32];
+	char *argv[8];
+	int argc = 0;
+	pid_t pid;
+
+	gd_self_path(path, sizeof(path));
+	snprintf(fdarg, sizeof(fdarg), "--listen-fd=%d", lfd);
+	argv[argc++] = "gretund";
+	argv[argc++] = fdarg;
+	argv[argc++] = "--supervised";
+	if (o->persistent)
+		argv[argc++] = "--persistent";
+	if (o->user) {
+		argv[argc++] = "--user";
+		argv[argc++] = (char *)o->user;
+	}
+	argv[argc] = NULL;
+	pid = fork();
+	if (pid == 0) {
+		sigset_t all;
+
+		sigemptyset(&all);
+		sigprocmask(SIG_SETMASK, &all, NULL);
+		fcntl(lfd, F_SETFD, 0);
+		execv(path, argv);
+		_exit(127);
+	}
+	return pid;
+}
+
+int gd_supervise(int lfd, int close_fd, const struct gd_options *o, bool *is_worker)
+{
+	time_t window = 0;
+	int burst = 0, status, sig;
+	bool stopping = false;
+	sigset_t mask;
+	pid_t worker, pid;
+
+	*is_worker = false;
+	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	worker = fork();
+	if (worker < 0)
+		return 1;
+	if (worker == 0) {
+		/* the first worker carries on in main() with lfd */
+		*is_worker = true;
+		return 0;
+	}
+	if (close_fd >= 0)
+		close(close_fd);
+	{
+		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+		if (null >= 0) {
+			dup2(null, 0);
+			dup2(null, 1);
+			dup2(null, 2);
+			close(null);
+		}
+	}
+	for (;;) {
+		sig = sigwaitinfo(&mask, NULL);
+		if (sig < 0)
+			continue;
+		if (sig == SIGTERM || sig == SIGINT || sig == SIGHUP) {
+			/* SIGHUP: the worker hands over (reload) */
+			if (sig != SIGHUP)
+				stopping = true;
+			if (worker > 0)
+				kill(worker, sig);
+			continue;
+		}
+		while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+			time_t now;
+
+			if (pid != worker)
+				continue;	/* an orphan we inherited */
+			worker = 0;
+			if (WIFEXITED(status) && WEXITSTATUS(status) == GD_EXIT_HANDOVER &&
+			    !gd_pidfile_read(&pid) && pid > 0 && !kill(pid, 0)) {
+				worker = pid;
+				continue;
+			}
+			if (stopping || WIFEXITED(status))
+				return WIFEXITED(status) && WEXITSTATUS(status) != GD_EXIT_HANDOVER ?
+				       WEXITSTATUS(status) : 0;
+			now = time(NULL);
+			if (now - window >= GD_SUP_WINDOW) {
+				window = now;
+				burst = 0;
+			}
+			if (++burst > GD_SUP_BURST)
+				return 1;
+			worker = worker_spawn(lfd, o);
+			if (worker < 0)
+				return 1;
+		}
+	}
+}
