@@ -1,0 +1,152 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Interoperability: the guest's kernel GRE (Debian's kernel in qemu) against
+# gretund in a host network namespace, over the TAP, for every mode, keys,
+# checksums, sequence numbers and GRE-in-UDP (interop.tbl).  The guest runs
+# the table twice: tunnels made by `ip link add`, then by gretunctl's kernel
+# backend.  Ping both ways, a TCP transfer with a checksum, and a DF packet
+# over the path MTU refused with "frag needed".
+# Skips (77) without root, qemu, or the gretunctl/gretund binaries.
+set -u
+vm_dir=$(cd "$(dirname "$0")" && pwd)
+top_builddir=${top_builddir:-$(pwd)}
+export top_builddir
+. "$vm_dir/lib.sh"
+vm_require
+G=$top_builddir/src/gretunctl
+for b in gretunctl gretund; do
+	if [ ! -x "$top_builddir/src/$b" ]; then
+		echo "SKIP: $top_builddir/src/$b is not built"
+		exit 77
+	fi
+done
+command -v ping >/dev/null 2>&1 && ping -V >/dev/null 2>&1 ||
+	echo "# warning: iputils ping not installed; the PMTU checks need ping -M do"
+
+ns=gtvm-i$$
+work=$(mktemp -d "${TMPDIR:-/tmp}/gtvm-interop.XXXXXX")
+vmpid=
+srvpid=
+pcappid=
+cleanup() {
+	[ -n "$pcappid" ] && kill "$pcappid" 2>/dev/null
+	[ -n "$vmpid" ] && kill "$vmpid" 2>/dev/null && wait "$vmpid" 2>/dev/null
+	[ -n "$srvpid" ] && kill "$srvpid" 2>/dev/null
+	grep -v '^#' "$vm_dir/interop.tbl" | while read -r n _; do
+		ip netns exec "$ns" "$G" down "$n" >/dev/null 2>&1
+	done
+	vm_netns_delete "$ns"
+	rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
+
+inns() { ip netns exec "$ns" "$@"; }
+ok() { echo "ok - $*"; }
+notok() { echo "not ok - $*"; }
+check() { # NAME COMMAND...
+	_n=$1; shift
+	if _o=$("$@" 2>&1); then ok "$_n"; else notok "$_n"; printf '%s\n' "$_o" | sed 's/^/#   /' | head -n 20; fi
+}
+
+vm_netns_create "$ns" || { notok "cannot create netns $ns"; exit 1; }
+
+# The host's userspace tunnels, mirrored from the table.
+grep -v '^#' "$vm_dir/interop.tbl" > "$work/tbl"
+host_up() { # PHASE
+	_ph=$1
+	while read -r n m f i opts; do
+		set -- $opts
+		[ "${1:-}" = - ] && shift
+		hopts=
+		while [ $# -gt 0 ]; do
+			case "$1" in
+			ikey) hopts="$hopts okey $2"; shift ;;
+			okey) hopts="$hopts ikey $2"; shift ;;
+			key) hopts="$hopts key $2"; shift ;;
+			udp) hopts="$hopts encapsulation udp encapsulation-port 4754" ;;
+			*) hopts="$hopts $1" ;;
+			esac
+			shift
+		done
+		if [ "$f" = 6 ]; then l=2001:db8:300::1 r=2001:db8:300::2; else l=198.51.100.129 r=198.51.100.130; fi
+		[ "$n" = i2 ] && hopts="$hopts mtu 1500"
+		check "host $_ph: gretunctl up $n $m$hopts --backend userspace" inns "$G" up "$n" mode "$m" \
+			local $l remote $r $hopts \
+			address "203.0.113.$((128 + 4 * i + 1))/30" address "2001:db8:301:$i::1/64" \
+			--backend userspace
+	done < "$work/tbl"
+}
+host_down() { # PHASE
+	while read -r n _; do
+		check "host $1: gretunctl down $n" inns "$G" down "$n"
+	done < "$work/tbl"
+}
+host_up iplink > "$work/host.out"
+
+if [ -n "${GRETUN_VM_PCAP:-}" ]; then
+	inns tshark -q -i gtvm-tap0 -w "$GRETUN_VM_PCAP" >/dev/null 2>&1 &
+	pcappid=$!
+fi
+
+# Serve the transfer blob on every address of the namespace.
+inns busybox nc -ll -p 8000 -e busybox seq 1 50000 &
+srvpid=$!
+
+start=$(date +%s)
+"$vm_dir/run.sh" "$vm_dir/guest_interop.sh" --net "$ns" --file "$vm_dir/interop.tbl:interop.tbl" \
+	> "$work/guest.out" 2> "$work/run.err" &
+vmpid=$!
+
+for phase in iplink gretunctl; do
+	# Wait for the guest's "ready PHASE" (bounded by the VM's own timeout).
+	msg=$(timeout 240 ip netns exec "$ns" busybox nc -l -p 7001 2>/dev/null)
+	case "$msg" in
+	"ready $phase") ;;
+	*) notok "host: guest ready for phase $phase (got '$msg')"; break ;;
+	esac
+	while read -r n m f i opts; do
+		g4=203.0.113.$((128 + 4 * i + 2))
+		g6=2001:db8:301:$i::2
+		check "host $phase: $n: ping guest over gretund $m ($opts)" \
+			inns sh -c "for k in 1 2 3 4 5 6 7 8 9; do busybox ping -c 1 -W 1 $g4 >/dev/null && exit 0; done; busybox ping -c 1 -W 1 $g4"
+		check "host $phase: $n: ping6 guest over gretund $m" \
+			inns sh -c "for k in 1 2 3 4 5 6 7 8 9; do busybox ping -c 1 -W 1 $g6 >/dev/null && exit 0; done; busybox ping -c 1 -W 1 $g6"
+	done < "$work/tbl"
+	check "host $phase: i2: DF packet over the path MTU refused by gretund (frag needed)" \
+		inns sh -c "out=\$(ping -M do -s 1472 -c 2 -W 2 203.0.113.134 2>&1); echo \"\$out\"; echo \"\$out\" | grep -qi -e 'frag needed' -e 'too long' -e 'mtu ='"
+	k=0
+	until vm_send "$ns" 198.51.100.130 7000 done; do
+		k=$((k + 1)); [ $k -ge 20 ] && break; sleep 1
+	done
+	[ "$phase" = iplink ] || continue
+	# The guest has removed its tunnels: start ours afresh (sequence numbers).
+	msg=$(timeout 240 ip netns exec "$ns" busybox nc -l -p 7001 2>/dev/null)
+	if [ "$msg" != "clean $phase" ]; then
+		notok "host: guest removed its $phase tunnels (got '$msg')"
+		break
+	fi
+	host_down "$phase"
+	host_up gretunctl
+	k=0
+	until vm_send "$ns" 198.51.100.130 7000 go; do
+		k=$((k + 1)); [ $k -ge 20 ] && break; sleep 1
+	done
+done >> "$work/host.out"
+
+wait "$vmpid"
+rc=$?
+vmpid=
+end=$(date +%s)
+inns "$G" show -j > "$work/show.json" 2>&1
+host_down end >> "$work/host.out"
+check "host: nothing left in the namespace" sh -c \
+	"! ip -n $ns -o link show | grep -q ': i[0-9]'" >> "$work/host.out"
+
+cat "$work/guest.out" "$work/host.out" "$work/run.err"
+echo "# host gretunctl show -j at the end:"
+sed 's/^/#  /' "$work/show.json" | head -c 4000; echo
+echo "# interop suite took $((end - start))s"
+vm_summary "$work/guest.out" "$work/host.out" || exit 1
+[ "$rc" = 0 ] || exit 1
+exit 0
