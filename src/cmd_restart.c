@@ -68,8 +68,10 @@ int restart_main(int argc, char *argv[])
 		return EXIT_OK;
 	}
 	if (ret < 0) {
-		errmsg("restart %s: gretund %d keeps serving: %s%s", target, old_pid, strerror(-ret),
-		       backend_reason(&backend_userspace, NULL));
+		const char *why = ctl_errmsg();
+
+		errmsg("restart %s: gretund %d keeps serving: %s", target, old_pid,
+		       why && *why ? why : strerror(-ret));
 		return ret == -EPERM ? EXIT_PRIVILEGE : EXIT_FAILED;
 	}
 	infomsg("restart %s: gretund %d handed over to %d", target, old_pid, new_pid);

@@ -1,0 +1,34 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# kill -9 of the process forwarding packets: the TUN device persists, so its
+# address and routes stay; the supervisor started by `--daemon` starts a new
+# worker that re-attaches from the state file; forwarding comes back with no
+# manual step. Prints the time from the kill to the first answered ping.
+set -u
+. "$(dirname "$0")/restart_lib.sh"
+
+underlay_up
+check "tunnel up on both ends" tunnels_up
+check "traffic flows" wait_for 5 pings "$a" 203.0.113.225
+ip -n "$a" route show dev gre1 >"$t_tmp/r1"
+for round in 1 2 3; do
+	w=$(worker_pid "$a")
+	check "round $round: a worker answers ($w)" test -n "$w"
+	t0=$(date +%s%N)
+	kill -9 "$w"
+	# bounded: one ping per 10 ms, up to 5 s
+	ok=0
+	for i in $(seq 1 500); do
+		if ip netns exec "$a" ping -c 1 -W 0.05 203.0.113.225 >/dev/null 2>&1; then ok=1; break; fi
+		sleep 0.01
+	done
+	t1=$(date +%s%N)
+	echo "# round $round: kill -9 to forwarding again: $(( (t1 - t0) / 1000000 )) ms"
+	check "round $round: forwarding resumes by itself" test "$ok" = 1
+	check "round $round: the routes stayed" sh -c "ip -n $a route show dev gre1 | cmp -s - $t_tmp/r1"
+	check "round $round: a new worker serves" test "$(worker_pid "$a")" != "$w"
+done
+check "show still works" A show gre1
+check "down removes it all" A -q down gre1
+check "the daemon goes when the last tunnel goes" wait_for 5 sh -c "! ip netns pids $a | grep -q ."
+finish
