@@ -20,6 +20,9 @@
 #ifndef IPPROTO_GRE
 #define IPPROTO_GRE 47
 #endif
+#ifndef IPV6_FLOWINFO
+#define IPV6_FLOWINFO 11	/* linux/in6.h: receive flow info as a cmsg */
+#endif
 
 static int sock_set_int(int fd, int level, int opt, int val)
 {
@@ -39,6 +42,12 @@ static int rx_open(int family, bool udp, uint16_t port, int *out)
 		ret = sock_set_int(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, on);
 		if (!ret)
 			ret = sock_set_int(fd, IPPROTO_IPV6, IPV6_RECVTCLASS, on);
+		/* hop limit and flow label, to rebuild the outer header that
+		 * ICMPv6 port unreachable quotes (gretund_data.c) */
+		if (!ret && !udp)
+			ret = sock_set_int(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, on);
+		if (!ret && !udp)
+			ret = sock_set_int(fd, IPPROTO_IPV6, IPV6_FLOWINFO, on);
 		if (!ret && udp)
 			ret = sock_set_int(fd, IPPROTO_IPV6, IPV6_V6ONLY, on);
 	} else {
@@ -135,6 +144,12 @@ static int tx_open(const struct gd_txsock *k, int *out)
 		 * compute it (offset 6 in the UDP header) */
 		if (!ret && k->udp)
 			ret = sock_set_int(fd, IPPROTO_IPV6, IPV6_CHECKSUM, 6);
+		/* rawv6_err applies an ICMPv6 packet-too-big about our GRE
+		 * packets to the route (the path MTU gretund reads) only for
+		 * a socket with IPV6_RECVERR; the queued errors are never
+		 * read, the receive buffer bounds them */
+		if (!ret)
+			ret = sock_set_int(fd, IPPROTO_IPV6, IPV6_RECVERR, 1);
 	} else {
 		ret = sock_set_int(fd, IPPROTO_IP, IP_MTU_DISCOVER,
 				   k->df ? IP_PMTUDISC_DO : IP_PMTUDISC_DONT);
