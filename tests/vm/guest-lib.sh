@@ -18,14 +18,21 @@ T_N=0
 T_PASS=0
 T_FAIL=0
 
+# T_TIME=1 appends the guest's uptime to each result (finding slow steps).
+t_when() {
+	[ -n "${T_TIME:-}" ] || return 0
+	read -r _up _ < /proc/uptime
+	echo " [$_up]"
+}
+
 t_ok() {
 	T_N=$((T_N + 1)); T_PASS=$((T_PASS + 1))
-	echo "ok $T_N - $*"
+	echo "ok $T_N - $*$(t_when)"
 }
 
 t_notok() {
 	T_N=$((T_N + 1)); T_FAIL=$((T_FAIL + 1))
-	echo "not ok $T_N - $*"
+	echo "not ok $T_N - $*$(t_when)"
 }
 
 # t_check NAME COMMAND...: run COMMAND, pass when it exits 0; print its

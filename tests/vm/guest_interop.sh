@@ -8,7 +8,7 @@
 
 L4=198.51.100.130; R4=198.51.100.129
 L6=2001:db8:300::2; R6=2001:db8:300::1
-BLOB_SUM=$(seq 1 50000 | sha256sum | cut -d' ' -f1)
+BLOB_SUM=$(seq 1 30000 | sha256sum | cut -d' ' -f1)
 
 ip fou add port 4754 ipproto 47
 ip fou add port 4754 ipproto 47 -6
@@ -68,7 +68,7 @@ ping_until() {
 	ping -c 1 -W 1 "$1"
 }
 
-# fetch ADDR: the host serves `seq 1 50000` on port 8000; compare checksums.
+# fetch ADDR: the host serves `seq 1 30000` on port 8000; compare checksums.
 fetch() {
 	rm -f /tmp/got
 	nc -w 10 "$1" 8000 > /tmp/got < /dev/null

@@ -51,9 +51,14 @@ fi
 
 t0=$(date +%s.%N)
 mkdir -p "$cache"
+# Several VM tests may start at once (make -j check): one builds the cache,
+# the others wait for it.
+exec 9>>"$cache/.lock"
+flock 9 2>/dev/null || true
 kenv=$("$srcdir/kernel.sh" "$cache") || die "cannot get the kernel"
 . "$kenv"
 "$srcdir/mkinitramfs.sh" "$cache/initramfs.cpio" "$kenv" || die "cannot build the initramfs"
+exec 9>&-
 t1=$(date +%s.%N)
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/gtvm-run.XXXXXX")

@@ -7,6 +7,7 @@
 # backend.  Ping both ways, a TCP transfer with a checksum, and a DF packet
 # over the path MTU refused with "frag needed".
 # Skips (77) without root, qemu, or the gretunctl/gretund binaries.
+# GUEST_INTEROP=FILE runs another guest script (e.g. with T_TIME=1 set).
 set -u
 vm_dir=$(cd "$(dirname "$0")" && pwd)
 top_builddir=${top_builddir:-$(pwd)}
@@ -90,11 +91,11 @@ if [ -n "${GRETUN_VM_PCAP:-}" ]; then
 fi
 
 # Serve the transfer blob on every address of the namespace.
-inns busybox nc -ll -p 8000 -e busybox seq 1 50000 &
+inns busybox nc -ll -p 8000 -e busybox seq 1 30000 &
 srvpid=$!
 
 start=$(date +%s)
-"$vm_dir/run.sh" "$vm_dir/guest_interop.sh" --net "$ns" --file "$vm_dir/interop.tbl:interop.tbl" \
+"$vm_dir/run.sh" "${GUEST_INTEROP:-$vm_dir/guest_interop.sh}" --net "$ns" --file "$vm_dir/interop.tbl:interop.tbl" \
 	> "$work/guest.out" 2> "$work/run.err" &
 vmpid=$!
 
