@@ -185,6 +185,8 @@ void gd_self_path(char *buf, size_t size);
 
 void gd_keepalive_init(struct gd_tunnel *gt);
 void gd_keepalive_tick(struct gd *gd, struct gd_tunnel *gt, time_t now);
+/* The filtered raw socket that brings keepalive packets (see the .c). */
+int gd_keepalive_sock_ensure(struct gd *gd);
 /*
  * The receive path's hook, after the GRE header of a packet for gt is parsed
  * and accepted: returns true when the packet was a keepalive (a reply to our

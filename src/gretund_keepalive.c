@@ -17,10 +17,12 @@
  * socket, without the kernel's forwarding (no sysctl needed).
  */
 #include <errno.h>
+#include <linux/filter.h>
 #include <linux/if_tun.h>
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -156,6 +158,7 @@ void gd_keepalive_tick(struct gd *gd, struct gd_tunnel *gt, time_t now)
 {
 	if (!gt->t.keepalive_interval || now < gt->ka_next)
 		return;
+	gd_keepalive_sock_ensure(gd);
 	gt->ka_next = now + gt->t.keepalive_interval;
 	if (gt->ka_missed >= gt->t.keepalive_retries && gt->st.keepalive_up) {
 		gt->st.keepalive_up = false;
@@ -206,4 +209,83 @@ bool gd_keepalive_rcv(struct gd *gd, struct gd_tunnel *gt, uint16_t proto,
 			gt->st.rx_packets++;
 	}
 	return true;
+}
+
+/*
+ * Until the receive path calls gd_keepalive_rcv itself, keepalive packets
+ * reach it through a raw GRE socket of their own whose filter passes only
+ * GRE protocol 0 (replies) and, without options or with a key only,
+ * protocol 0x0800 carrying an IPv4 GRE packet (probes). The data path sees
+ * them too and drops the replies as unknown protocol (counted as "proto").
+ */
+static struct gd_watch ka_watch = { .fd = -1 };
+
+static void ka_event(struct gd *gd, struct gd_watch *w, uint32_t events)
+{
+	uint8_t b[2048];
+
+	for (int i = 0; i < 64; i++) {
+		ssize_t n = recv(w->fd, b, sizeof(b), MSG_DONTWAIT);
+		struct gd_rx_key k = { .family = AF_INET };
+		struct gre_hdr h;
+		struct gd_tunnel *gt;
+		size_t ihl;
+
+		if (n < 0)
+			return;
+		if (n < 24 || b[0] >> 4 != 4)
+			continue;
+		ihl = (size_t)(b[0] & 0x0f) * 4;
+		if (ihl < 20 || (size_t)n < ihl + 4)
+			continue;
+		if (gre_header_parse(b + ihl, (size_t)n - ihl, &h) != GRE_OK)
+			continue;
+		memcpy(&k.src.v4, b + 12, 4);
+		memcpy(&k.dst.v4, b + 16, 4);
+		k.has_key = h.has_key;
+		k.key = h.key;
+		gt = gd_table_lookup(gd, &k);
+		if (gt && gt->t.keepalive_interval)
+			gd_keepalive_rcv(gd, gt, h.proto, b + ihl + h.hlen, (size_t)n - ihl - h.hlen);
+	}
+}
+
+int gd_keepalive_sock_ensure(struct gd *gd)
+{
+	static struct sock_filter f[] = {
+		BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, 0),		/* X = IP header length */
+		BPF_STMT(BPF_LD | BPF_H | BPF_IND, 2),		/* GRE protocol */
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 8, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x0800, 0, 8),
+		BPF_STMT(BPF_LD | BPF_H | BPF_IND, 0),		/* GRE flags */
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 2),
+		BPF_STMT(BPF_LD | BPF_B | BPF_IND, 4 + 9),	/* inner protocol */
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 47, 3, 4),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x2000, 0, 3),
+		BPF_STMT(BPF_LD | BPF_B | BPF_IND, 8 + 9),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 47, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, 0xffff),
+		BPF_STMT(BPF_RET | BPF_K, 0),
+	};
+	struct sock_fprog prog = { .len = sizeof(f) / sizeof(f[0]), .filter = f };
+	int fd, ret;
+
+	if (ka_watch.fd >= 0)
+		return 0;
+	fd = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 47);
+	if (fd < 0)
+		return -errno;
+	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog))) {
+		ret = -errno;
+		close(fd);
+		return ret;
+	}
+	ka_watch.fd = fd;
+	ka_watch.fn = ka_event;
+	ret = gd_loop_add(gd, &ka_watch, EPOLLIN);
+	if (ret) {
+		close(fd);
+		ka_watch.fd = -1;
+	}
+	return ret;
 }
