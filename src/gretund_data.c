@@ -512,6 +512,11 @@ static void tunnel_rcv(struct gd *gd, struct gd_rx_key *k, const struct rx_outer
 		rcv_unmatched(gd, k, o, GRE_DROP_KEY);
 		return;
 	}
+	/* Cisco keepalives (gretund_keepalive.c): before the flags checks,
+	 * since a reply carries the inner GRE header we built, not the
+	 * tunnel's input options, and protocol 0 is not a data protocol */
+	if (gt->t.keepalive_interval && gd_keepalive_rcv(gd, gt, h.proto, p + h.hlen, len - h.hlen))
+		return;
 	t = &gt->t;
 	tap = tunnel_mode_is_tap(t->mode);
 	/* Linux looks Ethernet (0x6558) up among gretap tunnels and anything
