@@ -78,6 +78,10 @@ fetch() {
 
 # pmtu ADDR: a DF packet bigger than the tunnel's path comes back refused.
 pmtu() {
+	if [ ! -x /usr/local/bin/ping ]; then
+		echo "iputils ping is not in the image (apt-get install iputils-ping on the host)"
+		return 1
+	fi
 	_out=$(ping -M do -s 1472 -c 2 -W 2 "$1" 2>&1)
 	echo "$_out"
 	echo "$_out" | grep -qi -e 'frag needed' -e 'too long' -e 'mtu ='
