@@ -91,7 +91,7 @@ if [ -n "${GRETUN_VM_PCAP:-}" ]; then
 fi
 
 # Serve the transfer blob on every address of the namespace.
-inns busybox nc -ll -p 8000 -e busybox seq 1 30000 &
+inns busybox nc -ll -p 8000 -e busybox seq 1 10000 &
 srvpid=$!
 
 start=$(date +%s)
@@ -140,6 +140,10 @@ rc=$?
 vmpid=
 end=$(date +%s)
 inns "$G" show -j > "$work/show.json" 2>&1
+# gretund's drop counters: only the PMTU check's oversize packet is expected.
+check "host: gretund dropped nothing by reason but oversize" jq -e '
+	[.[] | .stats.drops // {} | to_entries[] | select(.key != "oversize" and .value != 0)] | length == 0
+	' "$work/show.json" >> "$work/host.out"
 host_down end >> "$work/host.out"
 check "host: nothing left in the namespace" sh -c \
 	"! ip -n $ns -o link show | grep -q ': i[0-9]'" >> "$work/host.out"
