@@ -485,6 +485,12 @@ static void tunnel_rcv(struct gd *gd, struct gd_rx_key *k, const struct rx_outer
 	bool tap;
 
 	r = gre_header_parse_ex(p, len, k->family == AF_INET ? GRE_PARSE_IPV4 : 0, &h);
+	/* Linux's IPv4 demux (gre_demux.c) takes the version from the low 7
+	 * bits of the flags (data[1] & 0x7f), so reserved bits 9-12 make an
+	 * unknown version there and the packet drops; ip6_gre ignores them
+	 * (found by tests/vm/test_diff.sh) */
+	if (r == GRE_OK && k->family == AF_INET && (h.flags & GRE_F_RESERVED))
+		r = GRE_DROP_VERSION;
 	if (r != GRE_OK) {
 		enum gre_drop near;
 
@@ -519,9 +525,11 @@ static void tunnel_rcv(struct gd *gd, struct gd_rx_key *k, const struct rx_outer
 		return;
 	t = &gt->t;
 	tap = tunnel_mode_is_tap(t->mode);
-	/* Linux looks Ethernet (0x6558) up among gretap tunnels and anything
-	 * else among gre tunnels: the other kind is "no tunnel" */
-	if (tap != (h.proto == GRE_PROTO_TEB)) {
+	/* Linux looks IP up among gre tunnels only: on a gretap tunnel that
+	 * is "no tunnel" (port unreachable). Ethernet (0x6558) without a
+	 * gretap tunnel falls back to the gre tunnel, which takes it and
+	 * drops it silently (ipgre_rcv, ip6gre_tunnel_lookup). */
+	if (tap && h.proto != GRE_PROTO_TEB) {
 		count_drop(gt, GRE_DROP_PROTO);
 		if (o->ip)
 			send_port_unreach(gd, k->family, o->ip, o->len);
