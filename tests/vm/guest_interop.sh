@@ -82,7 +82,7 @@ pmtu() {
 		echo "iputils ping is not in the image (apt-get install iputils-ping on the host)"
 		return 1
 	fi
-	_out=$(ping -M do -s 1472 -c 2 -W 2 "$1" 2>&1)
+	_out=$(ping -M "do" -s 1472 -c 2 -W 2 "$1" 2>&1)
 	echo "$_out"
 	echo "$_out" | grep -qi -e 'frag needed' -e 'too long' -e 'mtu ='
 }
@@ -135,8 +135,8 @@ for phase in iplink gretunctl; do
 	done < /tmp/tbl
 	t_check "$phase: i2: DF packet over the path MTU refused (frag needed)" pmtu "$(ovl_host4 1)"
 	_k=0
-	while ! grep -q done /tmp/reply 2>/dev/null && [ $_k -lt 240 ]; do sleep 1; _k=$((_k + 1)); done
-	t_check "$phase: host finished its checks" grep -q done /tmp/reply
+	while ! grep -q "done" /tmp/reply 2>/dev/null && [ $_k -lt 240 ]; do sleep 1; _k=$((_k + 1)); done
+	t_check "$phase: host finished its checks" grep -q "done" /tmp/reply
 	while read -r n m f i opts; do
 		if [ "$phase" = iplink ]; then
 			ip link del "$n"

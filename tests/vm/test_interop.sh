@@ -115,9 +115,9 @@ for phase in iplink gretunctl; do
 			inns sh -c "for k in 1 2 3 4 5 6 7 8 9; do busybox ping -c 1 -W 1 $g6 >/dev/null && exit 0; done; busybox ping -c 1 -W 1 $g6"
 	done < "$work/tbl"
 	check "host $phase: i2: DF packet over the path MTU refused by gretund (frag needed)" \
-		inns sh -c "out=\$(ping -M do -s 1472 -c 2 -W 2 203.0.113.134 2>&1); echo \"\$out\"; echo \"\$out\" | grep -qi -e 'frag needed' -e 'too long' -e 'mtu ='"
+		inns sh -c "out=\$(ping -M \"do\" -s 1472 -c 2 -W 2 203.0.113.134 2>&1); echo \"\$out\"; echo \"\$out\" | grep -qi -e 'frag needed' -e 'too long' -e 'mtu ='"
 	k=0
-	until vm_send "$ns" 198.51.100.130 7000 done; do
+	until vm_send "$ns" 198.51.100.130 7000 "done"; do
 		k=$((k + 1)); [ $k -ge 20 ] && break; sleep 1
 	done
 	[ "$phase" = iplink ] || continue
