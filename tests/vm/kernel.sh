@@ -57,7 +57,14 @@ else
 	(cd "$dl" && apt-get download -q "$pkg" >&2) ||
 		die "apt-get download $pkg failed"
 	deb=$(ls "$dl"/*.deb | head -n1)
-	dpkg-deb -x "$deb" "$cache/root" || die "dpkg-deb -x $deb failed"
+	# Only what the VM needs: the image, and the network, virtio and
+	# library modules (about 60 MB instead of 400).
+	dpkg-deb --fsys-tarfile "$deb" | (cd "$cache/root" && tar -x --wildcards \
+		'./boot/vmlinuz-*' './*lib/modules/*/modules.builtin*' \
+		'./*lib/modules/*/modules.order' \
+		'./*lib/modules/*/kernel/net/*' './*lib/modules/*/kernel/drivers/net/*' \
+		'./*lib/modules/*/kernel/drivers/virtio/*' './*lib/modules/*/kernel/lib/*') ||
+		die "cannot unpack $deb"
 	rm -rf "$dl"
 	vmlinuz=$cache/root/boot/vmlinuz-$kver
 	for d in "$cache/root/lib/modules/$kver" "$cache/root/usr/lib/modules/$kver"; do
