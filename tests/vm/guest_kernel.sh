@@ -110,7 +110,8 @@ t_check "gre: IPv6 route" has_route k1 2001:db8:301:2::/64
 t_exit "gre: show -j" 0 sh -c "$G show k1 -j > /tmp/show.json"
 t_check "show -j: one object with the contract's keys" jqf /tmp/show.json '
 	length == 1 and (.[0] | has("name") and has("mode") and has("backend") and
-	has("local") and has("remote") and has("mtu") and has("addresses") and has("routes"))'
+	has("state") and has("local") and has("remote") and has("mtu") and has("addresses") and
+	has("routes") and has("stats"))'
 t_check "show -j: values" jqf /tmp/show.json --arg l $L4 --arg r $R4 '.[0] |
 	.name == "k1" and .mode == "gre" and .backend == "kernel" and
 	.local == $l and .remote == $r'
@@ -122,6 +123,10 @@ t_eval "show -j: addresses and routes listed" \
 t_exit "list -j" 0 sh -c "$G list -j > /tmp/list.json"
 t_check "list -j: k1 with backend kernel" jqf /tmp/list.json \
 	'map(select(.name == "k1" and .backend == "kernel")) | length == 1'
+# INTERFACE.md: show and list print the same kind of objects.
+t_check "list -j: the contract's keys" jqf /tmp/list.json '
+	map(select(.name == "k1"))[0] | has("name") and has("mode") and has("backend") and
+	has("state") and has("local") and has("remote") and has("mtu") and has("addresses") and has("routes")'
 
 # An admin's own route for the same prefix on another device survives down.
 ip route add 203.0.113.192/28 dev eth0 metric 500
