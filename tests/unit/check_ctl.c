@@ -88,7 +88,12 @@ START_TEST(test_create_errors)
 		ck_assert_msg(parse(bad[i], &r, err) < 0, "accepted: %s", bad[i]);
 		ck_assert_msg(err[0], "no message for: %s", bad[i]);
 	}
-	ck_assert_int_eq(parse("create gt1 remote=192.0.2.2 keepalive=10,3", &r, err), -EOPNOTSUPP);
+	/* Cisco keepalives: GRE over IPv4 only. */
+	ck_assert_int_eq(parse("create gt1 remote=192.0.2.2 keepalive=10,3", &r, err), 0);
+	ck_assert_int_eq(r.t.keepalive_interval, 10);
+	ck_assert_int_eq(r.t.keepalive_retries, 3);
+	ck_assert_int_lt(parse("create gt1 mode=gretap remote=192.0.2.2 keepalive=10,3", &r, err), 0);
+	ck_assert_int_lt(parse("create gt1 remote=192.0.2.2 keepalive=ten,3", &r, err), 0);
 }
 END_TEST
 
