@@ -290,6 +290,10 @@ int list_main(int argc, char *argv[])
 		errmsg("usage: %s list [-j]", prog);
 		return EXIT_USAGE;
 	}
+	/* Scripts get the same objects from `list -j` as from `show -j`
+	 * (INTERFACE.md); only the text form is the short one. */
+	if (g.json)
+		return show_main(1, argv);
 	ret = nl_open(&nl);
 	if (ret < 0) {
 		errmsg("list: cannot open rtnetlink: %s", strerror(-ret));
