@@ -185,8 +185,6 @@ void gd_self_path(char *buf, size_t size);
 
 void gd_keepalive_init(struct gd_tunnel *gt);
 void gd_keepalive_tick(struct gd *gd, struct gd_tunnel *gt, time_t now);
-/* The filtered raw socket that brings keepalive packets (see the .c). */
-int gd_keepalive_sock_ensure(struct gd *gd);
 /*
  * The receive path's hook, after the GRE header of a packet for gt is parsed
  * and accepted: returns true when the packet was a keepalive (a reply to our
@@ -195,6 +193,13 @@ int gd_keepalive_sock_ensure(struct gd *gd);
  */
 bool gd_keepalive_rcv(struct gd *gd, struct gd_tunnel *gt, uint16_t proto,
 		      const uint8_t *inner, size_t ilen);
+/*
+ * The receive path's hook for a GRE packet its IPv4 parse refused as
+ * truncated (Linux's 12-byte minimum): true when it is a keepalive reply
+ * (GRE protocol 0, no payload) for a tunnel with keepalives, and consumed.
+ */
+bool gd_keepalive_rcv_short(struct gd *gd, const struct gd_rx_key *k,
+			    const uint8_t *p, size_t len);
 
 /* ---- daemon state -------------------------------------------------------- */
 

@@ -494,6 +494,10 @@ static void tunnel_rcv(struct gd *gd, struct gd_rx_key *k, const struct rx_outer
 	if (r != GRE_OK) {
 		enum gre_drop near;
 
+		/* Cisco keepalive replies (4 or 8 bytes) are below Linux's
+		 * 12-byte minimum; Linux never expects one, gretund does */
+		if (r == GRE_DROP_TRUNCATED && gd_keepalive_rcv_short(gd, k, p, len))
+			return;
 		/* a broken header has no trustworthy key: count it on the
 		 * tunnel with these outer addresses, if any; Linux drops
 		 * silently (gre_parse_header fails before any lookup) */

@@ -4,25 +4,38 @@
  *
  * A probe is the reply, pre-built and tunnelled: outer IPv4 (us -> peer),
  * GRE with protocol 0x0800 and the tunnel's output options, then an inner
- * IPv4 header (peer -> us, protocol 47) and an inner GRE header with
- * protocol 0 (and our input key, so the reply finds this tunnel). The peer
- * decapsulates and routes the inner packet back to us as plain GRE; we see
- * protocol 0 from the peer: a reply, the miss counter goes to 0.
+ * IPv4 header (peer -> us, protocol 47, TTL 255) and an inner GRE header
+ * with protocol 0x0000 and no payload. The peer decapsulates and routes the
+ * inner packet back to us as plain GRE; we see protocol 0 from the peer: a
+ * reply, the miss counter goes to 0. gretund_data.c calls gd_keepalive_rcv
+ * right after the tunnel lookup, before the option and protocol checks.
+ *
+ * The key: the inner GRE header carries our input key when the tunnel has
+ * one (K bit set), and no checksum or sequence number. The reflected reply
+ * reaches us as plain GRE and is looked up like any packet, by (local,
+ * remote, key) with key presence and value matching, as the kernel's
+ * ip_tunnel_lookup, Cisco's tunnel demux and ours do: without the key it
+ * would match no keyed tunnel and the tunnel would never come up. OpenBSD's
+ * gre(4), which interoperates with Cisco, builds its inner header the same
+ * way (gre_keepalive_send copies the tunnel key into it); Cisco's own
+ * captures of unkeyed tunnels show the 4-byte header, which is what we send
+ * when there is no key. Sequence numbers are left out: the reply bypasses
+ * our own sequence check (the hook runs first) and a peer would not number
+ * a packet it only routes.
  *
  * Every INTERVAL seconds a probe goes out and the counter goes up; when it
  * has reached RETRIES the carrier goes off (TUNSETCARRIER), so the kernel
  * marks the routes through the device linkdown; the next reply puts it
- * back. A peer's probe (inner IPv4 GRE packet addressed to our remote) is
- * answered by sending its inner packet straight to the peer over the raw
- * socket, without the kernel's forwarding (no sysctl needed).
+ * back. A peer's probe (inner IPv4 GRE packet with protocol 0 addressed to
+ * our remote) is answered by sending its inner GRE packet straight to the
+ * peer over the raw socket, without the kernel's forwarding (no sysctl
+ * needed, unlike a kernel tunnel: see DESIGN.md, accept_local+forwarding).
  */
 #include <errno.h>
-#include <linux/filter.h>
 #include <linux/if_tun.h>
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -82,15 +95,17 @@ static int send_gre(struct gd *gd, const struct tunnel *t, const struct in_addr 
 	c->cmsg_type = IP_TTL;
 	c->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(c), &ttl, sizeof(int));
-	msg.msg_controllen = CMSG_SPACE(sizeof(int));
 	if (src && src->s_addr) {
+		/* CMSG_NXTHDR checks against msg_controllen: still the whole buffer */
 		c = CMSG_NXTHDR(&msg, c);
 		pi.ipi_spec_dst = *src;
 		c->cmsg_level = IPPROTO_IP;
 		c->cmsg_type = IP_PKTINFO;
 		c->cmsg_len = CMSG_LEN(sizeof(pi));
 		memcpy(CMSG_DATA(c), &pi, sizeof(pi));
-		msg.msg_controllen += CMSG_SPACE(sizeof(pi));
+		msg.msg_controllen = CMSG_SPACE(sizeof(int)) + CMSG_SPACE(sizeof(pi));
+	} else {
+		msg.msg_controllen = CMSG_SPACE(sizeof(int));
 	}
 	return sendmsg(fd, &msg, 0) < 0 ? -errno : 0;
 }
@@ -126,7 +141,7 @@ static int local_addr(const struct tunnel *t, struct in_addr *a)
 static int probe_send(struct gd *gd, struct gd_tunnel *gt)
 {
 	const struct tunnel *t = &gt->t;
-	unsigned int iopts = t->iflags & (GRE_OPT_KEY | GRE_OPT_CSUM);
+	unsigned int iopts = t->iflags & GRE_OPT_KEY;
 	size_t ohl = gre_header_len(t->oflags), ihl = gre_header_len(iopts), ilen = 20 + ihl;
 	uint8_t pkt[64], *ip = pkt + ohl;
 	struct in_addr me;
@@ -158,7 +173,6 @@ void gd_keepalive_tick(struct gd *gd, struct gd_tunnel *gt, time_t now)
 {
 	if (!gt->t.keepalive_interval || now < gt->ka_next)
 		return;
-	gd_keepalive_sock_ensure(gd);
 	gt->ka_next = now + gt->t.keepalive_interval;
 	if (gt->ka_missed >= gt->t.keepalive_retries && gt->st.keepalive_up) {
 		gt->st.keepalive_up = false;
@@ -211,81 +225,19 @@ bool gd_keepalive_rcv(struct gd *gd, struct gd_tunnel *gt, uint16_t proto,
 	return true;
 }
 
-/*
- * Until the receive path calls gd_keepalive_rcv itself, keepalive packets
- * reach it through a raw GRE socket of their own whose filter passes only
- * GRE protocol 0 (replies) and, without options or with a key only,
- * protocol 0x0800 carrying an IPv4 GRE packet (probes). The data path sees
- * them too and drops the replies as unknown protocol (counted as "proto").
- */
-static struct gd_watch ka_watch = { .fd = -1 };
-
-static void ka_event(struct gd *gd, struct gd_watch *w, uint32_t events)
+bool gd_keepalive_rcv_short(struct gd *gd, const struct gd_rx_key *k,
+			    const uint8_t *p, size_t len)
 {
-	uint8_t b[2048];
+	struct gd_rx_key kk = *k;
+	struct gd_tunnel *gt;
+	struct gre_hdr h;
 
-	for (int i = 0; i < 64; i++) {
-		ssize_t n = recv(w->fd, b, sizeof(b), MSG_DONTWAIT);
-		struct gd_rx_key k = { .family = AF_INET };
-		struct gre_hdr h;
-		struct gd_tunnel *gt;
-		size_t ihl;
-
-		if (n < 0)
-			return;
-		if (n < 24 || b[0] >> 4 != 4)
-			continue;
-		ihl = (size_t)(b[0] & 0x0f) * 4;
-		if (ihl < 20 || (size_t)n < ihl + 4)
-			continue;
-		if (gre_header_parse(b + ihl, (size_t)n - ihl, &h) != GRE_OK)
-			continue;
-		memcpy(&k.src.v4, b + 12, 4);
-		memcpy(&k.dst.v4, b + 16, 4);
-		k.has_key = h.has_key;
-		k.key = h.key;
-		gt = gd_table_lookup(gd, &k);
-		if (gt && gt->t.keepalive_interval)
-			gd_keepalive_rcv(gd, gt, h.proto, b + ihl + h.hlen, (size_t)n - ihl - h.hlen);
-	}
-}
-
-int gd_keepalive_sock_ensure(struct gd *gd)
-{
-	static struct sock_filter f[] = {
-		BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, 0),		/* X = IP header length */
-		BPF_STMT(BPF_LD | BPF_H | BPF_IND, 2),		/* GRE protocol */
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 8, 0),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x0800, 0, 8),
-		BPF_STMT(BPF_LD | BPF_H | BPF_IND, 0),		/* GRE flags */
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 2),
-		BPF_STMT(BPF_LD | BPF_B | BPF_IND, 4 + 9),	/* inner protocol */
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 47, 3, 4),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x2000, 0, 3),
-		BPF_STMT(BPF_LD | BPF_B | BPF_IND, 8 + 9),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 47, 0, 1),
-		BPF_STMT(BPF_RET | BPF_K, 0xffff),
-		BPF_STMT(BPF_RET | BPF_K, 0),
-	};
-	struct sock_fprog prog = { .len = sizeof(f) / sizeof(f[0]), .filter = f };
-	int fd, ret;
-
-	if (ka_watch.fd >= 0)
-		return 0;
-	fd = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 47);
-	if (fd < 0)
-		return -errno;
-	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog))) {
-		ret = -errno;
-		close(fd);
-		return ret;
-	}
-	ka_watch.fd = fd;
-	ka_watch.fn = ka_event;
-	ret = gd_loop_add(gd, &ka_watch, EPOLLIN);
-	if (ret) {
-		close(fd);
-		ka_watch.fd = -1;
-	}
-	return ret;
+	if (gre_header_parse_ex(p, len, 0, &h) != GRE_OK || h.proto != 0)
+		return false;
+	kk.has_key = h.has_key;
+	kk.key = h.key;
+	gt = gd_table_lookup(gd, &kk);
+	if (!gt || !gt->t.keepalive_interval)
+		return false;
+	return gd_keepalive_rcv(gd, gt, 0, p + h.hlen, len - h.hlen);
 }
