@@ -101,6 +101,13 @@ static int device_create(struct up_ctx *c)
 		       backend_reason(c->be, c->nl));
 		return ret;
 	}
+	/* Backend=auto found kernel GRE: nothing would send or track probes */
+	if (t->keepalive_interval && c->be == &backend_kernel) {
+		c->be->destroy(c->nl, t->name);
+		errmsg("up %s: keepalives need the userspace backend (--backend userspace)",
+		       t->name);
+		return -EOPNOTSUPP;
+	}
 	t->backend = c->be == &backend_userspace ? BACKEND_USERSPACE : BACKEND_KERNEL;
 	c->created = true;
 	u.be = c->be;
