@@ -1213,10 +1213,16 @@ int config_finalize(struct tunnel *t, char *err, size_t errlen)
 			 !t->pmtudisc ? "PMTUDiscovery" : "IgnoreDF", tunnel_mode_name(t->mode));
 		return -EINVAL;
 	}
-	if (t->keepalive_interval && tunnel_mode_is_tap(t->mode)) {
-		snprintf(err, errlen,
-			 "Keepalive: only for Mode=gre and ip6gre; %s carries Ethernet frames",
+	/* Cisco keepalives exist for GRE over IPv4 only (the probe is an IPv4
+	 * packet addressed back to us), and only gretund sends and tracks them */
+	if (t->keepalive_interval && t->mode != MODE_GRE) {
+		snprintf(err, errlen, "Keepalive: only for Mode=gre, not %s",
 			 tunnel_mode_name(t->mode));
+		return -EINVAL;
+	}
+	if (t->keepalive_interval && t->backend == BACKEND_KERNEL) {
+		snprintf(err, errlen,
+			 "Keepalive: needs Backend=userspace or auto; no process sends or tracks probes for kernel tunnels");
 		return -EINVAL;
 	}
 	if (t->encap == ENCAP_UDP && !t->encap_dport) {

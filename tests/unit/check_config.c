@@ -746,7 +746,16 @@ START_TEST(test_key_mtu_backend_keepalive)
 		      "t.conf:3: Keepalive: invalid keepalive `10': expected `off' or INTERVAL RETRIES");
 	ck_err_prefix(parse(TUN "Keepalive = 32768 3\n"), "t.conf:3: Keepalive: invalid keepalive");
 	ck_err_prefix(parse_fin("[Tunnel]\nMode = gretap\nRemote = 198.51.100.2\nKeepalive = 10 3\n"),
-		      "Keepalive: only for Mode=gre and ip6gre");
+		      "Keepalive: only for Mode=gre, not gretap");
+	ck_err_prefix(parse_fin("[Tunnel]\nMode = ip6gre\nRemote = 2001:db8::2\nKeepalive = 10 3\n"),
+		      "Keepalive: only for Mode=gre, not ip6gre");
+	ck_err_prefix(parse_fin("[Tunnel]\nMode = ip6gretap\nRemote = 2001:db8::2\nKeepalive = 10 3\n"),
+		      "Keepalive: only for Mode=gre, not ip6gretap");
+	ck_err_prefix(parse_fin(TUN "Backend = kernel\nKeepalive = 10 3\n"),
+		      "Keepalive: needs Backend=userspace or auto; no process sends or tracks probes for kernel tunnels");
+	ck_ok(parse_fin(TUN "Backend = userspace\nKeepalive = 10 3\n"));
+	ck_ok(parse_fin(TUN "Backend = auto\nKeepalive = 10 3\n"));
+	ck_ok(parse_fin(TUN "Backend = kernel\nKeepalive = off\n"));
 }
 END_TEST
 
