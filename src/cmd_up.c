@@ -178,7 +178,9 @@ static int addresses_converge(struct up_ctx *c, int ifindex)
 	struct nl_addr *cur = NULL;
 	struct prefix *have = NULL;
 	size_t n = 0;
-	int ret = nl_addr_list(c->nl, ifindex, &cur, &n);
+	/* A device this command created holds none of our addresses yet:
+	 * skip the dump, which grows with every address on the host. */
+	int ret = c->created ? 0 : nl_addr_list(c->nl, ifindex, &cur, &n);
 
 	if (ret < 0) {
 		errmsg("up %s: cannot list addresses: %s", t->name, strerror(-ret));
@@ -265,7 +267,8 @@ static int routes_converge(struct up_ctx *c, int ifindex)
 	struct tunnel *t = c->t;
 	struct nl_route *cur = NULL;
 	size_t n = 0;
-	int ret = nl_route_list(c->nl, ifindex, &cur, &n);
+	/* As for addresses: a new device carries no routes of ours yet. */
+	int ret = c->created ? 0 : nl_route_list(c->nl, ifindex, &cur, &n);
 
 	if (ret < 0) {
 		errmsg("up %s: cannot list routes: %s", t->name, strerror(-ret));
