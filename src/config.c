@@ -1225,6 +1225,11 @@ int config_finalize(struct tunnel *t, char *err, size_t errlen)
 			 "Keepalive: needs Backend=userspace or auto; no process sends or tracks probes for kernel tunnels");
 		return -EINVAL;
 	}
+	/* Probes go out as plain GRE and Cisco peers answer in plain GRE. */
+	if (t->keepalive_interval && t->encap == ENCAP_UDP) {
+		snprintf(err, errlen, "Keepalive: not with Encapsulation=udp (Cisco keepalives are plain GRE)");
+		return -EINVAL;
+	}
 	if (t->encap == ENCAP_UDP && !t->encap_dport) {
 		snprintf(err, errlen, "EncapsulationPort: expected a number from 1 to 65535");
 		return -EINVAL;

@@ -747,6 +747,8 @@ START_TEST(test_key_mtu_backend_keepalive)
 	ck_err_prefix(parse(TUN "Keepalive = 32768 3\n"), "t.conf:3: Keepalive: invalid keepalive");
 	ck_err_prefix(parse_fin("[Tunnel]\nMode = gretap\nRemote = 198.51.100.2\nKeepalive = 10 3\n"),
 		      "Keepalive: only for Mode=gre, not gretap");
+	ck_err_prefix(parse_fin("[Tunnel]\nRemote = 198.51.100.2\nEncapsulation = udp\nKeepalive = 10 3\n"),
+		      "Keepalive: not with Encapsulation=udp");
 	ck_err_prefix(parse_fin("[Tunnel]\nMode = ip6gre\nRemote = 2001:db8::2\nKeepalive = 10 3\n"),
 		      "Keepalive: only for Mode=gre, not ip6gre");
 	ck_err_prefix(parse_fin("[Tunnel]\nMode = ip6gretap\nRemote = 2001:db8::2\nKeepalive = 10 3\n"),
