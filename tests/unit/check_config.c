@@ -1020,7 +1020,11 @@ START_TEST(test_inline_all_words)
 		     "encapsulation", "udp", "encapsulation-port", "5555",
 		     "encapsulation-source-port", "auto", "address", "10.0.0.1/30",
 		     "address", "2001:db8::1/64", "route", "10.2.0.0/16", "route", "2001:db8:2::/48"));
+	/* Every word parses; keepalives over UDP are then refused as a pair. */
+	ck_assert_int_eq(config_finalize(&T, err, sizeof(err)), -EINVAL);
+	T.encap = ENCAP_NONE;
 	ck_ok(config_finalize(&T, err, sizeof(err)));
+	T.encap = ENCAP_UDP;
 	ck_assert_uint_eq(T.ikey, 1);
 	ck_assert_uint_eq(T.okey, 0x02000000);
 	ck_assert_uint_eq(T.ttl, 9);
