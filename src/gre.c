@@ -11,9 +11,11 @@
  *  1. Reserved bits. RFC 2784 2.3 says a receiver MUST discard a packet with
  *     any of bits 1-5 set (unless it implements RFC 1701) or bits 6-12 set.
  *     Linux drops only on the routing bit (bit 1) and a non-zero version;
- *     strict source route (bit 4), recursion control (bits 5-7), the ACK bit
- *     and bits 9-12 are ignored and the packet is accepted. K and S (bits 2,3)
- *     are RFC 2890 options. So do we: gre_header_parse ignores them too.
+ *     strict source route (bit 4), recursion control (bits 5-7) and the ACK
+ *     bit are ignored and the packet is accepted. Bits 9-12 are dropped by
+ *     IPv4 ip_gre (it masks them with the version) and ignored by ip6_gre;
+ *     gretund applies that per family (found by tests/vm/test_diff.sh). K
+ *     and S (bits 2,3) are RFC 2890 options.
  *  2. Version. Linux's demux sends version 1 to PPTP and drops 2..7; ip_gre
  *     drops any non-zero version. No ICMP is sent.
  *  3. Minimum length. Linux IPv4 (gre_demux.c gre_rcv) drops GRE packets
@@ -28,12 +30,11 @@
  *     either direction (rx_crc_errors).
  *  6. Key. Key presence and value must equal the tunnel's "ikey"; a keyed
  *     packet never matches a keyless tunnel nor the other way round. A packet
- *     matching no tunnel (wrong key, key presence, unknown source, or a
- *     protocol type of the other family: 0x6558 on a gre tunnel or IP on a
- *     gretap tunnel, since they are looked up in separate tables) is answered
- *     with ICMP port unreachable (IPv4) / ICMPv6 port unreachable (IPv6)
- *     quoting the outer packet. This is the only GRE drop that makes Linux
- *     send anything.
+ *     matching no tunnel (wrong key, key presence, unknown source, or IP on
+ *     a gretap tunnel, looked up in the other table) is answered with ICMP
+ *     port unreachable (IPv4) / ICMPv6 port unreachable (IPv6) quoting the
+ *     outer packet. 0x6558 on a gre tunnel is dropped silently. This is the
+ *     only GRE drop that makes Linux send anything.
  *  7. Sequence numbers (RFC 2890 2.2 lets a receiver buffer and reorder;
  *     Linux never does). With "iseq" a packet without S is dropped; a packet
  *     is accepted when next == 0 or (s32)(seq - next) >= 0, and then

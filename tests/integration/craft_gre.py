@@ -101,6 +101,10 @@ class Receiver:
         flags, proto = struct.unpack("!HH", g[:4])
         if flags & 0x0007 or flags & GRE_ROUTING:
             return "drop"
+        # IPv4 ip_gre reads bits 9-12 as part of the version (VERSION mask
+        # 0x007f in gre_rcv's check): checked against the VM's kernel.
+        if not self.v6 and flags & 0x0078:
+            return "drop"
         hlen = 4 + 4 * sum(bool(flags & b) for b in (GRE_CSUM, GRE_KEY, GRE_SEQ))
         if len(g) < hlen:
             return "drop"
@@ -120,7 +124,11 @@ class Receiver:
             return "port-unreach"
         if (key is None) != (self.key is None) or (key is not None and key != self.key):
             return "port-unreach"
-        if (proto == P_TEB) != self.tap:
+        # IP on a gretap tunnel misses the table: port unreachable. TEB on a
+        # gre tunnel is dropped silently (seen on the VM's kernel).
+        if proto == P_TEB and not self.tap:
+            return "drop"
+        if proto != P_TEB and self.tap:
             return "port-unreach"
         # ip_tunnel_rcv
         if bool(flags & GRE_CSUM) != self.csum:
@@ -238,6 +246,7 @@ def craft(local, remote, key=None, csum=False, seq=False, mode=None, seq_start=1
     other = str(ipaddress.ip_address(remote) + 1)
     good("wrong_source", src_ok=False, src=other)
     # RFC 1701 / reserved bits: Linux ignores all but routing and version
+    # (and, over IPv4, bits 9-12: see verdict())
     for name, bits in (("strict_route", 0x0800), ("recursion_7", 0x0700), ("ack_bit", 0x0080),
                        ("reserved_9_12", 0x0078), ("all_ignored_bits", 0x0FF8)):
         good("reserved_" + name, raw=bits)
