@@ -5,14 +5,23 @@
  * Receive: raw/UDP socket -> GRE codec -> demux -> kernel receive rules ->
  * RFC 6040 ECN decapsulation -> TUN/TAP. One static buffer, no allocation.
  * Inner parsing, ECN, ICMP errors and the flow hash come from pkt.h; the
- * header rules from gre.h. What Linux answers with ICMP, so do we:
+ * header rules from gre.h. Batching and offloads (see PERFORMANCE in
+ * gretund(8)): a TUN event reads up to BATCH packets (or TSO super-packets,
+ * segmented here with gretund_offload.c) into an arena and sends them all
+ * with sendmmsg; a socket event takes packets with recvmmsg, and TCP
+ * segments of one flow are coalesced (GRO) and written to the TUN fd as one
+ * packet with a virtio-net header. What Linux answers with ICMP, so do we:
  * port unreachable for a GRE packet matching no tunnel, frag-needed /
  * packet-too-big (written back into the TUN device) on the PMTU path.
  */
 #include <errno.h>
+#include <linux/if_tun.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -20,6 +29,7 @@
 #include <unistd.h>
 
 #include "gretund.h"
+#include "gretund_offload.h"
 #include "pkt.h"
 
 #ifndef IPV6_FLOWINFO
@@ -167,6 +177,63 @@ static void send_port_unreach(struct gd *gd, int family, const uint8_t *outer, s
 }
 
 /*
+ * Is gt's TUN fd in IFF_VNET_HDR mode? The mode belongs to the device, set
+ * by whoever opened it (gd_dev_open, or the process that handed the fd
+ * over): ask the fd once (TUNGETIFF) and remember it per fd, checked
+ * against the ifindex so that a reused fd number is asked again.
+ */
+struct vnet_cache {
+	int ifindex;
+	bool vnet;
+};
+
+static struct vnet_cache *vnet_cache;
+static size_t vnet_cache_n;
+
+static bool tun_vnet(struct gd_tunnel *gt)
+{
+	int fd = gt->w.fd;
+	struct ifreq ifr;
+
+	if (fd < 0)
+		return false;
+	if ((size_t)fd >= vnet_cache_n) {
+		size_t n = (size_t)fd + 64;
+		struct vnet_cache *c = realloc(vnet_cache, n * sizeof(*c));
+
+		if (!c)
+			return false;
+		memset(c + vnet_cache_n, 0, (n - vnet_cache_n) * sizeof(*c));
+		vnet_cache = c;
+		vnet_cache_n = n;
+	}
+	if (vnet_cache[fd].ifindex == gt->ifindex && gt->ifindex)
+		return vnet_cache[fd].vnet;
+	memset(&ifr, 0, sizeof(ifr));
+	if (ioctl(fd, TUNGETIFF, &ifr) < 0)
+		return false;
+	vnet_cache[fd].ifindex = gt->ifindex;
+	vnet_cache[fd].vnet = (ifr.ifr_flags & IFF_VNET_HDR) != 0;
+	return vnet_cache[fd].vnet;
+}
+
+/* One packet into the TUN/TAP device, with a virtio-net header when the fd
+ * wants one (flags: OFF_VNET_F_DATA_VALID when the L4 checksum was checked). */
+static ssize_t tun_write(struct gd_tunnel *gt, const uint8_t *pkt, size_t len, uint8_t flags)
+{
+	uint8_t vh[OFF_VNET_HLEN] = { 0 };
+	struct iovec iov[2] = {
+		{ .iov_base = vh, .iov_len = sizeof(vh) },
+		{ .iov_base = (void *)pkt, .iov_len = len },
+	};
+
+	if (!tun_vnet(gt))
+		return write(gt->w.fd, pkt, len);
+	vh[0] = flags;
+	return writev(gt->w.fd, iov, 2);
+}
+
+/*
  * ICMP "fragmentation needed" / ICMPv6 "packet too big" back into the TUN
  * device to the inner sender, as tnl_update_pmtu / ip6gre_xmit_* do. The
  * source is the inner destination (the daemon does not know the device's
@@ -194,7 +261,7 @@ static void send_too_big(struct gd_tunnel *gt, const uint8_t *ip, size_t len, in
 		memcpy(&src, ip + 24, 16);
 		n = pkt_icmp6_packet_too_big(out, sizeof(out), ip, len, mtu, &src);
 	}
-	if (n && write(gt->w.fd, out, n) < 0)
+	if (n && tun_write(gt, out, n, 0) < 0)
 		gt->st.tx_errors++;
 }
 
@@ -242,6 +309,113 @@ static bool pmtu_exceeded(struct gd_tunnel *gt, uint8_t *pkt, size_t len,
 	return true;
 }
 
+/*
+ * The send batch: packets of one TUN event, encapsulated in place in the
+ * arena (each with GD_HEADROOM in front), sent with one sendmmsg per run
+ * of packets that share a socket. Allocated once, reused.
+ */
+#define TX_SLOTS	128
+#define TX_ARENA	(1u << 20)
+/* room one read needs: the packet (or TSO super-packet) and its segments */
+#define TX_SLACK	(2u * (GD_HEADROOM + OFF_VNET_HLEN + GD_BUF_SIZE) + \
+			 OFF_MAX_SEGS * (GD_HEADROOM + 128u))
+
+struct tx_slot {
+	struct gd_tunnel *gt;
+	uint8_t *pkt;
+	size_t len;
+	struct pkt_inner pi;
+	int fd;
+	struct sockaddr_storage ss;
+	struct iovec iov;
+	union {
+		char buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) + 2 * CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} cm;
+};
+
+static struct tx_slot *tx_slot;
+static struct mmsghdr *tx_mm;
+static unsigned int tx_n;
+static uint8_t *tx_arena;
+static size_t tx_off;
+
+static int tx_batch_init(void)
+{
+	if (tx_arena)
+		return 0;
+	tx_slot = calloc(TX_SLOTS, sizeof(*tx_slot));
+	tx_mm = calloc(TX_SLOTS, sizeof(*tx_mm));
+	tx_arena = malloc(TX_ARENA);
+	if (!tx_slot || !tx_mm || !tx_arena) {
+		free(tx_slot);
+		free(tx_mm);
+		free(tx_arena);
+		tx_slot = NULL;
+		tx_mm = NULL;
+		tx_arena = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* A send of slot s failed with err: what the single-packet path did. */
+static void tx_fail(struct gd *gd, struct tx_slot *s, int err)
+{
+	struct gd_tunnel *gt = s->gt;
+	ssize_t n = -1;
+
+	if (err == EMSGSIZE) {
+		/* the kernel learnt a smaller path MTU: answer this very
+		 * packet as Linux would, with the new one */
+		gd_tunnel_refresh_pmtu(gt, time(NULL));
+		if (pmtu_exceeded(gt, s->pkt, s->len, &s->pi))
+			return;
+		if (gt->t.family == AF_INET6) {
+			int fd = gd_sock_tx_get(gd, &gt->t, false);
+
+			n = fd < 0 ? -1 : sendmsg(fd, &tx_mm[s - tx_slot].msg_hdr, 0);
+		}
+		if (n >= 0) {
+			gt->st.tx_packets++;
+			gt->st.tx_bytes += s->len;
+			return;
+		}
+		err = EMSGSIZE;
+	}
+	if (err == EAGAIN || err == ENOBUFS)
+		gt->st.tx_dropped++;
+	else
+		gt->st.tx_errors++;
+}
+
+static void tx_flush(struct gd *gd)
+{
+	unsigned int i = 0;
+
+	while (i < tx_n) {
+		unsigned int j = i + 1;
+		int r;
+
+		while (j < tx_n && tx_slot[j].fd == tx_slot[i].fd)
+			j++;
+		r = sendmmsg(tx_slot[i].fd, tx_mm + i, j - i, 0);
+		if (r <= 0) {
+			tx_fail(gd, &tx_slot[i], r < 0 ? errno : EAGAIN);
+			i++;
+			continue;
+		}
+		for (unsigned int k = i; k < i + (unsigned int)r; k++) {
+			tx_slot[k].gt->st.tx_packets++;
+			tx_slot[k].gt->st.tx_bytes += tx_slot[k].len;
+		}
+		i += (unsigned int)r;
+	}
+	tx_n = 0;
+}
+
+/* Encapsulate pkt[0..len) (GD_HEADROOM writable bytes in front) into the
+ * next send slot. */
 static void tunnel_xmit(struct gd *gd, struct gd_tunnel *gt, uint8_t *pkt, size_t len)
 {
 	const struct tunnel *t = &gt->t;
@@ -250,16 +424,10 @@ static void tunnel_xmit(struct gd *gd, struct gd_tunnel *gt, uint8_t *pkt, size_
 	uint16_t proto;
 	uint8_t tos, ttl, *hdr;
 	size_t hlen = gre_header_len(t->oflags);
-	union {
-		char buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) + 2 * CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} cm;
-	struct sockaddr_storage ss = { 0 };
-	struct msghdr msg = { 0 };
-	struct iovec iov;
+	struct tx_slot *sl;
+	struct msghdr *mh;
 	struct cmsghdr *c;
 	int fd, ival;
-	ssize_t n;
 
 	if (tap) {
 		proto = GRE_PROTO_TEB;
@@ -336,117 +504,288 @@ static void tunnel_xmit(struct gd *gd, struct gd_tunnel *gt, uint8_t *pkt, size_
 		gt->st.tx_errors++;
 		return;
 	}
-	iov.iov_base = hdr;
-	iov.iov_len = (size_t)(pkt + len - hdr);
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_name = &ss;
-	memset(&cm, 0, sizeof(cm));
-	msg.msg_control = cm.buf;
-	msg.msg_controllen = sizeof(cm.buf);
-	c = CMSG_FIRSTHDR(&msg);
+	if (tx_n == TX_SLOTS)
+		tx_flush(gd);
+	sl = &tx_slot[tx_n];
+	mh = &tx_mm[tx_n].msg_hdr;
+	sl->gt = gt;
+	sl->pkt = pkt;
+	sl->len = len;
+	sl->pi = pi;
+	sl->fd = fd;
+	memset(&sl->ss, 0, sizeof(sl->ss));
+	memset(mh, 0, sizeof(*mh));
+	sl->iov.iov_base = hdr;
+	sl->iov.iov_len = (size_t)(pkt + len - hdr);
+	mh->msg_iov = &sl->iov;
+	mh->msg_iovlen = 1;
+	mh->msg_name = &sl->ss;
+	memset(&sl->cm, 0, sizeof(sl->cm));
+	mh->msg_control = sl->cm.buf;
+	mh->msg_controllen = sizeof(sl->cm.buf);
+	c = CMSG_FIRSTHDR(mh);
 	if (v6) {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&sl->ss;
 		struct in6_pktinfo pki = { 0 };
 
 		s6->sin6_family = AF_INET6;
 		memcpy(&s6->sin6_addr, &t->remote.v6, 16);
-		msg.msg_namelen = sizeof(*s6);
+		mh->msg_namelen = sizeof(*s6);
 		ival = ttl;
 		c->cmsg_level = IPPROTO_IPV6;
 		c->cmsg_type = IPV6_HOPLIMIT;
 		c->cmsg_len = CMSG_LEN(sizeof(int));
 		memcpy(CMSG_DATA(c), &ival, sizeof(int));
-		c = CMSG_NXTHDR(&msg, c);
+		c = CMSG_NXTHDR(mh, c);
 		ival = tos;
 		c->cmsg_level = IPPROTO_IPV6;
 		c->cmsg_type = IPV6_TCLASS;
 		c->cmsg_len = CMSG_LEN(sizeof(int));
 		memcpy(CMSG_DATA(c), &ival, sizeof(int));
-		c = CMSG_NXTHDR(&msg, c);
+		c = CMSG_NXTHDR(mh, c);
 		memcpy(&pki.ipi6_addr, &t->local.v6, 16);
 		c->cmsg_level = IPPROTO_IPV6;
 		c->cmsg_type = IPV6_PKTINFO;
 		c->cmsg_len = CMSG_LEN(sizeof(pki));
 		memcpy(CMSG_DATA(c), &pki, sizeof(pki));
-		msg.msg_controllen = 2 * CMSG_SPACE(sizeof(int)) + CMSG_SPACE(sizeof(pki));
+		mh->msg_controllen = 2 * CMSG_SPACE(sizeof(int)) + CMSG_SPACE(sizeof(pki));
 	} else {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&sl->ss;
 		struct in_pktinfo pki = { 0 };
 
 		s4->sin_family = AF_INET;
 		s4->sin_addr = t->remote.v4;
-		msg.msg_namelen = sizeof(*s4);
+		mh->msg_namelen = sizeof(*s4);
 		ival = ttl;
 		c->cmsg_level = IPPROTO_IP;
 		c->cmsg_type = IP_TTL;
 		c->cmsg_len = CMSG_LEN(sizeof(int));
 		memcpy(CMSG_DATA(c), &ival, sizeof(int));
-		c = CMSG_NXTHDR(&msg, c);
+		c = CMSG_NXTHDR(mh, c);
 		ival = tos;
 		c->cmsg_level = IPPROTO_IP;
 		c->cmsg_type = IP_TOS;
 		c->cmsg_len = CMSG_LEN(sizeof(int));
 		memcpy(CMSG_DATA(c), &ival, sizeof(int));
 		if (t->flags & TUNNEL_HAS_LOCAL) {
-			c = CMSG_NXTHDR(&msg, c);
+			c = CMSG_NXTHDR(mh, c);
 			pki.ipi_spec_dst = t->local.v4;
 			c->cmsg_level = IPPROTO_IP;
 			c->cmsg_type = IP_PKTINFO;
 			c->cmsg_len = CMSG_LEN(sizeof(pki));
 			memcpy(CMSG_DATA(c), &pki, sizeof(pki));
 		}
-		msg.msg_controllen = 2 * CMSG_SPACE(sizeof(int)) +
+		mh->msg_controllen = 2 * CMSG_SPACE(sizeof(int)) +
 				     ((t->flags & TUNNEL_HAS_LOCAL) ? CMSG_SPACE(sizeof(pki)) : 0);
 	}
-	n = sendmsg(fd, &msg, 0);
-	if (n < 0 && errno == EMSGSIZE) {
-		/* the kernel learnt a smaller path MTU: answer this very
-		 * packet as Linux would, with the new one */
-		gd_tunnel_refresh_pmtu(gt, time(NULL));
-		if (pmtu_exceeded(gt, pkt, len, &pi))
-			return;
-		if (v6) {
-			fd = gd_sock_tx_get(gd, t, false);
-			n = fd < 0 ? -1 : sendmsg(fd, &msg, 0);
-		}
-		if (n < 0)
-			errno = EMSGSIZE;
-	}
-	if (n < 0) {
-		if (errno == EAGAIN || errno == ENOBUFS)
-			gt->st.tx_dropped++;
-		else
-			gt->st.tx_errors++;
+	tx_n++;
+}
+
+/* A packet read from a vnet TUN fd: complete its checksum or segment it,
+ * then encapsulate every piece. */
+static void tunnel_xmit_vnet(struct gd *gd, struct gd_tunnel *gt, uint8_t *pkt, size_t len)
+{
+	struct off_vnet h;
+	size_t hlen;
+	int n;
+
+	if (off_vnet_parse(pkt - OFF_VNET_HLEN, OFF_VNET_HLEN, &h)) {
+		gt->st.tx_errors++;
 		return;
 	}
-	gt->st.tx_packets++;
-	gt->st.tx_bytes += len;
+	if (h.gso_type == OFF_GSO_NONE) {
+		if (off_csum_complete(pkt, len, &h)) {
+			gt->st.tx_errors++;
+			return;
+		}
+		tunnel_xmit(gd, gt, pkt, len);
+		tx_off += GD_HEADROOM + ((len + 15) & ~(size_t)15);
+		return;
+	}
+	n = off_gso_count(pkt, len, &h, &hlen);
+	if (n <= 0) {
+		gt->st.tx_errors++;
+		return;
+	}
+	tx_off += GD_HEADROOM + ((len + 15) & ~(size_t)15);
+	for (int i = 0; i < n; i++) {
+		uint8_t *seg = tx_arena + tx_off + GD_HEADROOM;
+		size_t slen = off_gso_segment(pkt, len, &h, hlen, (unsigned int)i, seg,
+					      TX_ARENA - tx_off - GD_HEADROOM);
+
+		if (!slen) {
+			gt->st.tx_errors++;
+			return;
+		}
+		tunnel_xmit(gd, gt, seg, slen);
+		tx_off += GD_HEADROOM + ((slen + 15) & ~(size_t)15);
+	}
 }
 
 void gd_data_tun_event(struct gd *gd, struct gd_watch *w, uint32_t events)
 {
 	struct gd_tunnel *gt = container_of(w, struct gd_tunnel, w);
-	uint8_t *pkt = gd->buf + GD_HEADROOM;
+	bool vnet = tun_vnet(gt);
 
+	if (tx_batch_init()) {
+		gt->st.tx_errors++;
+		return;
+	}
+	tx_n = 0;
+	tx_off = 0;
 	for (int i = 0; i < BATCH; i++) {
-		ssize_t n = read(w->fd, pkt, GD_BUF_SIZE);
+		uint8_t *pkt;
+		ssize_t n;
 
+		if (!tx_n)
+			tx_off = 0;
+		if (TX_ARENA - tx_off < TX_SLACK) {
+			tx_flush(gd);
+			tx_off = 0;
+		}
+		pkt = tx_arena + tx_off + GD_HEADROOM;
+		if (vnet) {
+			n = read(w->fd, pkt - OFF_VNET_HLEN, GD_BUF_SIZE + OFF_VNET_HLEN);
+			if (n > 0 && n < OFF_VNET_HLEN) {
+				gt->st.tx_errors++;
+				continue;
+			}
+		} else {
+			n = read(w->fd, pkt, GD_BUF_SIZE);
+		}
 		if (n < 0) {
 			if (errno != EAGAIN && errno != EINTR)
 				gt->st.tx_errors++;
-			return;
+			break;
 		}
 		if (n == 0)
-			return;
-		tunnel_xmit(gd, gt, pkt, (size_t)n);
+			break;
+		if (vnet) {
+			tunnel_xmit_vnet(gd, gt, pkt, (size_t)n - OFF_VNET_HLEN);
+		} else {
+			tunnel_xmit(gd, gt, pkt, (size_t)n);
+			tx_off += GD_HEADROOM + (((size_t)n + 15) & ~(size_t)15);
+		}
 	}
+	tx_flush(gd);
 }
 
 static void count_drop(struct gd_tunnel *gt, enum gre_drop r)
 {
 	gt->st.drops[r]++;
 	gt->st.rx_errors++;
+}
+
+/*
+ * Receive-side GRO: TCP segments of one flow arriving in one recvmmsg batch
+ * are written to a vnet TUN fd as one packet (writev: the vnet header, the
+ * first segment, the payloads of the others), the kernel's GSO splits them
+ * again only if it forwards them. Pending flows hold pointers into the
+ * receive buffers, so everything is flushed before they are reused.
+ */
+#define GRO_FLOWS	8
+#define GRO_SEGS	64
+
+struct gro_flow {
+	struct gd_tunnel *gt;
+	uint8_t *fpkt;
+	struct off_tcp first, last;
+	size_t total;
+	unsigned int nseg;
+	uint8_t vh[OFF_VNET_HLEN];
+	struct iovec iov[GRO_SEGS + 2];
+};
+
+static struct gro_flow gro[GRO_FLOWS];
+static unsigned int gro_n;
+
+static void rx_write_done(struct gd_tunnel *gt, ssize_t r)
+{
+	if (r >= 0)
+		return;
+	if (errno == EINVAL || errno == EMSGSIZE)
+		count_drop(gt, GRE_DROP_OVERSIZE);
+	else
+		gt->st.rx_errors++;
+}
+
+static void gro_flush_one(struct gro_flow *f)
+{
+	struct off_vnet h;
+
+	if (f->nseg == 1) {
+		rx_write_done(f->gt, tun_write(f->gt, f->fpkt, f->total, OFF_VNET_F_DATA_VALID));
+		return;
+	}
+	off_gro_finish(f->fpkt, &f->first, f->total, f->last.flags, (uint16_t)f->first.plen, &h);
+	off_vnet_build(f->vh, &h);
+	f->iov[0].iov_base = f->vh;
+	f->iov[0].iov_len = OFF_VNET_HLEN;
+	rx_write_done(f->gt, writev(f->gt->w.fd, f->iov, (int)f->nseg + 1));
+}
+
+static void gro_flush(struct gd_tunnel *gt)
+{
+	unsigned int k = 0;
+
+	for (unsigned int i = 0; i < gro_n; i++) {
+		if (!gt || gro[i].gt == gt)
+			gro_flush_one(&gro[i]);
+		else
+			gro[k++] = gro[i];
+	}
+	gro_n = k;
+}
+
+static void gro_remove(unsigned int i)
+{
+	gro_flush_one(&gro[i]);
+	gro[i] = gro[--gro_n];
+}
+
+/* The decapsulated packet inner[0..ilen) goes to gt's device. */
+static void rx_deliver(struct gd_tunnel *gt, uint8_t *inner, size_t ilen, bool tap)
+{
+	struct off_tcp t;
+	struct gro_flow *f;
+
+	if (tap || !tun_vnet(gt)) {
+		rx_write_done(gt, write(gt->w.fd, inner, ilen));
+		return;
+	}
+	if (!off_gro_candidate(inner, ilen, &t)) {
+		/* after anything pending of this tunnel: it may be the same flow */
+		gro_flush(gt);
+		rx_write_done(gt, tun_write(gt, inner, ilen, 0));
+		return;
+	}
+	for (unsigned int i = 0; i < gro_n; i++) {
+		f = &gro[i];
+		if (f->gt != gt || !off_gro_same_flow(f->fpkt, &f->first, inner, &t))
+			continue;
+		if (off_gro_can_merge(f->fpkt, &f->first, f->total, &f->last, inner, &t)) {
+			f->iov[f->nseg + 1].iov_base = inner + t.iphlen + t.tcphlen;
+			f->iov[f->nseg + 1].iov_len = t.plen;
+			f->nseg++;
+			f->total += t.plen;
+			f->last = t;
+			if (f->nseg == GRO_SEGS || f->total + f->first.plen > 0xffff - 40)
+				gro_remove(i);
+			return;
+		}
+		gro_remove(i);
+		break;
+	}
+	if (gro_n == GRO_FLOWS)
+		gro_remove(0);
+	f = &gro[gro_n++];
+	f->gt = gt;
+	f->fpkt = inner;
+	f->first = f->last = t;
+	f->total = ilen;
+	f->nseg = 1;
+	f->iov[1].iov_base = inner;
+	f->iov[1].iov_len = ilen;
 }
 
 /* What the receive path knows about the outer packet. */
@@ -578,15 +917,9 @@ static void tunnel_rcv(struct gd *gd, struct gd_rx_key *k, const struct rx_outer
 		count_drop(gt, GRE_DROP_ECN);
 		return;
 	}
-	if (write(gt->w.fd, inner, ilen) < 0) {
-		if (errno == EINVAL || errno == EMSGSIZE)
-			count_drop(gt, GRE_DROP_OVERSIZE);
-		else
-			gt->st.rx_errors++;
-		return;
-	}
 	gt->st.rx_packets++;
 	gt->st.rx_bytes += ilen;
+	rx_deliver(gt, inner, ilen, tap);
 }
 
 struct rx_meta {
@@ -647,69 +980,120 @@ static uint8_t *ip6_rebuild(uint8_t *p, size_t len, const struct gd_rx_key *k,
 	return ip;
 }
 
-static void sock_event(struct gd *gd, struct gd_watch *w, bool udp)
-{
-	struct gd_rxsock *rs = container_of(w, struct gd_rxsock, w);
-	uint8_t *buf = gd->buf + GD_HEADROOM;
+/* The receive batch: RX_SLOTS buffers of GD_HEADROOM + GD_BUF_SIZE, filled
+ * by one recvmmsg; allocated once (only the bytes received are touched). */
+#define RX_SLOTS	64
+#define RX_ROUNDS	4	/* recvmmsg calls per wakeup, for fairness */
+
+struct rx_slot {
+	struct sockaddr_storage ss;
+	struct iovec iov;
 	union {
 		char buf[256];
 		struct cmsghdr align;
 	} cm;
+};
 
-	for (int i = 0; i < BATCH; i++) {
-		struct sockaddr_storage ss;
-		struct iovec iov = {
-			/* the end of the buffer is where ICMP errors are built */
-			.iov_base = buf, .iov_len = GD_BUF_SIZE - PKT_ICMP6_MAX_LEN,
-		};
-		struct msghdr msg = {
-			.msg_name = &ss, .msg_namelen = sizeof(ss), .msg_iov = &iov,
-			.msg_iovlen = 1, .msg_control = cm.buf, .msg_controllen = sizeof(cm.buf),
-		};
-		struct gd_rx_key k = { .family = rs->family, .udp = udp, .dport = rs->port };
-		struct rx_meta m = { 0 };
-		struct rx_outer o = { 0 };
-		uint8_t *p = buf;
-		ssize_t n = recvmsg(w->fd, &msg, MSG_DONTWAIT);
-		size_t len;
+static struct rx_slot *rx_slot;
+static struct mmsghdr *rx_mm;
+static uint8_t *rx_bufs;
 
-		if (n < 0)
-			return;
-		len = (size_t)n;
-		cmsg_read(&msg, &k, &m);
-		if (rs->family == AF_INET6) {
-			memcpy(&k.src.v6, &((struct sockaddr_in6 *)&ss)->sin6_addr, 16);
-			if (!udp) {
-				o.ip = ip6_rebuild(buf, len, &k, &m);
-				o.len = PKT_IP6_HLEN + len;
-			}
-		} else if (udp) {
-			k.src.v4 = ((struct sockaddr_in *)&ss)->sin_addr;
-		} else {
-			size_t ihl, tot;
+static int rx_batch_init(void)
+{
+	if (rx_bufs)
+		return 0;
+	rx_slot = calloc(RX_SLOTS, sizeof(*rx_slot));
+	rx_mm = calloc(RX_SLOTS, sizeof(*rx_mm));
+	rx_bufs = malloc((size_t)RX_SLOTS * (GD_HEADROOM + GD_BUF_SIZE));
+	if (!rx_slot || !rx_mm || !rx_bufs) {
+		free(rx_slot);
+		free(rx_mm);
+		free(rx_bufs);
+		rx_slot = NULL;
+		rx_mm = NULL;
+		rx_bufs = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
 
-			if (len < 20 || buf[0] >> 4 != 4) {
-				gd->rx_malformed++;
-				continue;
-			}
-			ihl = (size_t)(buf[0] & 0x0f) * 4;
-			tot = get16(buf + 2);
-			if (ihl < 20 || ihl > len) {
-				gd->rx_malformed++;
-				continue;
-			}
-			if (tot >= ihl && tot < len)
-				len = tot;
-			m.tos = buf[1];
-			memcpy(&k.src.v4, buf + 12, 4);
-			memcpy(&k.dst.v4, buf + 16, 4);
-			o.ip = buf;
-			o.len = len;
-			p = buf + ihl;
-			len -= ihl;
+static void sock_rcv_one(struct gd *gd, struct gd_rxsock *rs, bool udp, struct msghdr *msg,
+			 uint8_t *buf, size_t len)
+{
+	struct gd_rx_key k = { .family = rs->family, .udp = udp, .dport = rs->port };
+	struct sockaddr_storage *ss = msg->msg_name;
+	struct rx_meta m = { 0 };
+	struct rx_outer o = { 0 };
+	uint8_t *p = buf;
+
+	cmsg_read(msg, &k, &m);
+	if (rs->family == AF_INET6) {
+		memcpy(&k.src.v6, &((struct sockaddr_in6 *)ss)->sin6_addr, 16);
+		if (!udp) {
+			o.ip = ip6_rebuild(buf, len, &k, &m);
+			o.len = PKT_IP6_HLEN + len;
 		}
-		o.tos = m.tos;
-		tunnel_rcv(gd, &k, &o, p, len);
+	} else if (udp) {
+		k.src.v4 = ((struct sockaddr_in *)ss)->sin_addr;
+	} else {
+		size_t ihl, tot;
+
+		if (len < 20 || buf[0] >> 4 != 4) {
+			gd->rx_malformed++;
+			return;
+		}
+		ihl = (size_t)(buf[0] & 0x0f) * 4;
+		tot = get16(buf + 2);
+		if (ihl < 20 || ihl > len) {
+			gd->rx_malformed++;
+			return;
+		}
+		if (tot >= ihl && tot < len)
+			len = tot;
+		m.tos = buf[1];
+		memcpy(&k.src.v4, buf + 12, 4);
+		memcpy(&k.dst.v4, buf + 16, 4);
+		o.ip = buf;
+		o.len = len;
+		p = buf + ihl;
+		len -= ihl;
+	}
+	o.tos = m.tos;
+	tunnel_rcv(gd, &k, &o, p, len);
+}
+
+static void sock_event(struct gd *gd, struct gd_watch *w, bool udp)
+{
+	struct gd_rxsock *rs = container_of(w, struct gd_rxsock, w);
+
+	if (rx_batch_init())
+		return;
+	for (int round = 0; round < RX_ROUNDS; round++) {
+		int n;
+
+		for (int i = 0; i < RX_SLOTS; i++) {
+			struct rx_slot *sl = &rx_slot[i];
+			struct msghdr *mh = &rx_mm[i].msg_hdr;
+
+			sl->iov.iov_base = rx_bufs + (size_t)i * (GD_HEADROOM + GD_BUF_SIZE) + GD_HEADROOM;
+			sl->iov.iov_len = GD_BUF_SIZE;
+			mh->msg_name = &sl->ss;
+			mh->msg_namelen = sizeof(sl->ss);
+			mh->msg_iov = &sl->iov;
+			mh->msg_iovlen = 1;
+			mh->msg_control = sl->cm.buf;
+			mh->msg_controllen = sizeof(sl->cm.buf);
+			mh->msg_flags = 0;
+		}
+		n = recvmmsg(w->fd, rx_mm, RX_SLOTS, MSG_DONTWAIT, NULL);
+		if (n <= 0)
+			break;
+		for (int i = 0; i < n; i++)
+			sock_rcv_one(gd, rs, udp, &rx_mm[i].msg_hdr, rx_slot[i].iov.iov_base,
+				     rx_mm[i].msg_len);
+		gro_flush(NULL);
+		if (n < RX_SLOTS)
+			break;
 	}
 }
 

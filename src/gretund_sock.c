@@ -29,6 +29,14 @@ static int sock_set_int(int fd, int level, int opt, int val)
 	return setsockopt(fd, level, opt, &val, sizeof(val)) ? -errno : 0;
 }
 
+/* Large buffers absorb a whole batch (and TSO bursts): *FORCE works for
+ * root regardless of net.core.[rw]mem_max, else the capped size. */
+static void sock_set_buf(int fd, int opt, int force, int val)
+{
+	if (sock_set_int(fd, SOL_SOCKET, force, val))
+		sock_set_int(fd, SOL_SOCKET, opt, val);
+}
+
 static int rx_open(int family, bool udp, uint16_t port, int *out)
 {
 	int fd, ret, on = 1;
@@ -37,7 +45,7 @@ static int rx_open(int family, bool udp, uint16_t port, int *out)
 		    udp ? 0 : IPPROTO_GRE);
 	if (fd < 0)
 		return -errno;
-	sock_set_int(fd, SOL_SOCKET, SO_RCVBUF, 1 << 21);
+	sock_set_buf(fd, SO_RCVBUF, SO_RCVBUFFORCE, 1 << 23);
 	if (family == AF_INET6) {
 		ret = sock_set_int(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, on);
 		if (!ret)
@@ -134,7 +142,7 @@ static int tx_open(const struct gd_txsock *k, int *out)
 		ret = -errno;
 		goto fail;
 	}
-	sock_set_int(fd, SOL_SOCKET, SO_SNDBUF, 1 << 21);
+	sock_set_buf(fd, SO_SNDBUF, SO_SNDBUFFORCE, 1 << 23);
 	if (k->family == AF_INET6) {
 		/* IPv6 routers never fragment; the DF choice only decides if
 		 * this host may fragment the outer packet itself */

@@ -1,0 +1,317 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Unit tests for gretund's userspace offloads (src/gretund_offload.c):
+ * TSO/USO segmentation, checksum completion, GRO back to the original. */
+#include <check.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "gre.h"
+#include "gretund_offload.h"
+
+static uint16_t g16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static uint32_t g32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static void p16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+/* Naive pseudo-header + L4 sum: fold of it is 0xffff when valid. */
+static uint16_t l4_sum(const uint8_t *ip, size_t l4, size_t len, uint8_t proto)
+{
+	uint32_t s = 0;
+	uint8_t ph[40];
+	size_t phl;
+
+	memset(ph, 0, sizeof(ph));
+	if (ip[0] >> 4 == 4) {
+		memcpy(ph, ip + 12, 8);
+		ph[9] = proto;
+		p16(ph + 10, (uint16_t)(len - l4));
+		phl = 12;
+	} else {
+		memcpy(ph, ip + 8, 32);
+		p16(ph + 34, (uint16_t)(len - l4));
+		ph[39] = proto;
+		phl = 40;
+	}
+	s = inet_csum_add(s, ph, phl);
+	s = inet_csum_add(s, ip + l4, len - l4);
+	return inet_csum_fold(s);
+}
+
+/* A TCP (or UDP) packet of plen payload bytes as the kernel hands it over
+ * with TSO: checksum field = pseudo-header sum (CHECKSUM_PARTIAL). */
+static size_t build(uint8_t *b, int family, bool tcp, size_t plen, struct off_vnet *h,
+		    uint16_t mss)
+{
+	size_t l3 = family == AF_INET ? 20 : 40, l4h = tcp ? 32 : 8, len = l3 + l4h + plen;
+	uint8_t *th = b + l3;
+
+	memset(b, 0, l3 + l4h);
+	if (family == AF_INET) {
+		b[0] = 0x45;
+		p16(b + 2, (uint16_t)len);
+		p16(b + 4, 0x1234);
+		b[6] = 0x40;
+		b[8] = 64;
+		b[9] = tcp ? 6 : 17;
+		memcpy(b + 12, "\xc0\x00\x02\x01\xc0\x00\x02\x02", 8);
+	} else {
+		b[0] = 0x60;
+		p16(b + 4, (uint16_t)(len - 40));
+		b[6] = tcp ? 6 : 17;
+		b[7] = 64;
+		b[8] = 0x20;
+		b[9] = 0x01;
+		b[23] = 1;
+		b[24] = 0x20;
+		b[25] = 0x01;
+		b[39] = 2;
+	}
+	p16(th, 40000);
+	p16(th + 2, 5201);
+	if (tcp) {
+		th[4] = 0xff;	/* sequence close to wrapping */
+		th[5] = 0xff;
+		th[6] = 0xf0;
+		th[12] = 0x80;	/* 32-byte header: 12 option bytes */
+		th[13] = 0x18 | 0x80;	/* ACK PSH CWR */
+		p16(th + 14, 512);
+		memcpy(th + 20, "\x01\x01\x08\x0a\x00\x00\x00\x01\x00\x00\x00\x02", 12);
+	} else {
+		p16(th + 4, (uint16_t)(len - l3));
+	}
+	for (size_t i = 0; i < plen; i++)
+		b[l3 + l4h + i] = (uint8_t)(i * 13 + (i >> 8));
+	/* partial: the (uncomplemented) pseudo sum in the field */
+	{
+		uint8_t ph[40] = { 0 };
+		uint32_t s;
+
+		if (family == AF_INET) {
+			memcpy(ph, b + 12, 8);
+			ph[9] = tcp ? 6 : 17;
+			p16(ph + 10, (uint16_t)(len - l3));
+			s = inet_csum_add(0, ph, 12);
+		} else {
+			memcpy(ph, b + 8, 32);
+			p16(ph + 34, (uint16_t)(len - l3));
+			ph[39] = tcp ? 6 : 17;
+			s = inet_csum_add(0, ph, 40);
+		}
+		p16(th + (tcp ? 16 : 6), (uint16_t)~inet_csum_fold(s));
+	}
+	memset(h, 0, sizeof(*h));
+	h->flags = OFF_VNET_F_NEEDS_CSUM;
+	h->gso_type = tcp ? (family == AF_INET ? OFF_GSO_TCPV4 : OFF_GSO_TCPV6) : OFF_GSO_UDP_L4;
+	h->gso_size = mss;
+	h->hdr_len = (uint16_t)(l3 + l4h);
+	h->csum_start = (uint16_t)l3;
+	h->csum_offset = tcp ? 16 : 6;
+	return len;
+}
+
+static void seg_and_gro(int family, bool tcp, size_t plen, uint16_t mss)
+{
+	static uint8_t big[70000], segs[64][2048], orig[70000];
+	size_t len, hlen, slen[64], l3 = family == AF_INET ? 20 : 40, l4h = tcp ? 32 : 8;
+	struct off_vnet h, gh;
+	int n;
+
+	len = build(big, family, tcp, plen, &h, mss);
+	memcpy(orig, big, len);
+	n = off_gso_count(big, len, &h, &hlen);
+	ck_assert_int_eq(n, (int)((plen + mss - 1) / mss));
+	ck_assert_uint_eq(hlen, l3 + l4h);
+	for (int i = 0; i < n; i++) {
+		uint8_t *s = segs[i];
+		size_t exp = (size_t)i == (size_t)n - 1 ? plen - (size_t)i * mss : mss;
+
+		slen[i] = off_gso_segment(big, len, &h, hlen, (unsigned int)i, s, sizeof(segs[i]));
+		ck_assert_uint_eq(slen[i], hlen + exp);
+		ck_assert_uint_eq(l4_sum(s, l3, slen[i], tcp ? 6 : 17), 0);
+		ck_assert_mem_eq(s + hlen, orig + hlen + (size_t)i * mss, exp);
+		if (family == AF_INET) {
+			ck_assert_uint_eq(g16(s + 2), slen[i]);
+			ck_assert_uint_eq(g16(s + 4), 0x1234 + i);
+			ck_assert_uint_eq(inet_csum_fold(inet_csum_add(0, s, 20)), 0);
+		} else {
+			ck_assert_uint_eq(g16(s + 4), slen[i] - 40);
+		}
+		if (tcp) {
+			ck_assert_uint_eq(g32(s + l3 + 4), 0xfffff000u + (uint32_t)i * mss);
+			ck_assert_uint_eq(!!(s[l3 + 13] & 0x08), i == n - 1);	/* PSH last */
+			ck_assert_uint_eq(!!(s[l3 + 13] & 0x80), i == 0);	/* CWR first */
+		} else {
+			ck_assert_uint_eq(g16(s + l3 + 4), slen[i] - l3);
+		}
+	}
+	if (!tcp)
+		return;
+	/* GRO: segments 1.. merge after segment 0 (CWR on the first keeps
+	 * segment 0 out of GRO: start at 1) */
+	{
+		struct off_tcp first, last, t;
+		size_t total;
+		uint8_t merged[70000];
+		size_t off;
+
+		if (n < 3)
+			return;
+		ck_assert(!off_gro_candidate(segs[0], slen[0], &t));	/* CWR */
+		ck_assert(off_gro_candidate(segs[1], slen[1], &first));
+		last = first;
+		total = slen[1];
+		memcpy(merged, segs[1], slen[1]);
+		off = slen[1];
+		for (int i = 2; i < n; i++) {
+			ck_assert(off_gro_candidate(segs[i], slen[i], &t));
+			ck_assert(off_gro_same_flow(segs[1], &first, segs[i], &t));
+			ck_assert(off_gro_can_merge(segs[1], &first, total, &last, segs[i], &t));
+			memcpy(merged + off, segs[i] + hlen, t.plen);
+			off += t.plen;
+			total += t.plen;
+			last = t;
+		}
+		/* out of order: segment 2 cannot follow the last one */
+		ck_assert(off_gro_candidate(segs[2], slen[2], &t));
+		ck_assert(!off_gro_can_merge(segs[1], &first, total, &last, segs[2], &t));
+		off_gro_finish(merged, &first, total, last.flags, (uint16_t)first.plen, &gh);
+		ck_assert_uint_eq(gh.gso_size, mss);
+		ck_assert_uint_eq(gh.csum_start, l3);
+		ck_assert_uint_eq(gh.csum_offset, 16);
+		ck_assert(merged[l3 + 13] & 0x08);
+		ck_assert_mem_eq(merged + hlen, orig + hlen + mss, plen - mss);
+		/* completing the partial checksum gives a valid packet */
+		ck_assert_int_eq(off_csum_complete(merged, total, &gh), 0);
+		ck_assert_uint_eq(l4_sum(merged, l3, total, 6), 0);
+		if (family == AF_INET)
+			ck_assert_uint_eq(inet_csum_fold(inet_csum_add(0, merged, 20)), 0);
+	}
+}
+
+START_TEST(test_tso4)
+{
+	seg_and_gro(AF_INET, true, 5000, 1400);
+	seg_and_gro(AF_INET, true, 1400 * 46, 1400);
+	seg_and_gro(AF_INET, true, 3, 1400);
+}
+END_TEST
+
+START_TEST(test_tso6)
+{
+	seg_and_gro(AF_INET6, true, 5001, 1388);
+	seg_and_gro(AF_INET6, true, 1388 * 40 + 7, 1388);
+}
+END_TEST
+
+START_TEST(test_uso)
+{
+	seg_and_gro(AF_INET, false, 4000, 1000);
+	seg_and_gro(AF_INET6, false, 3999, 1000);
+}
+END_TEST
+
+START_TEST(test_csum_same_as_gre)
+{
+	uint8_t b[301];
+
+	for (size_t i = 0; i < sizeof(b); i++)
+		b[i] = (uint8_t)(i * 31 + 7);
+	for (size_t len = 0; len <= sizeof(b); len++)
+		ck_assert_uint_eq(inet_csum_fold(off_csum_add(5, b, len)),
+				  inet_csum_fold(inet_csum_add(5, b, len)));
+}
+END_TEST
+
+START_TEST(test_complete)
+{
+	uint8_t b[2000];
+	struct off_vnet h;
+	size_t len = build(b, AF_INET, true, 1000, &h, 1400);
+
+	ck_assert_int_eq(off_csum_complete(b, len, &h), 0);
+	ck_assert_uint_eq(l4_sum(b, 20, len, 6), 0);
+	h.csum_start = (uint16_t)len;
+	ck_assert_int_eq(off_csum_complete(b, len, &h), -EINVAL);
+	h.csum_start = (uint16_t)(len - 10);
+	ck_assert_int_eq(off_csum_complete(b, len, &h), -EINVAL);
+}
+END_TEST
+
+START_TEST(test_malformed)
+{
+	uint8_t b[3000], out[2048];
+	struct off_vnet h;
+	size_t len = build(b, AF_INET, true, 2000, &h, 1400), hlen;
+	struct off_vnet bad;
+
+	bad = h;
+	bad.gso_size = 0;
+	ck_assert_int_lt(off_gso_count(b, len, &bad, &hlen), 0);
+	bad = h;
+	bad.gso_type = OFF_GSO_TCPV6;
+	ck_assert_int_lt(off_gso_count(b, len, &bad, &hlen), 0);
+	bad = h;
+	bad.csum_start = 24;
+	ck_assert_int_lt(off_gso_count(b, len, &bad, &hlen), 0);
+	bad = h;
+	bad.gso_size = 1;
+	ck_assert_int_lt(off_gso_count(b, len, &bad, &hlen), 0);	/* too many segs */
+	ck_assert_int_lt(off_gso_count(b, 30, &h, &hlen), 0);
+	ck_assert_int_eq(off_gso_count(b, len, &h, &hlen), 2);
+	ck_assert_uint_eq(off_gso_segment(b, len, &h, hlen, 0, out, 100), 0);
+	ck_assert_uint_eq(off_gso_segment(b, len, &h, hlen, 2, out, sizeof(out)), 0);
+	ck_assert_int_lt(off_vnet_parse(b, 9, &bad), 0);
+}
+END_TEST
+
+START_TEST(test_vnet_roundtrip)
+{
+	struct off_vnet h = { .flags = 1, .gso_type = OFF_GSO_TCPV6, .gso_ecn = true,
+			      .hdr_len = 72, .gso_size = 1388, .csum_start = 40, .csum_offset = 16 };
+	struct off_vnet g;
+	uint8_t b[OFF_VNET_HLEN];
+
+	off_vnet_build(b, &h);
+	ck_assert_uint_eq(b[1], 0x84);
+	ck_assert_uint_eq(b[4], 1388 & 0xff);
+	ck_assert_int_eq(off_vnet_parse(b, sizeof(b), &g), 0);
+	ck_assert(g.flags == h.flags && g.gso_type == h.gso_type && g.gso_ecn == h.gso_ecn &&
+		  g.hdr_len == h.hdr_len && g.gso_size == h.gso_size &&
+		  g.csum_start == h.csum_start && g.csum_offset == h.csum_offset);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("offload");
+	TCase *tc = tcase_create("core");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, test_tso4);
+	tcase_add_test(tc, test_tso6);
+	tcase_add_test(tc, test_uso);
+	tcase_add_test(tc, test_csum_same_as_gre);
+	tcase_add_test(tc, test_complete);
+	tcase_add_test(tc, test_malformed);
+	tcase_add_test(tc, test_vnet_roundtrip);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
