@@ -143,7 +143,13 @@ def cmd_analyze(argv):
             if not gi:
                 continue
             inner = gi[1][14:] if gi[0] == 0x6558 else gi[1]
-            m = REP.search(inner)
+            # Only an echo reply at the ICMP header counts: a search through
+            # the whole packet could match background traffic by chance.
+            m = None
+            if len(inner) >= 20 and inner[0] >> 4 in (4, 6):
+                _, iproto, _, ioff = ip_payload(inner)
+                if iproto in (1, 58):
+                    m = REP.match(inner, ioff)
             if m:
                 name = by_seq.get(struct.unpack("!H", m.group(1))[0], "(unattributed)")
                 res[name]["delivered"] += 1
