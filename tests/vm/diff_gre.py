@@ -142,7 +142,9 @@ def cmd_analyze(argv):
             gi = gre_inner(body)
             if not gi:
                 continue
-            inner = gi[1][14:] if gi[0] == 0x6558 else gi[1]
+            inner = gi[1]
+            if gi[0] == 0x6558:     # Ethernet, maybe one 802.1Q tag
+                inner = inner[18:] if inner[12:14] == b"\x81\x00" else inner[14:]
             # Only an echo reply at the ICMP header counts: a search through
             # the whole packet could match background traffic by chance.
             m = None
