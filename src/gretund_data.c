@@ -15,9 +15,11 @@
  * packet-too-big (written back into the TUN device) on the PMTU path.
  */
 #include <errno.h>
+#include <linux/filter.h>
 #include <linux/if_tun.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +36,9 @@
 
 #ifndef IPV6_FLOWINFO
 #define IPV6_FLOWINFO	11	/* linux/in6.h: receive flow info as a cmsg */
+#endif
+#ifndef SOL_UDP
+#define SOL_UDP		17
 #endif
 #define BATCH		64	/* packets per wakeup per fd, for fairness */
 #define IPV6_MIN_MTU	1280
@@ -325,7 +330,8 @@ struct tx_slot {
 	uint8_t *pkt;
 	size_t len;
 	struct pkt_inner pi;
-	int fd;
+	int fd;			/* -2 once sent by gso_send */
+	bool df;
 	struct sockaddr_storage ss;
 	struct iovec iov;
 	union {
@@ -397,6 +403,10 @@ static void tx_flush(struct gd *gd)
 		unsigned int j = i + 1;
 		int r;
 
+		if (tx_slot[i].fd == -2) {
+			i++;
+			continue;
+		}
 		while (j < tx_n && tx_slot[j].fd == tx_slot[i].fd)
 			j++;
 		r = sendmmsg(tx_slot[i].fd, tx_mm + i, j - i, 0);
@@ -513,6 +523,7 @@ static void tunnel_xmit(struct gd *gd, struct gd_tunnel *gt, uint8_t *pkt, size_
 	sl->len = len;
 	sl->pi = pi;
 	sl->fd = fd;
+	sl->df = df;
 	memset(&sl->ss, 0, sizeof(sl->ss));
 	memset(mh, 0, sizeof(*mh));
 	sl->iov.iov_base = hdr;
@@ -581,12 +592,230 @@ static void tunnel_xmit(struct gd *gd, struct gd_tunnel *gt, uint8_t *pkt, size_
 	tx_n++;
 }
 
+/*
+ * GRE-in-UDP segmentation offload: the GRE packets made from one TSO burst
+ * have one UDP source port (one inner flow) and, all but the last, one
+ * size; they go out with one sendmsg on a UDP socket bound to that port,
+ * with UDP_SEGMENT, so the burst crosses the stack (and a veth) as one
+ * buffer and the kernel writes each UDP header. Sockets are cached per
+ * (family, source port, DF, mark, device, local address), a few at most;
+ * a bind that fails (the port is taken) is remembered and those packets go
+ * the per-packet way, as does everything when the kernel has no
+ * UDP_SEGMENT. The UDP checksum is then always filled (the kernel refuses
+ * GSO without it); receivers accept both.
+ */
+#define GSO_SOCKS	16
+#define GSO_MAX_SEGS	64		/* UDP_MAX_SEGMENTS of older kernels */
+#define GSO_MAX_BYTES	(65535u - 48u)	/* UDP payload of one send */
+
+struct gso_sock {
+	int fd;			/* -1: cannot bind this one, do not retry */
+	int family;
+	bool df, has_local;
+	uint16_t sport;
+	uint32_t mark;
+	char dev[IFNAMSIZ];
+	union inet_addr local;
+	uint64_t used;
+};
+
+static struct gso_sock gso_sock[GSO_SOCKS];
+static unsigned int gso_nsock;
+static uint64_t gso_clock;
+static int gso_support;		/* 0 unknown, 1 yes, -1 the kernel refuses */
+
+static int gso_sock_open(const struct tunnel *t, bool df, uint16_t sport)
+{
+	static struct sock_filter drop_all[] = { BPF_STMT(BPF_RET | BPF_K, 0) };
+	struct sock_fprog prog = { .len = 1, .filter = drop_all };
+	struct sockaddr_storage ss = { 0 };
+	int fd, on = 1, zero = 0, buf = 1 << 23, pmtu;
+	socklen_t sl;
+
+	fd = socket(t->family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (setsockopt(fd, SOL_UDP, UDP_SEGMENT, &zero, sizeof(zero))) {
+		if (errno == ENOPROTOOPT || errno == EINVAL)
+			gso_support = -1;
+		goto fail;
+	}
+	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)))
+		goto fail;
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &buf, sizeof(buf)))
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
+	if (t->fwmark && setsockopt(fd, SOL_SOCKET, SO_MARK, &t->fwmark, sizeof(int)))
+		goto fail;
+	if (t->dev[0] && setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, t->dev,
+				    (socklen_t)strlen(t->dev)))
+		goto fail;
+	if (t->family == AF_INET6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+
+		pmtu = df ? IPV6_PMTUDISC_DO : IPV6_PMTUDISC_DONT;
+		if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) ||
+		    setsockopt(fd, IPPROTO_IPV6, IPV6_MTU_DISCOVER, &pmtu, sizeof(pmtu)))
+			goto fail;
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(sport);
+		if (t->flags & TUNNEL_HAS_LOCAL)
+			s6->sin6_addr = t->local.v6;
+		sl = sizeof(*s6);
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+
+		pmtu = df ? IP_PMTUDISC_DO : IP_PMTUDISC_DONT;
+		if (setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, sizeof(pmtu)))
+			goto fail;
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(sport);
+		if (t->flags & TUNNEL_HAS_LOCAL)
+			s4->sin_addr = t->local.v4;
+		sl = sizeof(*s4);
+	}
+	if (bind(fd, (struct sockaddr *)&ss, sl))
+		goto fail;
+	gso_support = 1;
+	return fd;
+fail:
+	close(fd);
+	return -1;
+}
+
+static int gso_sock_get(const struct tunnel *t, bool df, uint16_t sport)
+{
+	bool local = (t->flags & TUNNEL_HAS_LOCAL) != 0;
+	struct gso_sock *g, *lru = NULL;
+
+	for (unsigned int i = 0; i < gso_nsock; i++) {
+		g = &gso_sock[i];
+		if (g->family == t->family && g->df == df && g->sport == sport &&
+		    g->mark == t->fwmark && g->has_local == local &&
+		    (!local || !memcmp(&g->local, &t->local, sizeof(g->local))) &&
+		    !strcmp(g->dev, t->dev)) {
+			g->used = ++gso_clock;
+			return g->fd;
+		}
+		if (!lru || g->used < lru->used)
+			lru = g;
+	}
+	if (gso_nsock < GSO_SOCKS) {
+		g = &gso_sock[gso_nsock++];
+	} else {
+		g = lru;
+		if (g->fd >= 0)
+			close(g->fd);
+	}
+	g->family = t->family;
+	g->df = df;
+	g->sport = sport;
+	g->mark = t->fwmark;
+	g->has_local = local;
+	memset(&g->local, 0, sizeof(g->local));
+	if (local)
+		g->local = t->local;
+	memcpy(g->dev, t->dev, sizeof(g->dev));
+	g->used = ++gso_clock;
+	g->fd = gso_sock_open(t, df, sport);
+	return g->fd;
+}
+
+/*
+ * Send slots [s, s + n) (one tunnel, GRE-in-UDP, built by tunnel_xmit with
+ * their UDP header in front) as UDP GSO sends. Returns how many went out;
+ * the caller sends the others the per-packet way.
+ */
+static unsigned int gso_send(struct gd_tunnel *gt, unsigned int s, unsigned int n)
+{
+	static struct iovec iov[GSO_MAX_SEGS];
+	union {
+		char buf[sizeof(tx_slot[0].cm.buf) + CMSG_SPACE(sizeof(uint16_t))];
+		struct cmsghdr align;
+	} cm;
+	struct tx_slot *a = &tx_slot[s];
+	struct msghdr *am = &tx_mm[s].msg_hdr;
+	const uint8_t *uh = a->iov.iov_base;
+	size_t seg = a->iov.iov_len - 8;
+	uint16_t sport = get16(uh);
+	struct sockaddr_storage ss;
+	unsigned int done = 0;
+	int fd;
+
+	if (gso_support < 0 || n < 2 || seg > 0xffff)
+		return 0;
+	for (unsigned int i = s; i < s + n; i++) {
+		const uint8_t *h = tx_slot[i].iov.iov_base;
+
+		if (tx_slot[i].df != a->df || get16(h) != sport || tx_slot[i].iov.iov_len < 8 ||
+		    (i < s + n - 1 ? tx_slot[i].iov.iov_len != a->iov.iov_len :
+				     tx_slot[i].iov.iov_len > a->iov.iov_len))
+			return 0;
+	}
+	fd = gso_sock_get(&gt->t, a->df, sport);
+	if (fd < 0)
+		return 0;
+	ss = a->ss;
+	if (gt->t.family == AF_INET6)
+		((struct sockaddr_in6 *)&ss)->sin6_port = htons(gt->t.encap_dport);
+	else
+		((struct sockaddr_in *)&ss)->sin_port = htons(gt->t.encap_dport);
+	while (done < n) {
+		unsigned int m = n - done, max = (unsigned int)(GSO_MAX_BYTES / seg);
+		struct msghdr mh = { 0 };
+		struct cmsghdr *c;
+		uint16_t gs = (uint16_t)seg;
+
+		if (m > GSO_MAX_SEGS)
+			m = GSO_MAX_SEGS;
+		if (m > max)
+			m = max;
+		if (!m)
+			break;
+		for (unsigned int k = 0; k < m; k++) {
+			struct tx_slot *x = &tx_slot[s + done + k];
+
+			iov[k].iov_base = (uint8_t *)x->iov.iov_base + 8;
+			iov[k].iov_len = x->iov.iov_len - 8;
+		}
+		memset(&cm, 0, sizeof(cm));
+		memcpy(cm.buf, am->msg_control, am->msg_controllen);
+		mh.msg_name = &ss;
+		mh.msg_namelen = am->msg_namelen;
+		mh.msg_iov = iov;
+		mh.msg_iovlen = m;
+		mh.msg_control = cm.buf;
+		mh.msg_controllen = am->msg_controllen;
+		if (m > 1) {
+			c = (struct cmsghdr *)(cm.buf + am->msg_controllen);
+			c->cmsg_level = SOL_UDP;
+			c->cmsg_type = UDP_SEGMENT;
+			c->cmsg_len = CMSG_LEN(sizeof(gs));
+			memcpy(CMSG_DATA(c), &gs, sizeof(gs));
+			mh.msg_controllen += CMSG_SPACE(sizeof(gs));
+		}
+		if (sendmsg(fd, &mh, 0) < 0)
+			break;
+		for (unsigned int k = 0; k < m; k++) {
+			struct tx_slot *x = &tx_slot[s + done + k];
+
+			x->fd = -2;	/* sent */
+			gt->st.tx_packets++;
+			gt->st.tx_bytes += x->len;
+		}
+		done += m;
+	}
+	return done;
+}
+
 /* A packet read from a vnet TUN fd: complete its checksum or segment it,
  * then encapsulate every piece. */
 static void tunnel_xmit_vnet(struct gd *gd, struct gd_tunnel *gt, uint8_t *pkt, size_t len)
 {
 	struct off_vnet h;
+	unsigned int s0;
 	size_t hlen;
+	bool udp;
 	int n;
 
 	if (off_vnet_parse(pkt - OFF_VNET_HLEN, OFF_VNET_HLEN, &h)) {
@@ -608,6 +837,12 @@ static void tunnel_xmit_vnet(struct gd *gd, struct gd_tunnel *gt, uint8_t *pkt, 
 		return;
 	}
 	tx_off += GD_HEADROOM + ((len + 15) & ~(size_t)15);
+	udp = gt->t.encap == ENCAP_UDP && gso_support >= 0 && n > 1;
+	if (udp || tx_n + (unsigned int)n > TX_SLOTS) {
+		/* the burst goes out after what is queued, in order */
+		tx_flush(gd);
+	}
+	s0 = tx_n;
 	for (int i = 0; i < n; i++) {
 		uint8_t *seg = tx_arena + tx_off + GD_HEADROOM;
 		size_t slen = off_gso_segment(pkt, len, &h, hlen, (unsigned int)i, seg,
@@ -620,6 +855,8 @@ static void tunnel_xmit_vnet(struct gd *gd, struct gd_tunnel *gt, uint8_t *pkt, 
 		tunnel_xmit(gd, gt, seg, slen);
 		tx_off += GD_HEADROOM + ((slen + 15) & ~(size_t)15);
 	}
+	if (udp && tx_n > s0 && gso_send(gt, s0, tx_n - s0) == tx_n - s0)
+		tx_n = s0;
 }
 
 void gd_data_tun_event(struct gd *gd, struct gd_watch *w, uint32_t events)
@@ -1062,6 +1299,18 @@ static void sock_rcv_one(struct gd *gd, struct gd_rxsock *rs, bool udp, struct m
 	tunnel_rcv(gd, &k, &o, p, len);
 }
 
+static size_t udp_gro_size(struct msghdr *msg)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c))
+		if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO) {
+			int v;
+
+			memcpy(&v, CMSG_DATA(c), sizeof(v));
+			return v > 0 ? (size_t)v : 0;
+		}
+	return 0;
+}
+
 static void sock_event(struct gd *gd, struct gd_watch *w, bool udp)
 {
 	struct gd_rxsock *rs = container_of(w, struct gd_rxsock, w);
@@ -1088,9 +1337,20 @@ static void sock_event(struct gd *gd, struct gd_watch *w, bool udp)
 		n = recvmmsg(w->fd, rx_mm, RX_SLOTS, MSG_DONTWAIT, NULL);
 		if (n <= 0)
 			break;
-		for (int i = 0; i < n; i++)
-			sock_rcv_one(gd, rs, udp, &rx_mm[i].msg_hdr, rx_slot[i].iov.iov_base,
-				     rx_mm[i].msg_len);
+		for (int i = 0; i < n; i++) {
+			struct msghdr *mh = &rx_mm[i].msg_hdr;
+			uint8_t *b = rx_slot[i].iov.iov_base;
+			size_t len = rx_mm[i].msg_len, gs = udp ? udp_gro_size(mh) : 0;
+
+			/* UDP_GRO: datagrams of gs bytes back to back, the
+			 * last one shorter or equal */
+			if (!gs || gs >= len) {
+				sock_rcv_one(gd, rs, udp, mh, b, len);
+				continue;
+			}
+			for (size_t off = 0; off < len; off += gs)
+				sock_rcv_one(gd, rs, udp, mh, b + off, len - off < gs ? len - off : gs);
+		}
 		gro_flush(NULL);
 		if (n < RX_SLOTS)
 			break;

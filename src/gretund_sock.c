@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <linux/filter.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -19,6 +20,9 @@
 
 #ifndef IPPROTO_GRE
 #define IPPROTO_GRE 47
+#endif
+#ifndef SOL_UDP
+#define SOL_UDP 17
 #endif
 #ifndef IPV6_FLOWINFO
 #define IPV6_FLOWINFO 11	/* linux/in6.h: receive flow info as a cmsg */
@@ -66,6 +70,10 @@ static int rx_open(int family, bool udp, uint16_t port, int *out)
 	}
 	if (ret)
 		goto fail;
+	/* GRE-in-UDP bursts a peer sent with UDP_SEGMENT arrive as one
+	 * buffer (gretund_data.c splits it); refused by old kernels: fine */
+	if (udp)
+		sock_set_int(fd, SOL_UDP, UDP_GRO, on);
 	if (udp) {
 		struct sockaddr_storage ss = { 0 };
 		socklen_t sl;
