@@ -12,6 +12,12 @@ BLOB_SUM=$(seq 1 10000 | sha256sum | cut -d' ' -f1)
 
 ip fou add port 4754 ipproto 47
 ip fou add port 4754 ipproto 47 -6
+# Debian 6.1's GRO merges back-to-back GRE-in-UDP packets (key-only GRE;
+# gre_gro_receive skips csum and seq) and the merged skb then loses its UDP
+# tunnel mark (gre_gro_complete overwrites gso_type), so udp_unexpected_gso
+# drops it: UDP InErrors += segments, from any sender, kernel or gretund.
+# Traced with kprobes by tests/vm/udp_probe.sh. Not gretund's to fix.
+ip link set eth0 gro_max_size 0
 
 # Loops read the table by redirection, not from a pipe: a pipe would run
 # them in a subshell and lose the test counters.
