@@ -83,6 +83,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "bytes.h"
 #include "gre.h"
 #include "tunnel.h"
 
@@ -109,29 +110,6 @@ const char *gre_drop_name(enum gre_drop d)
 	return drop_names[d];
 }
 
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = v >> 8;
-	p[1] = v & 0xff;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = v >> 24;
-	p[1] = (v >> 16) & 0xff;
-	p[2] = (v >> 8) & 0xff;
-	p[3] = v & 0xff;
-}
 
 uint32_t inet_csum_add(uint32_t sum, const void *data, size_t len)
 {
