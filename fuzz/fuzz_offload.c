@@ -33,7 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			off_gro_finish(pkt, &t, len, t.flags, (uint16_t)t.plen, &gh);
 		return 0;
 	}
-	n = off_gso_count(pkt, len, &h, &hlen);
+	n = off_gso_fixup(pkt, len, &h) ? -1 : off_gso_count(pkt, len, &h, &hlen);
 	for (int i = 0; i < n; i++) {
 		size_t slen = off_gso_segment(pkt, len, &h, hlen, (unsigned int)i, seg, sizeof(seg));
 

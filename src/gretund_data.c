@@ -831,7 +831,7 @@ static void tunnel_xmit_vnet(struct gd *gd, struct gd_tunnel *gt, uint8_t *pkt, 
 		tx_off += GD_HEADROOM + ((len + 15) & ~(size_t)15);
 		return;
 	}
-	n = off_gso_count(pkt, len, &h, &hlen);
+	n = off_gso_fixup(pkt, len, &h) ? -EINVAL : off_gso_count(pkt, len, &h, &hlen);
 	if (n <= 0) {
 		gt->st.tx_errors++;
 		return;

@@ -160,6 +160,22 @@ static int gso_l3_check(const uint8_t *pkt, size_t len, size_t l4, uint8_t proto
 	return -EINVAL;
 }
 
+int off_gso_fixup(const uint8_t *pkt, size_t len, struct off_vnet *h)
+{
+	if (h->gso_type == OFF_GSO_NONE || ((h->flags & OFF_VNET_F_NEEDS_CSUM) && h->csum_start))
+		return 0;
+	if (len < 20)
+		return -EINVAL;
+	if (pkt[0] >> 4 == 4)
+		h->csum_start = (uint16_t)((pkt[0] & 0x0f) * 4);
+	else if (pkt[0] >> 4 == 6)
+		h->csum_start = 40;
+	else
+		return -EINVAL;
+	h->csum_offset = h->gso_type == OFF_GSO_UDP_L4 ? 6 : 16;
+	return 0;
+}
+
 int off_gso_count(const uint8_t *pkt, size_t len, const struct off_vnet *h, size_t *hlen)
 {
 	size_t l4 = h->csum_start, n;

@@ -48,6 +48,12 @@ uint32_t off_csum_add(uint32_t sum, const void *data, size_t len);
 int off_csum_complete(uint8_t *pkt, size_t len, const struct off_vnet *h);
 
 /*
+ * A GSO packet whose header gives no checksum start (not CHECKSUM_PARTIAL:
+ * the kernel sets it for its own GSO packets, but do not rely on it): take
+ * the L4 offset from the IP header (IPv4 IHL, IPv6 40). 0 or -EINVAL.
+ */
+int off_gso_fixup(const uint8_t *pkt, size_t len, struct off_vnet *h);
+/*
  * TSO/USO: the number of segments pkt[0..len) (an IPv4/IPv6 TCP or UDP
  * packet, gso as h says) splits into, or -EINVAL when the headers do not
  * agree with h or the packet is malformed. *hlen gets the length of the

@@ -274,6 +274,15 @@ START_TEST(test_malformed)
 	ck_assert_uint_eq(off_gso_segment(b, len, &h, hlen, 0, out, 100), 0);
 	ck_assert_uint_eq(off_gso_segment(b, len, &h, hlen, 2, out, sizeof(out)), 0);
 	ck_assert_int_lt(off_vnet_parse(b, 9, &bad), 0);
+	/* no checksum start given: taken from the IP header */
+	bad = h;
+	bad.flags = 0;
+	bad.csum_start = 0;
+	bad.csum_offset = 0;
+	ck_assert_int_eq(off_gso_fixup(b, len, &bad), 0);
+	ck_assert_uint_eq(bad.csum_start, 20);
+	ck_assert_uint_eq(bad.csum_offset, 16);
+	ck_assert_int_eq(off_gso_count(b, len, &bad, &hlen), 2);
 }
 END_TEST
 
