@@ -81,6 +81,7 @@ struct gd_rx_key {
 	uint16_t dport;			/* UDP destination port when udp */
 	bool has_key;
 	uint32_t key;
+	bool tap;			/* 0x6558: looked up among gretap tunnels */
 };
 
 /* Kernel order (ip_tunnel_lookup): exact local+remote, then wildcard local,

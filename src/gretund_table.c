@@ -113,7 +113,10 @@ struct gd_tunnel *gd_table_find_identity(struct gd *gd, const struct tunnel *t,
 	for (struct gd_tunnel *gt = gd->tunnels; gt; gt = gt->next) {
 		const struct tunnel *o = &gt->t;
 
-		if (gt == except || o->family != t->family || !same_encap(o, t))
+		/* gre and gretap tunnels live in separate tables, as in Linux:
+		 * the same endpoints and key may serve one of each */
+		if (gt == except || o->family != t->family || !same_encap(o, t) ||
+		    tunnel_mode_is_tap(o->mode) != tunnel_mode_is_tap(t->mode))
 			continue;
 		if (!addr_eq(t->family, &o->local, &t->local) ||
 		    !addr_eq(t->family, &o->remote, &t->remote))
@@ -150,6 +153,7 @@ struct gd_tunnel *gd_table_lookup(struct gd *gd, const struct gd_rx_key *k)
 		const struct tunnel *t = &gt->t;
 
 		if (t->family != k->family || !encap_match(t, k) || !key_match(t, k) ||
+		    tunnel_mode_is_tap(t->mode) != k->tap ||
 		    !addr_eq(k->family, &t->remote, &k->src))
 			continue;
 		if (addr_eq(k->family, &t->local, &k->dst))
