@@ -41,10 +41,15 @@ static void usage(FILE *f)
 void gd_tick(struct gd *gd)
 {
 	time_t now = time(NULL);
+	/* A refresh costs a socket, a connect and a getsockopt: spread them
+	 * over ticks so 1,000 tunnels do not stall forwarding at once. */
+	unsigned int refresh_budget = 32;
 
 	for (struct gd_tunnel *gt = gd->tunnels; gt; gt = gt->next) {
-		if (now - gt->pmtu_at >= GD_PMTU_REFRESH)
+		if (now - gt->pmtu_at >= GD_PMTU_REFRESH && refresh_budget) {
 			gd_tunnel_refresh_pmtu(gt, now);
+			refresh_budget--;
+		}
 		if (!gd->restart)
 			gd_keepalive_tick(gd, gt, now);
 	}
