@@ -339,16 +339,7 @@ int gd_pidfile_read(pid_t *pid)
  * state file left by a namespace that is gone cannot be taken for ours. */
 static uint64_t netns_cookie(void)
 {
-	uint64_t c = 0;
-	socklen_t l = sizeof(c);
-	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-
-	if (fd < 0)
-		return 0;
-	if (getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &c, &l))
-		c = 0;
-	close(fd);
-	return c;
+	return runtime_netns_cookie();
 }
 
 int gd_state_save(struct gd *gd)

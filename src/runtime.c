@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -24,8 +25,74 @@ static const char *runtime_base(void)
 	return env && *env == '/' ? env : RUNTIME_BASE;
 }
 
+uint64_t runtime_netns_cookie(void)
+{
+	uint64_t c = 0;
+	socklen_t l = sizeof(c);
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return 0;
+	if (getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &c, &l))
+		c = 0;
+	close(fd);
+	return c;
+}
+
+/*
+ * The directory is named by the namespace's inode, which the kernel reuses
+ * once a namespace is gone; a namespace deleted with tunnels in it leaves
+ * its state behind. So the directory carries the namespace's cookie (never
+ * reused): a directory with another cookie, or none, is a dead namespace's
+ * and is emptied before use. The check runs under a lock on the directory.
+ */
+static int runtime_dir_claim(const char *dir)
+{
+	char want[32], have[32] = "";
+	uint64_t cookie = runtime_netns_cookie();
+	struct dirent *de;
+	ssize_t n;
+	DIR *d;
+	int dfd, fd, ret = 0;
+
+	if (!cookie)
+		return 0;	/* kernel without SO_NETNS_COOKIE: trust the inode */
+	snprintf(want, sizeof(want), "%" PRIu64 "\n", cookie);
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
+	if (flock(dfd, LOCK_EX) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	fd = openat(dfd, "netns-cookie", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd >= 0) {
+		n = read(fd, have, sizeof(have) - 1);
+		have[n > 0 ? n : 0] = '\0';
+		close(fd);
+	}
+	if (!strcmp(have, want))
+		goto out;
+	d = fdopendir(dup(dfd));
+	if (d) {
+		while ((de = readdir(d)))
+			if (de->d_name[0] != '.')
+				unlinkat(dfd, de->d_name, 0);
+		closedir(d);
+	}
+	fd = openat(dfd, "netns-cookie", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0 || write(fd, want, strlen(want)) != (ssize_t)strlen(want))
+		ret = -EIO;
+	if (fd >= 0)
+		close(fd);
+out:
+	close(dfd);	/* drops the flock */
+	return ret;
+}
+
 int runtime_dir(char *buf, size_t len, bool create)
 {
+	static bool claimed;
 	struct stat st;
 	int n;
 
@@ -34,12 +101,21 @@ int runtime_dir(char *buf, size_t len, bool create)
 	n = snprintf(buf, len, "%s/net-%" PRIu64, runtime_base(), (uint64_t)st.st_ino);
 	if (n < 0 || (size_t)n >= len)
 		return -ENAMETOOLONG;
-	if (!create)
+	if (create) {
+		if (mkdir(runtime_base(), 0755) < 0 && errno != EEXIST)
+			return -errno;
+		if (mkdir(buf, 0700) < 0 && errno != EEXIST)
+			return -errno;
+	} else if (access(buf, F_OK) < 0) {
 		return 0;
-	if (mkdir(runtime_base(), 0755) < 0 && errno != EEXIST)
-		return -errno;
-	if (mkdir(buf, 0700) < 0 && errno != EEXIST)
-		return -errno;
+	}
+	if (!claimed) {
+		int ret = runtime_dir_claim(buf);
+
+		if (ret < 0)
+			return ret;
+		claimed = true;
+	}
 	return 0;
 }
 
@@ -88,9 +164,29 @@ static void runtime_dir_prune(void)
 {
 	char dir[256];
 
+	DIR *d;
+	struct dirent *de;
+	bool others = false;
+
 	if (runtime_dir(dir, sizeof(dir), false) < 0)
 		return;
-	/* Only succeeds when empty; leaves nothing behind after the last down. */
+	/* Leave nothing behind after the last down: the cookie alone does
+	 * not keep the directory. */
+	d = opendir(dir);
+	if (!d)
+		return;
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.' && strcmp(de->d_name, "netns-cookie"))
+			others = true;
+	closedir(d);
+	if (others)
+		return;
+	{
+		char cookie[320];
+
+		snprintf(cookie, sizeof(cookie), "%s/netns-cookie", dir);
+		unlink(cookie);
+	}
 	if (rmdir(dir) == 0)
 		rmdir(runtime_base());
 }

@@ -8,10 +8,14 @@
 #define GRETUN_RUNTIME_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "tunnel.h"
 
-/* "/run/gretun/net-<inode>", created 0700 on demand when create is set. */
+/* The network namespace's cookie (SO_NETNS_COOKIE), 0 if unknown. */
+uint64_t runtime_netns_cookie(void);
+/* "/run/gretun/net-<inode>", created 0700 on demand when create is set; a
+ * directory left by a dead namespace with the same inode is emptied. */
 int runtime_dir(char *buf, size_t len, bool create);
 /* Exclusive lock of one tunnel name; blocks. Returns an fd or -errno. */
 int runtime_lock(const char *name);

@@ -36,7 +36,7 @@ cleanup() {
 		if [ -e "/run/netns/$ns" ]; then
 			# the daemons: only those we started, found by namespace
 			for p in $(ip netns pids "$ns" 2>/dev/null); do kill "$p" 2>/dev/null || true; done
-			ip netns del "$ns" 2>/dev/null || true
+			"$(dirname "$0")/../netns-del" "$ns"
 		fi
 	done
 	rm -rf "$TMP"

@@ -26,7 +26,7 @@ cleanup() {
 	for ns in "$NSA" "$NSR" "$NSB"; do
 		[ -e "/run/netns/$ns" ] || continue
 		for p in $(ip netns pids "$ns" 2>/dev/null); do kill "$p" 2>/dev/null || true; done
-		ip netns del "$ns" 2>/dev/null || true
+		"$(dirname "$0")/../netns-del" "$ns"
 	done
 	rm -rf "$TMP"
 }

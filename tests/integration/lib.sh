@@ -46,7 +46,7 @@ cleanup() {
 	sleep 0.2
 	for ns in $t_netns; do
 		for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p" 2>/dev/null || true; done
-		ip netns del "$ns" 2>/dev/null || true
+		"$(dirname "$0")/../netns-del" "$ns"
 	done
 	# shellcheck disable=SC2086
 	[ -z "${t_dirs:-}" ] || rm -rf $t_dirs

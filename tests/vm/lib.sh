@@ -27,7 +27,7 @@ vm_netns_create() {
 
 vm_netns_delete() {
 	ip -n "$1" link del gtvm-tap0 2>/dev/null
-	ip netns del "$1" 2>/dev/null
+	"$(dirname "$0")/../netns-del" "$1"
 	return 0
 }
 

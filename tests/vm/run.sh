@@ -66,7 +66,7 @@ own_netns=
 own_tap=
 cleanup() {
 	[ -n "$own_tap" ] && ip -n "$netns" link del gtvm-tap0 2>/dev/null
-	[ -n "$own_netns" ] && ip netns del "$netns" 2>/dev/null
+	[ -n "$own_netns" ] && "$(dirname "$0")/../netns-del" "$netns"
 	rm -rf "$work"
 }
 trap cleanup EXIT

@@ -34,8 +34,8 @@ cleanup() {
 	[ -n "$vmpid" ] && kill "$vmpid" 2>/dev/null && wait "$vmpid" 2>/dev/null
 	for p in $(ip netns pids "$nsr" 2>/dev/null); do kill "$p" 2>/dev/null; done
 	vm_netns_delete "$nsv"
-	ip netns del "$nss" 2>/dev/null
-	ip netns del "$nsr" 2>/dev/null
+	"$(dirname "$0")/../netns-del" "$nss"
+	"$(dirname "$0")/../netns-del" "$nsr"
 	rm -rf "$work"
 }
 trap cleanup EXIT
