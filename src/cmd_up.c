@@ -125,7 +125,28 @@ static int device_converge(struct up_ctx *c, const struct nl_link *l)
 
 	c->be = backend_for(cur);
 	if (!recreate) {
+		struct tunnel now;
+		struct tunnel_stats st;
+
 		t->backend = cur;
+		/* A userspace device outlives its data plane (gretund stopped
+		 * or gone): attach a new gretund to it, with the new options. */
+		tunnel_init(&now);
+		ret = c->be->get(c->nl, t->name, &now, &st);
+		tunnel_free(&now);
+		if (ret == -ENODEV && c->be == &backend_userspace) {
+			ret = c->be->create(c->nl, t);
+			if (ret < 0) {
+				errmsg("up %s: cannot attach gretund to the device: %s%s", t->name,
+				       strerror(-ret), backend_reason(c->be, c->nl));
+				return ret;
+			}
+			if (tunnel_params_equal(&c->old, t))
+				return 0;
+			u.kind = UNDO_CHANGE;
+			u.be = c->be;
+			return journal_push(&c->j, &u);
+		}
 		if (tunnel_params_equal(&c->old, t))
 			return 0;
 		ret = c->be->change(c->nl, t);

@@ -135,6 +135,20 @@ check "four concurrent ups of one tunnel all succeed" sh -c "! grep -q . $t_tmp/
 check "exactly one address on gre4" test "$(ip -n "$a" -j addr show dev gre4 | jq '[.[0].addr_info[] | select(.family == "inet")] | length')" = 1
 check "down gre4" A down gre4
 
+# --- gretund stopped (SIGTERM, as systemd stop): the device, addresses and
+# routes stay; the next up attaches a new gretund ------------------------------
+idx=$(ifindex "$a")
+for p in $(ip netns pids "$a"); do
+	[ "$(cat /proc/"$p"/comm 2>/dev/null)" = gretund ] && kill "$p" 2>/dev/null
+done
+i=0; while [ -n "$(gretund_pid "$a")" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+check "gretund stopped" test -z "$(gretund_pid "$a")"
+check "the device and its route stay" sh -c "ip -n $a route show 192.0.2.0/26 | grep -q gre1"
+# shellcheck disable=SC2086
+check "up again attaches a new gretund" A up gre1 $up_a key 8
+check "same device" test "$idx" = "$(ifindex "$a")"
+check "forwarding again" pings "$a" 203.0.113.2
+
 # --- down -----------------------------------------------------------------------
 ip -n "$a" route add 192.0.2.32/27 dev veth0
 check "down gre1" A down gre1
