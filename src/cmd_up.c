@@ -136,6 +136,10 @@ static int device_converge(struct up_ctx *c, const struct nl_link *l)
 		tunnel_free(&now);
 		if (ret == -ENODEV && c->be == &backend_userspace) {
 			ret = c->be->create(c->nl, t);
+			/* The gretund just started may have recovered the
+			 * tunnel from its state file already. */
+			if (ret == -EEXIST)
+				ret = c->be->change(c->nl, t);
 			if (ret < 0) {
 				errmsg("up %s: cannot attach gretund to the device: %s%s", t->name,
 				       strerror(-ret), backend_reason(c->be, c->nl));

@@ -148,6 +148,17 @@ check "the device and its route stay" sh -c "ip -n $a route show 192.0.2.0/26 | 
 check "up again attaches a new gretund" A up gre1 $up_a key 8
 check "same device" test "$idx" = "$(ifindex "$a")"
 check "forwarding again" pings "$a" 203.0.113.2
+# shellcheck disable=SC2086
+check "gre5 up" A up gre5 mode gre local 198.51.100.1 remote 198.51.100.6 address 203.0.113.17/30
+for p in $(ip netns pids "$a"); do
+	[ "$(cat /proc/"$p"/comm 2>/dev/null)" = gretund ] && kill -9 "$p" 2>/dev/null
+done
+i=0; while [ -n "$(gretund_pid "$a")" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+check "down without a gretund running" A down gre5
+check "removes the device all the same" sh -c "! ip -n $a link show gre5 2>/dev/null"
+# shellcheck disable=SC2086
+check "gre1 back after its gretund was killed" A up gre1 $up_a key 8
+check "forwarding again after the kill" pings "$a" 203.0.113.2
 
 # --- down -----------------------------------------------------------------------
 ip -n "$a" route add 192.0.2.32/27 dev veth0
