@@ -1124,30 +1124,7 @@ static void tunnel_rcv(struct gd *gd, struct gd_rx_key *k, const struct rx_outer
 		return;
 	t = &gt->t;
 	tap = tunnel_mode_is_tap(t->mode);
-	/* Linux looks Ethernet (0x6558) up among gretap tunnels and anything
-	 * else among gre tunnels (ipgre_rcv). IP that only a gretap tunnel
-	 * would take is "no tunnel": port unreachable. Ethernet with no
-	 * gretap tunnel falls back to the gre tunnels, and one that takes it
-	 * drops it silently (ipgre_rcv raw_proto, ip6gre_tunnel_lookup). */
-	k->tap = h.proto == GRE_PROTO_TEB;
-	gt = gd_table_lookup(gd, k);
-	if (!gt) {
-		k->tap = !k->tap;
-		gt = gd_table_lookup(gd, k);
-		k->tap = !k->tap;
-		if (gt && k->tap) {
-			count_drop(gt, GRE_DROP_PROTO);
-			return;
-		}
-		if (gt) {
-			count_drop(gt, GRE_DROP_PROTO);
-			if (o->ip)
-				send_port_unreach(gd, k->family, o->ip, o->len);
-			return;
-		}
-		rcv_unmatched(gd, k, o, GRE_DROP_KEY);
-		return;
-	}	r = gre_flags_check(&h, t->iflags);
+	r = gre_flags_check(&h, t->iflags);
 	if (r != GRE_OK) {
 		count_drop(gt, r);
 		return;
