@@ -129,9 +129,14 @@ check "and rolls the tunnel back" sh -c "! ip -n $a link show gre3 2>/dev/null"
 # --- the lock: concurrent ups of one tunnel -------------------------------------
 up4="mode gre local 198.51.100.1 remote 198.51.100.5 address 203.0.113.13/30"
 # shellcheck disable=SC2086
-for i in 1 2 3 4; do A up gre4 $up4 >"$t_tmp/c$i" 2>&1 & done
-wait
-check "four concurrent ups of one tunnel all succeed" sh -c "! grep -q . $t_tmp/c1 $t_tmp/c2 $t_tmp/c3 $t_tmp/c4 || ! grep -qv 'userspace backend' $t_tmp/c1 $t_tmp/c2 $t_tmp/c3 $t_tmp/c4"
+for i in 1 2 3 4; do
+	(A up gre4 $up4 >"$t_tmp/c$i" 2>&1; echo $? >"$t_tmp/rc$i") &
+	cpids="${cpids:-} $!"
+done
+# shellcheck disable=SC2086
+wait $cpids
+check "four concurrent ups of one tunnel all exit 0" test "$(cat "$t_tmp"/rc1 "$t_tmp"/rc2 "$t_tmp"/rc3 "$t_tmp"/rc4 | tr -d '\n')" = 0000
+check "and print no error" sh -c "! grep -hv 'userspace backend' $t_tmp/c1 $t_tmp/c2 $t_tmp/c3 $t_tmp/c4 | grep -q ."
 check "exactly one address on gre4" test "$(ip -n "$a" -j addr show dev gre4 | jq '[.[0].addr_info[] | select(.family == "inet")] | length')" = 1
 check "down gre4" A down gre4
 
