@@ -106,7 +106,10 @@ signal_host() { # MESSAGE
 # ask_host MESSAGE REPLY: send MESSAGE, wait (bounded) for REPLY on port 7000.
 ask_host() {
 	rm -f /tmp/reply
-	nc -l -p 7000 > /tmp/reply 2>/dev/null &
+	# Listen again until REPLY came: a retried earlier message (the sender
+	# retries when its nc times out, delivered or not) may arrive first.
+	( _n=0; while [ $_n -lt 50 ] && ! grep -q "$2" /tmp/reply 2>/dev/null; do
+		nc -l -p 7000 >> /tmp/reply 2>/dev/null; _n=$((_n + 1)); done ) &
 	signal_host "$1" || return 1
 	_k=0
 	while ! grep -q "$2" /tmp/reply 2>/dev/null && [ $_k -lt 240 ]; do

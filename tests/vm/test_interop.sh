@@ -99,13 +99,25 @@ start=$(date +%s)
 	> "$work/guest.out" 2> "$work/run.err" &
 vmpid=$!
 
+# wait_msg EXPECTED: listen on 7001 until EXPECTED arrives, 240 s at most.
+# The guest retries a message when its nc times out, delivered or not, so a
+# repeat of an earlier message may come first: listen again.
+wait_msg() {
+	_end=$(($(date +%s) + 240))
+	msg=
+	while [ "$(date +%s)" -lt "$_end" ]; do
+		msg=$(timeout $((_end - $(date +%s))) ip netns exec "$ns" busybox nc -l -p 7001 2>/dev/null)
+		[ "$msg" = "$1" ] && return 0
+	done
+	return 1
+}
+
 for phase in iplink gretunctl; do
 	# Wait for the guest's "ready PHASE" (bounded by the VM's own timeout).
-	msg=$(timeout 240 ip netns exec "$ns" busybox nc -l -p 7001 2>/dev/null)
-	case "$msg" in
-	"ready $phase") ;;
-	*) notok "host: guest ready for phase $phase (got '$msg')"; break ;;
-	esac
+	if ! wait_msg "ready $phase"; then
+		notok "host: guest ready for phase $phase (got '$msg')"
+		break
+	fi
 	while read -r n m f i opts; do
 		g4=203.0.113.$((128 + 4 * i + 2))
 		g6=2001:db8:301:$i::2
@@ -122,8 +134,7 @@ for phase in iplink gretunctl; do
 	done
 	[ "$phase" = iplink ] || continue
 	# The guest has removed its tunnels: start ours afresh (sequence numbers).
-	msg=$(timeout 240 ip netns exec "$ns" busybox nc -l -p 7001 2>/dev/null)
-	if [ "$msg" != "clean $phase" ]; then
+	if ! wait_msg "clean $phase"; then
 		notok "host: guest removed its $phase tunnels (got '$msg')"
 		break
 	fi
