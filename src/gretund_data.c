@@ -9,8 +9,8 @@
  * gretund(8)): a TUN event reads up to BATCH packets (or TSO super-packets,
  * segmented here with gretund_offload.c) into an arena and sends them all
  * with sendmmsg; a socket event takes packets with recvmmsg, and TCP
- * segments of one flow are coalesced (GRO) and written to the TUN fd as one
- * packet with a virtio-net header. What Linux answers with ICMP, so do we:
+ * segments or UDP datagrams of one flow are coalesced (GRO) and written to
+ * the TUN fd as one packet with a virtio-net header. What Linux answers with ICMP, so do we:
  * port unreachable for a GRE packet matching no tunnel, frag-needed /
  * packet-too-big (written back into the TUN device) on the PMTU path.
  */
@@ -190,6 +190,7 @@ static void send_port_unreach(struct gd *gd, int family, const uint8_t *outer, s
 struct vnet_cache {
 	int ifindex;
 	bool vnet;
+	bool no_udp_gro;	/* the device refused a UDP GRO packet */
 };
 
 static struct vnet_cache *vnet_cache;
@@ -219,6 +220,7 @@ static bool tun_vnet(struct gd_tunnel *gt)
 		return false;
 	vnet_cache[fd].ifindex = gt->ifindex;
 	vnet_cache[fd].vnet = (ifr.ifr_flags & IFF_VNET_HDR) != 0;
+	vnet_cache[fd].no_udp_gro = false;
 	return vnet_cache[fd].vnet;
 }
 
@@ -914,11 +916,17 @@ static void count_drop(struct gd_tunnel *gt, enum gre_drop r)
 }
 
 /*
- * Receive-side GRO: TCP segments of one flow arriving in one recvmmsg batch
- * are written to a vnet TUN fd as one packet (writev: the vnet header, the
- * first segment, the payloads of the others), the kernel's GSO splits them
- * again only if it forwards them. Pending flows hold pointers into the
- * receive buffers, so everything is flushed before they are reused.
+ * Receive-side GRO: TCP segments, and UDP datagrams, of one flow arriving in
+ * one recvmmsg batch are written to a vnet TUN fd as one packet (writev: the
+ * vnet header, the headers, the payloads in place); the kernel splits them
+ * again only if it has to (GSO on forward, udp_rcv_segment for a socket
+ * without UDP_GRO). Pending flows hold pointers into the receive buffers,
+ * so everything is flushed before they are reused.
+ * TCP: the first segment's headers are fixed up in place. UDP: the merged
+ * headers are built apart (uhdr) and the datagrams left as they arrived,
+ * so that when the kernel refuses the USO packet (VIRTIO_NET_HDR_GSO_UDP_L4
+ * is Linux 6.2+) each one is written on its own and UDP GRO stays off for
+ * that device: nothing is lost.
  */
 #define GRO_FLOWS	8
 #define GRO_SEGS	64
@@ -926,10 +934,15 @@ static void count_drop(struct gd_tunnel *gt, enum gre_drop r)
 struct gro_flow {
 	struct gd_tunnel *gt;
 	uint8_t *fpkt;
+	bool udp;
 	struct off_tcp first, last;
+	struct off_udp ufirst, ulast;
 	size_t total;
 	unsigned int nseg;
 	uint8_t vh[OFF_VNET_HLEN];
+	uint8_t uhdr[OFF_UDP_HDR_MAX];
+	/* TCP: vnet header, first segment, payloads of the others;
+	 * UDP: vnet header, uhdr, payloads of all */
 	struct iovec iov[GRO_SEGS + 2];
 };
 
@@ -946,10 +959,55 @@ static void rx_write_done(struct gd_tunnel *gt, ssize_t r)
 		gt->st.rx_errors++;
 }
 
+/* UDP GRO refused by gt's device for good (see above)? */
+static bool udp_gro_off(struct gd_tunnel *gt)
+{
+	int fd = gt->w.fd;
+
+	return fd < 0 || (size_t)fd >= vnet_cache_n || vnet_cache[fd].no_udp_gro;
+}
+
+static void gro_flush_udp(struct gro_flow *f)
+{
+	size_t hl = (size_t)f->ufirst.iphlen + 8;
+	struct off_vnet h;
+	ssize_t r;
+
+	if (f->nseg == 1) {
+		rx_write_done(f->gt, tun_write(f->gt, f->fpkt, f->total, OFF_VNET_F_DATA_VALID));
+		return;
+	}
+	off_udp_finish(f->fpkt, &f->ufirst, f->total, f->uhdr, &h);
+	off_vnet_build(f->vh, &h);
+	f->iov[0].iov_base = f->vh;
+	f->iov[0].iov_len = OFF_VNET_HLEN;
+	f->iov[1].iov_base = f->uhdr;
+	f->iov[1].iov_len = hl;
+	r = writev(f->gt->w.fd, f->iov, (int)f->nseg + 2);
+	if (r >= 0 || errno != EINVAL) {
+		rx_write_done(f->gt, r);
+		return;
+	}
+	/* a kernel without USO from TUN: each datagram as it came (its
+	 * headers right before its payload, untouched), and no more tries */
+	if ((size_t)f->gt->w.fd < vnet_cache_n)
+		vnet_cache[f->gt->w.fd].no_udp_gro = true;
+	for (unsigned int i = 0; i < f->nseg; i++) {
+		uint8_t *p = (uint8_t *)f->iov[i + 2].iov_base - hl;
+
+		rx_write_done(f->gt, tun_write(f->gt, p, hl + f->iov[i + 2].iov_len,
+					       OFF_VNET_F_DATA_VALID));
+	}
+}
+
 static void gro_flush_one(struct gro_flow *f)
 {
 	struct off_vnet h;
 
+	if (f->udp) {
+		gro_flush_udp(f);
+		return;
+	}
 	if (f->nseg == 1) {
 		rx_write_done(f->gt, tun_write(f->gt, f->fpkt, f->total, OFF_VNET_F_DATA_VALID));
 		return;
@@ -980,32 +1038,36 @@ static void gro_remove(unsigned int i)
 	gro[i] = gro[--gro_n];
 }
 
-/* The decapsulated packet inner[0..ilen) goes to gt's device. */
-static void rx_deliver(struct gd_tunnel *gt, uint8_t *inner, size_t ilen, bool tap)
+/* A free flow slot for gt (the oldest one flushed when all are taken). */
+static struct gro_flow *gro_new(struct gd_tunnel *gt, uint8_t *inner, size_t ilen, bool udp)
 {
-	struct off_tcp t;
 	struct gro_flow *f;
 
-	if (tap || !tun_vnet(gt)) {
-		rx_write_done(gt, write(gt->w.fd, inner, ilen));
-		return;
-	}
-	if (!off_gro_candidate(inner, ilen, &t)) {
-		/* after anything pending of this tunnel: it may be the same flow */
-		gro_flush(gt);
-		rx_write_done(gt, tun_write(gt, inner, ilen, 0));
-		return;
-	}
+	if (gro_n == GRO_FLOWS)
+		gro_remove(0);
+	f = &gro[gro_n++];
+	f->gt = gt;
+	f->fpkt = inner;
+	f->udp = udp;
+	f->total = ilen;
+	f->nseg = 1;
+	return f;
+}
+
+static void gro_add_tcp(struct gd_tunnel *gt, uint8_t *inner, size_t ilen, const struct off_tcp *t)
+{
+	struct gro_flow *f;
+
 	for (unsigned int i = 0; i < gro_n; i++) {
 		f = &gro[i];
-		if (f->gt != gt || !off_gro_same_flow(f->fpkt, &f->first, inner, &t))
+		if (f->gt != gt || f->udp || !off_gro_same_flow(f->fpkt, &f->first, inner, t))
 			continue;
-		if (off_gro_can_merge(f->fpkt, &f->first, f->total, &f->last, inner, &t)) {
-			f->iov[f->nseg + 1].iov_base = inner + t.iphlen + t.tcphlen;
-			f->iov[f->nseg + 1].iov_len = t.plen;
+		if (off_gro_can_merge(f->fpkt, &f->first, f->total, &f->last, inner, t)) {
+			f->iov[f->nseg + 1].iov_base = inner + t->iphlen + t->tcphlen;
+			f->iov[f->nseg + 1].iov_len = t->plen;
 			f->nseg++;
-			f->total += t.plen;
-			f->last = t;
+			f->total += t->plen;
+			f->last = *t;
 			if (f->nseg == GRO_SEGS || f->total + f->first.plen > 0xffff - 40)
 				gro_remove(i);
 			return;
@@ -1013,16 +1075,63 @@ static void rx_deliver(struct gd_tunnel *gt, uint8_t *inner, size_t ilen, bool t
 		gro_remove(i);
 		break;
 	}
-	if (gro_n == GRO_FLOWS)
-		gro_remove(0);
-	f = &gro[gro_n++];
-	f->gt = gt;
-	f->fpkt = inner;
-	f->first = f->last = t;
-	f->total = ilen;
-	f->nseg = 1;
+	f = gro_new(gt, inner, ilen, false);
+	f->first = f->last = *t;
 	f->iov[1].iov_base = inner;
 	f->iov[1].iov_len = ilen;
+}
+
+static void gro_add_udp(struct gd_tunnel *gt, uint8_t *inner, size_t ilen, const struct off_udp *u)
+{
+	size_t hl = (size_t)u->iphlen + 8;
+	struct gro_flow *f;
+
+	for (unsigned int i = 0; i < gro_n; i++) {
+		f = &gro[i];
+		if (f->gt != gt || !f->udp || !off_udp_same_flow(f->fpkt, &f->ufirst, inner, u))
+			continue;
+		if (off_udp_can_merge(f->fpkt, &f->ufirst, f->nseg, f->total, &f->ulast, inner, u)) {
+			f->iov[f->nseg + 2].iov_base = inner + hl;
+			f->iov[f->nseg + 2].iov_len = u->plen;
+			f->nseg++;
+			f->total += u->plen;
+			f->ulast = *u;
+			/* a short one ends the flow, as does being full */
+			if (u->plen < f->ufirst.plen || f->nseg == OFF_UDP_GRO_SEGS ||
+			    f->total + f->ufirst.plen > 0xffff)
+				gro_remove(i);
+			return;
+		}
+		gro_remove(i);
+		break;
+	}
+	f = gro_new(gt, inner, ilen, true);
+	f->ufirst = f->ulast = *u;
+	f->iov[2].iov_base = inner + hl;
+	f->iov[2].iov_len = u->plen;
+}
+
+/* The decapsulated packet inner[0..ilen) goes to gt's device. */
+static void rx_deliver(struct gd_tunnel *gt, uint8_t *inner, size_t ilen, bool tap)
+{
+	struct off_tcp t;
+	struct off_udp u;
+
+	if (tap || !tun_vnet(gt)) {
+		rx_write_done(gt, write(gt->w.fd, inner, ilen));
+		return;
+	}
+	if (off_gro_candidate(inner, ilen, &t)) {
+		gro_add_tcp(gt, inner, ilen, &t);
+		return;
+	}
+	if (!udp_gro_off(gt) && off_udp_candidate(inner, ilen, &u)) {
+		gro_add_udp(gt, inner, ilen, &u);
+		return;
+	}
+	/* after anything pending of this tunnel: it may be the same flow */
+	gro_flush(gt);
+	rx_write_done(gt, tun_write(gt, inner, ilen, 0));
 }
 
 /* What the receive path knows about the outer packet. */

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Userspace TSO/USO, checksum completion and TCP GRO for gretund's TUN
- * devices in IFF_VNET_HDR mode (the shape of Linux's tcp_gso_segment /
- * tcp_gro_receive, and of wireguard-go's tun/offload_linux.go). Pure.
+ * Userspace TSO/USO, checksum completion and TCP and UDP GRO for gretund's
+ * TUN devices in IFF_VNET_HDR mode (the shape of Linux's tcp_gso_segment /
+ * tcp_gro_receive / udp_gro_receive_segment, and of wireguard-go's
+ * tun/offload_linux.go). Pure.
  */
 #include <errno.h>
 #include <string.h>
@@ -356,4 +357,103 @@ void off_gro_finish(uint8_t *fpkt, const struct off_tcp *first, size_t total,
 	h->gso_size = gso_size;
 	h->csum_start = first->iphlen;
 	h->csum_offset = 16;
+}
+
+bool off_udp_candidate(const uint8_t *pkt, size_t len, struct off_udp *u)
+{
+	const uint8_t *uh;
+	size_t l4len;
+
+	if (len < 29)
+		return false;
+	if (pkt[0] == 0x45) {
+		if (get16(pkt + 2) != len || (get16(pkt + 6) & 0x3fff) || pkt[9] != 17)
+			return false;
+		/* the merged packet gets a header checksum of our making: only
+		 * ever over a header that had a good one */
+		if (fold(off_csum_add(0, pkt, 20)) != 0xffff)
+			return false;
+		u->family = AF_INET;
+		u->iphlen = 20;
+		u->id = get16(pkt + 4);
+	} else if (pkt[0] >> 4 == 6) {
+		if (len < 49 || (size_t)get16(pkt + 4) + 40 != len || pkt[6] != 17)
+			return false;
+		u->family = AF_INET6;
+		u->iphlen = 40;
+		u->id = 0;
+	} else {
+		return false;
+	}
+	uh = pkt + u->iphlen;
+	l4len = len - u->iphlen;
+	if (get16(uh + 4) != l4len)
+		return false;
+	u->plen = (uint16_t)(l4len - 8);
+	/* No checksum (IPv4 only) is refused, not merged: the segments the
+	 * kernel cuts from a CHECKSUM_PARTIAL packet all carry one, so the
+	 * datagrams would not come out as they went in. A bad one stays
+	 * the receiver's to drop: a merged packet is never verified again. */
+	if (!get16(uh + 6))
+		return false;
+	return fold(off_csum_add(pseudo_sum(pkt, 17, (uint32_t)l4len), uh, l4len)) == 0xffff;
+}
+
+bool off_udp_same_flow(const uint8_t *fpkt, const struct off_udp *first, const uint8_t *bpkt,
+		       const struct off_udp *b)
+{
+	if (b->family != first->family)
+		return false;
+	if (first->family == AF_INET ? memcmp(fpkt + 12, bpkt + 12, 8) : memcmp(fpkt + 8, bpkt + 8, 32))
+		return false;
+	return !memcmp(fpkt + first->iphlen, bpkt + b->iphlen, 4);
+}
+
+bool off_udp_can_merge(const uint8_t *fpkt, const struct off_udp *first, unsigned int nseg,
+		       size_t total, const struct off_udp *last, const uint8_t *bpkt,
+		       const struct off_udp *b)
+{
+	if (!off_udp_same_flow(fpkt, first, bpkt, b))
+		return false;
+	if (nseg < 1 || nseg >= OFF_UDP_GRO_SEGS || total < (size_t)first->iphlen + 8)
+		return false;
+	if (last->plen != first->plen || b->plen > first->plen || !b->plen)
+		return false;
+	if (first->family == AF_INET) {
+		/* TOS, flags (DF, reserved; no fragments here), TTL */
+		if (fpkt[1] != bpkt[1] || get16(fpkt + 6) != get16(bpkt + 6) || fpkt[8] != bpkt[8])
+			return false;
+		if (b->id != (uint16_t)(first->id + nseg))
+			return false;
+		return total + b->plen <= 0xffff;
+	}
+	/* version, traffic class, flow label; hop limit */
+	if (memcmp(fpkt, bpkt, 4) || fpkt[7] != bpkt[7])
+		return false;
+	return total - 40 + b->plen <= 0xffff;
+}
+
+size_t off_udp_finish(const uint8_t *fpkt, const struct off_udp *first, size_t total,
+		      uint8_t *hdr, struct off_vnet *h)
+{
+	size_t hlen = (size_t)first->iphlen + 8;
+	uint8_t *uh = hdr + first->iphlen;
+
+	memcpy(hdr, fpkt, hlen);
+	if (first->family == AF_INET) {
+		put16(hdr + 2, (uint16_t)total);
+		ip4_csum_set(hdr, 20);
+	} else {
+		put16(hdr + 4, (uint16_t)(total - 40));
+	}
+	put16(uh + 4, (uint16_t)(total - first->iphlen));
+	put16(uh + 6, fold(pseudo_sum(hdr, 17, (uint32_t)(total - first->iphlen))));
+	memset(h, 0, sizeof(*h));
+	h->flags = OFF_VNET_F_NEEDS_CSUM;
+	h->gso_type = OFF_GSO_UDP_L4;
+	h->hdr_len = (uint16_t)hlen;
+	h->gso_size = first->plen;
+	h->csum_start = first->iphlen;
+	h->csum_offset = 6;
+	return hlen;
 }

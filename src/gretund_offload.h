@@ -3,7 +3,8 @@
  * TUN offloads done in userspace, pure: the virtio-net header a TUN fd with
  * IFF_VNET_HDR puts in front of every packet, checksum completion, TCP
  * segmentation (TSO, what the kernel hands us as one large packet) and TCP
- * coalescing (GRO, what we hand the kernel as one large packet). Bytes in,
+ * and UDP coalescing (GRO, what we hand the kernel as one large packet,
+ * TSO or USO for it to split again). Bytes in,
  * bytes out, no I/O, no allocation, a length check before every read.
  * IP packets only (TUN, no Ethernet header).
  */
@@ -107,5 +108,50 @@ bool off_gro_same_flow(const uint8_t *fpkt, const struct off_tcp *first, const u
  */
 void off_gro_finish(uint8_t *fpkt, const struct off_tcp *first, size_t total,
 		    uint8_t last_flags, uint16_t gso_size, struct off_vnet *h);
+
+/* ---- GRO: coalescing received UDP datagrams (USO in reverse) ---- */
+
+#define OFF_UDP_GRO_SEGS	64	/* datagrams in one merged packet at most */
+#define OFF_UDP_HDR_MAX		48	/* IPv6 + UDP header of the merged packet */
+
+struct off_udp {
+	int family;		/* AF_INET or AF_INET6 */
+	uint16_t iphlen;	/* 20 or 40 */
+	uint16_t plen;		/* UDP payload bytes, > 0 */
+	uint16_t id;		/* IPv4 identification */
+};
+
+/*
+ * Is pkt[0..len) a UDP datagram GRO may take: IPv4 without options or
+ * fragmentation and a valid header checksum, or IPv6 with UDP right after
+ * the fixed header; IP and UDP lengths equal to len; a payload; a UDP
+ * checksum that is present (not zero) and valid? Fills u.
+ */
+bool off_udp_candidate(const uint8_t *pkt, size_t len, struct off_udp *u);
+/* Same addresses and ports (the flow of a UDP candidate)? */
+bool off_udp_same_flow(const uint8_t *fpkt, const struct off_udp *first, const uint8_t *bpkt,
+		       const struct off_udp *b);
+/*
+ * May datagram b be appended to the nseg datagrams (total bytes: first's
+ * headers and all payloads) merged after the one at fpkt, last being the
+ * most recent? Same addresses, ports, TOS/traffic class, TTL/hop limit,
+ * IPv4 flags (DF) and IPv6 flow label; IPv4 ID first's + nseg (mod 65536),
+ * so that segmentation gives each datagram its own ID back; last's payload
+ * as long as first's (only the final datagram may be shorter) and b's not
+ * longer; fewer than OFF_UDP_GRO_SEGS merged; the result within 65535 IP
+ * bytes (IPv4) or payload bytes (IPv6).
+ */
+bool off_udp_can_merge(const uint8_t *fpkt, const struct off_udp *first, unsigned int nseg,
+		       size_t total, const struct off_udp *last, const uint8_t *bpkt,
+		       const struct off_udp *b);
+/*
+ * The headers of the merged packet of total bytes, built in hdr (at least
+ * OFF_UDP_HDR_MAX bytes) from a copy of the first datagram's, which is not
+ * changed: IP length and checksum, UDP length, UDP checksum field set to
+ * the pseudo-header sum; and the vnet header for CHECKSUM_PARTIAL + USO
+ * with gso_size = first's payload. Returns the header length (iphlen + 8).
+ */
+size_t off_udp_finish(const uint8_t *fpkt, const struct off_udp *first, size_t total,
+		      uint8_t *hdr, struct off_vnet *h);
 
 #endif

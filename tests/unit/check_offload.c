@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Unit tests for gretund's userspace offloads (src/gretund_offload.c):
- * TSO/USO segmentation, checksum completion, GRO back to the original. */
+ * TSO/USO segmentation, checksum completion, GRO back to the original;
+ * UDP GRO followed by USO gives back the very datagrams it took. */
 #include <check.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -310,6 +311,277 @@ START_TEST(test_vnet_roundtrip)
 }
 END_TEST
 
+/* ---- UDP GRO ---- */
+
+/* A complete UDP datagram as a sender puts it on the wire: plen payload
+ * bytes (a pattern of seed), IPv4 ID id, a valid UDP and IP checksum. */
+static size_t dgram(uint8_t *b, int family, size_t plen, uint16_t id, unsigned int seed)
+{
+	size_t l3 = family == AF_INET ? 20 : 40, len = l3 + 8 + plen;
+	uint8_t *uh = b + l3;
+	uint16_t c;
+
+	memset(b, 0, l3 + 8);
+	if (family == AF_INET) {
+		b[0] = 0x45;
+		b[1] = 0x2e;	/* DSCP + ECT(0) */
+		p16(b + 2, (uint16_t)len);
+		p16(b + 4, id);
+		b[6] = 0x40;
+		b[8] = 61;
+		b[9] = 17;
+		memcpy(b + 12, "\xcb\x00\x71\x41\xcb\x00\x71\x42", 8);
+		p16(b + 10, inet_csum_fold(inet_csum_add(0, b, 20)));
+	} else {
+		memcpy(b, "\x6b\x8a\xbc\xde", 4);	/* TC 0xb8, flow label 0xabcde */
+		p16(b + 4, (uint16_t)(len - 40));
+		b[6] = 17;
+		b[7] = 61;
+		memcpy(b + 8, "\x20\x01\x0d\xb8\x07\x10", 6);
+		b[23] = 1;
+		memcpy(b + 24, "\x20\x01\x0d\xb8\x07\x10", 6);
+		b[39] = 2;
+	}
+	p16(uh, 33333);
+	p16(uh + 2, 5300);
+	p16(uh + 4, (uint16_t)(len - l3));
+	for (size_t i = 0; i < plen; i++)
+		b[l3 + 8 + i] = (uint8_t)(i * 7 + seed * 31 + (i >> 8));
+	c = l4_sum(b, l3, len, 17);
+	p16(uh + 6, c ? c : 0xffff);
+	ck_assert_uint_eq(l4_sum(b, l3, len, 17), 0);
+	return len;
+}
+
+/* A merge of the datagrams at d[0..n) (lengths dl) that must succeed, into
+ * merged[] (the separate headers, then the payloads); returns its length. */
+static size_t udp_merge(uint8_t (*d)[2048], const size_t *dl, unsigned int n, uint8_t *merged,
+			struct off_vnet *h)
+{
+	struct off_udp first, last, u;
+	size_t total, hl, off;
+
+	ck_assert(off_udp_candidate(d[0], dl[0], &first));
+	last = first;
+	total = dl[0];
+	hl = (size_t)first.iphlen + 8;
+	off = hl;
+	memcpy(merged + off, d[0] + hl, first.plen);
+	off += first.plen;
+	for (unsigned int i = 1; i < n; i++) {
+		ck_assert(off_udp_candidate(d[i], dl[i], &u));
+		ck_assert(off_udp_same_flow(d[0], &first, d[i], &u));
+		ck_assert(off_udp_can_merge(d[0], &first, i, total, &last, d[i], &u));
+		memcpy(merged + off, d[i] + hl, u.plen);
+		off += u.plen;
+		total += u.plen;
+		last = u;
+	}
+	ck_assert_uint_eq(off, total);
+	ck_assert_uint_eq(off_udp_finish(d[0], &first, total, merged, h), hl);
+	return total;
+}
+
+/* n datagrams of plen bytes (the last of lastlen) -> GRO -> USO: the same
+ * n datagrams, byte for byte, and the originals untouched. */
+static void udp_roundtrip(int family, unsigned int n, size_t plen, size_t lastlen, uint16_t id0)
+{
+	static uint8_t d[OFF_UDP_GRO_SEGS][2048], keep[OFF_UDP_GRO_SEGS][2048], merged[70000],
+		partial[70000], seg[2048];
+	size_t dl[OFF_UDP_GRO_SEGS], total, hlen, l3 = family == AF_INET ? 20 : 40;
+	struct off_vnet h, g;
+	uint8_t vb[OFF_VNET_HLEN];
+
+	for (unsigned int i = 0; i < n; i++) {
+		dl[i] = dgram(d[i], family, i == n - 1 ? lastlen : plen, (uint16_t)(id0 + i), i);
+		memcpy(keep[i], d[i], dl[i]);
+	}
+	total = udp_merge(d, dl, n, merged, &h);
+	for (unsigned int i = 0; i < n; i++)
+		ck_assert_mem_eq(d[i], keep[i], dl[i]);
+	ck_assert_uint_eq(h.flags, OFF_VNET_F_NEEDS_CSUM);
+	ck_assert_uint_eq(h.gso_type, OFF_GSO_UDP_L4);
+	ck_assert_uint_eq(h.gso_size, plen);
+	ck_assert_uint_eq(h.csum_start, l3);
+	ck_assert_uint_eq(h.csum_offset, 6);
+	ck_assert_uint_eq(h.hdr_len, l3 + 8);
+	/* the header as the kernel reads it */
+	off_vnet_build(vb, &h);
+	ck_assert_int_eq(off_vnet_parse(vb, sizeof(vb), &g), 0);
+	ck_assert_uint_eq(g.gso_type, 5);
+	if (family == AF_INET) {
+		ck_assert_uint_eq(g16(merged + 2), total);
+		ck_assert_uint_eq(inet_csum_fold(inet_csum_add(0, merged, 20)), 0);
+	} else {
+		ck_assert_uint_eq(g16(merged + 4), total - 40);
+	}
+	ck_assert_uint_eq(g16(merged + l3 + 4), total - l3);
+	/* CHECKSUM_PARTIAL: completing it gives a valid merged packet */
+	memcpy(partial, merged, total);
+	ck_assert_int_eq(off_csum_complete(partial, total, &g), 0);
+	ck_assert_uint_eq(l4_sum(partial, l3, total, 17), 0);
+	/* and segmentation gives back each datagram */
+	ck_assert_int_eq(off_gso_count(merged, total, &g, &hlen), (int)n);
+	ck_assert_uint_eq(hlen, l3 + 8);
+	for (unsigned int i = 0; i < n; i++) {
+		size_t sl = off_gso_segment(merged, total, &g, hlen, i, seg, sizeof(seg));
+
+		ck_assert_uint_eq(sl, dl[i]);
+		ck_assert_mem_eq(seg, keep[i], dl[i]);
+	}
+}
+
+START_TEST(test_udp_gro_roundtrip)
+{
+	udp_roundtrip(AF_INET, 10, 1000, 1000, 0x1234);
+	udp_roundtrip(AF_INET, 10, 1000, 301, 0x1234);
+	udp_roundtrip(AF_INET, 5, 1000, 1000, 0xfffd);	/* ID wraps */
+	udp_roundtrip(AF_INET, 2, 1, 1, 7);
+	udp_roundtrip(AF_INET, 1, 1372, 1372, 9);	/* one segment */
+	udp_roundtrip(AF_INET, OFF_UDP_GRO_SEGS, 64, 17, 100);
+	udp_roundtrip(AF_INET, 46, 1372, 1372, 0);	/* 63140 + 20 + 8 */
+	udp_roundtrip(AF_INET6, 10, 1000, 1000, 0);
+	udp_roundtrip(AF_INET6, 10, 1352, 3, 0);
+	udp_roundtrip(AF_INET6, 1, 500, 500, 0);
+	udp_roundtrip(AF_INET6, OFF_UDP_GRO_SEGS, 1000, 999, 0);
+}
+END_TEST
+
+/* candidate refusals, each on an otherwise good datagram */
+START_TEST(test_udp_gro_candidate)
+{
+	uint8_t b[2048];
+	struct off_udp u;
+	size_t len;
+
+	len = dgram(b, AF_INET, 100, 1, 0);
+	ck_assert(off_udp_candidate(b, len, &u));
+	ck_assert_uint_eq(u.plen, 100);
+	ck_assert_uint_eq(u.id, 1);
+	ck_assert(!off_udp_candidate(b, len - 1, &u));	/* IP length */
+	ck_assert(!off_udp_candidate(b, 28, &u));
+	b[0] = 0x46;				/* options */
+	ck_assert(!off_udp_candidate(b, len, &u));
+	len = dgram(b, AF_INET, 100, 1, 0);
+	b[6] |= 0x20;				/* MF */
+	ck_assert(!off_udp_candidate(b, len, &u));
+	len = dgram(b, AF_INET, 100, 1, 0);
+	b[7] = 1;				/* fragment offset */
+	ck_assert(!off_udp_candidate(b, len, &u));
+	len = dgram(b, AF_INET, 100, 1, 0);
+	b[10] ^= 1;				/* IP header checksum */
+	ck_assert(!off_udp_candidate(b, len, &u));
+	len = dgram(b, AF_INET, 100, 1, 0);
+	b[9] = 6;				/* not UDP */
+	ck_assert(!off_udp_candidate(b, len, &u));
+	len = dgram(b, AF_INET, 100, 1, 0);
+	p16(b + 24, 107);			/* UDP length */
+	ck_assert(!off_udp_candidate(b, len, &u));
+	len = dgram(b, AF_INET, 100, 1, 0);
+	p16(b + 26, 0);				/* no checksum */
+	ck_assert(!off_udp_candidate(b, len, &u));
+	len = dgram(b, AF_INET, 100, 1, 0);
+	b[60] ^= 0x40;				/* bad checksum */
+	ck_assert(!off_udp_candidate(b, len, &u));
+	len = dgram(b, AF_INET, 0, 1, 0);	/* no payload */
+	ck_assert(!off_udp_candidate(b, len, &u));
+
+	len = dgram(b, AF_INET6, 100, 0, 0);
+	ck_assert(off_udp_candidate(b, len, &u));
+	ck_assert_uint_eq(u.iphlen, 40);
+	ck_assert(!off_udp_candidate(b, len - 1, &u));
+	b[6] = 0;				/* hop-by-hop header first */
+	ck_assert(!off_udp_candidate(b, len, &u));
+	len = dgram(b, AF_INET6, 100, 0, 0);
+	b[100] ^= 1;
+	ck_assert(!off_udp_candidate(b, len, &u));
+	len = dgram(b, AF_INET6, 0, 0, 0);
+	ck_assert(!off_udp_candidate(b, len, &u));
+	len = dgram(b, AF_INET6, 100, 0, 0);
+	b[0] = 0x50;				/* neither 4 nor 6 */
+	ck_assert(!off_udp_candidate(b, len, &u));
+}
+END_TEST
+
+/* b after a (or a full set), changed by edit at off to val, must not merge */
+static void udp_refuse(int family, size_t alen, size_t blen, uint16_t bid, size_t off, int val,
+		       bool fix_ip, bool fix_udp)
+{
+	uint8_t a[2048], b[2048];
+	struct off_udp fa, ub;
+	size_t la, lb, l3 = family == AF_INET ? 20 : 40;
+	uint16_t c;
+
+	la = dgram(a, family, alen, 10, 0);
+	lb = dgram(b, family, blen, bid, 1);
+	if (val >= 0)
+		b[off] = (uint8_t)val;
+	if (fix_ip && family == AF_INET) {
+		p16(b + 10, 0);
+		p16(b + 10, inet_csum_fold(inet_csum_add(0, b, 20)));
+	}
+	if (fix_udp) {
+		p16(b + l3 + 6, 0);
+		c = l4_sum(b, l3, lb, 17);
+		p16(b + l3 + 6, c ? c : 0xffff);
+	}
+	ck_assert(off_udp_candidate(a, la, &fa));
+	ck_assert(off_udp_candidate(b, lb, &ub));
+	ck_assert(!off_udp_can_merge(a, &fa, 1, la, &fa, b, &ub));
+}
+
+START_TEST(test_udp_gro_refuse)
+{
+	uint8_t a[2048], b[2048];
+	struct off_udp fa, ub, big;
+	size_t la, lb;
+
+	/* the control: these two merge */
+	la = dgram(a, AF_INET, 500, 10, 0);
+	lb = dgram(b, AF_INET, 500, 11, 1);
+	ck_assert(off_udp_candidate(a, la, &fa) && off_udp_candidate(b, lb, &ub));
+	ck_assert(off_udp_can_merge(a, &fa, 1, la, &fa, b, &ub));
+	/* limits: segments, 65535 IP bytes, a short one before */
+	ck_assert(!off_udp_can_merge(a, &fa, OFF_UDP_GRO_SEGS, la, &fa, b, &ub));
+	ck_assert(!off_udp_can_merge(a, &fa, 1, 0xffff - 499, &fa, b, &ub));
+	ck_assert(off_udp_can_merge(a, &fa, 1, 0xffff - 500, &fa, b, &ub));
+	big = fa;
+	big.plen = 499;
+	ck_assert(!off_udp_can_merge(a, &fa, 1, la, &big, b, &ub));
+	ck_assert(!off_udp_can_merge(a, &fa, 0, la, &fa, b, &ub));
+
+	udp_refuse(AF_INET, 500, 501, 11, 0, -1, false, false);	/* longer than gso_size */
+	udp_refuse(AF_INET, 500, 500, 10, 0, -1, false, false);	/* same ID */
+	udp_refuse(AF_INET, 500, 500, 12, 0, -1, false, false);	/* ID gap */
+	udp_refuse(AF_INET, 500, 500, 11, 1, 0x2c, true, false);	/* TOS */
+	udp_refuse(AF_INET, 500, 500, 11, 6, 0x00, true, false);	/* DF */
+	udp_refuse(AF_INET, 500, 500, 11, 8, 60, true, false);		/* TTL */
+	udp_refuse(AF_INET, 500, 500, 11, 15, 0x43, true, true);	/* source */
+	udp_refuse(AF_INET, 500, 500, 11, 19, 0x43, true, true);	/* destination */
+	udp_refuse(AF_INET, 500, 500, 11, 21, 0x36, false, true);	/* source port */
+	udp_refuse(AF_INET, 500, 500, 11, 23, 0xb5, false, true);	/* destination port */
+	udp_refuse(AF_INET6, 500, 500, 0, 1, 0x9a, false, false);	/* traffic class */
+	udp_refuse(AF_INET6, 500, 500, 0, 3, 0xdf, false, false);	/* flow label */
+	udp_refuse(AF_INET6, 500, 500, 0, 7, 60, false, false);	/* hop limit */
+	udp_refuse(AF_INET6, 500, 500, 0, 23, 3, false, true);		/* source */
+	udp_refuse(AF_INET6, 500, 500, 0, 39, 3, false, true);		/* destination */
+	udp_refuse(AF_INET6, 500, 500, 0, 41, 0x36, false, true);	/* source port */
+	udp_refuse(AF_INET6, 500, 501, 0, 0, -1, false, false);	/* longer */
+
+	/* IPv6: 65535 payload bytes */
+	la = dgram(a, AF_INET6, 500, 0, 0);
+	lb = dgram(b, AF_INET6, 500, 0, 1);
+	ck_assert(off_udp_candidate(a, la, &fa) && off_udp_candidate(b, lb, &ub));
+	ck_assert(off_udp_can_merge(a, &fa, 3, 40 + 0xffff - 500, &fa, b, &ub));
+	ck_assert(!off_udp_can_merge(a, &fa, 3, 40 + 0xffff - 499, &fa, b, &ub));
+	/* families do not mix */
+	lb = dgram(b, AF_INET, 500, 1, 1);
+	ck_assert(off_udp_candidate(b, lb, &ub));
+	ck_assert(!off_udp_same_flow(a, &fa, b, &ub));
+	ck_assert(!off_udp_can_merge(a, &fa, 1, la, &fa, b, &ub));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("offload");
@@ -324,6 +596,9 @@ int main(void)
 	tcase_add_test(tc, test_complete);
 	tcase_add_test(tc, test_malformed);
 	tcase_add_test(tc, test_vnet_roundtrip);
+	tcase_add_test(tc, test_udp_gro_roundtrip);
+	tcase_add_test(tc, test_udp_gro_candidate);
+	tcase_add_test(tc, test_udp_gro_refuse);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
