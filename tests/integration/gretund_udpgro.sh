@@ -1,0 +1,186 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# gretund receive-side UDP GRO end to end: two namespaces over a veth, one
+# gretund each; bursts of UDP datagrams with known contents over gre,
+# GRE-in-UDP and ip6gre (IPv6 underlay and overlay) must all arrive intact:
+# one flow of fixed size, mixed sizes, two flows interleaved. Coalescing is
+# proven by the receiving TUN device's RX packet counter (one per write into
+# it, however many datagrams a write carries) against the datagram count,
+# with the receiving gretund stopped while a burst queues up so that its
+# recvmmsg batches are full whatever the machine's speed.
+# Underlay 198.51.100.64/27 + 2001:db8:710::/64, overlay 203.0.113.64/27 +
+# 2001:db8:711::/64.
+set -eu
+. "$(dirname "$0")/gretund_lib.sh"
+NSA=ugro-$$-a
+NSB=ugro-$$-b
+command -v python3 >/dev/null || { echo "SKIP: python3 not installed"; exit 77; }
+
+cat > "$TMP/udp.py" <<'EOF'
+# send MODE ADDR PORT N | recv ADDR PORT N: datagrams whose payload is
+# (flow, seq, size) and a pattern of them; the receiver checks every byte,
+# that each (flow, seq) came exactly once, and that all N came.
+import socket, struct, sys, time
+
+def size_of(mode, seq):
+    if mode == "mixed":
+        return (1200, 1200, 1200, 333, 1200, 900, 900, 8, 1200, 1150)[seq % 10]
+    return 1200
+
+def payload(flow, seq, size):
+    head = struct.pack("!HIH", flow, seq, size)
+    body = bytes((seq * 7 + flow * 13 + i) & 0xff for i in range(max(size - 8, 0)))
+    return head + body
+
+def family(addr):
+    return socket.AF_INET6 if ":" in addr else socket.AF_INET
+
+def send(mode, addr, port, n):
+    socks = [socket.socket(family(addr), socket.SOCK_DGRAM) for _ in range(2)]
+    for s in socks:
+        s.connect((addr, port))
+    for seq in range(n):
+        flow = seq % 2 if mode == "twoflows" else 0
+        size = size_of(mode, seq)
+        socks[flow].send(payload(flow, seq, size))
+        if seq % 50 == 49:
+            time.sleep(0.002)	# bursts, not a flood: nothing is lost
+
+def recv(addr, port, n):
+    s = socket.socket(family(addr), socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, 33, 1 << 23)	# SO_RCVBUFFORCE
+    s.bind((addr, port))
+    print("ready", flush=True)
+    seen = set()
+    s.settimeout(30)
+    while len(seen) < n:
+        try:
+            d = s.recv(65536)
+        except socket.timeout:
+            break
+        if len(d) < 8:
+            print("short datagram %r" % d)
+            sys.exit(1)
+        flow, seq, size = struct.unpack("!HIH", d[:8])
+        if len(d) != size or d != payload(flow, seq, size):
+            print("bad datagram flow %d seq %d size %d len %d" % (flow, seq, size, len(d)))
+            sys.exit(1)
+        if (flow, seq) in seen:
+            print("duplicate flow %d seq %d" % (flow, seq))
+            sys.exit(1)
+        seen.add((flow, seq))
+    print("got %d of %d" % (len(seen), n))
+    sys.exit(0 if len(seen) == n else 1)
+
+if sys.argv[1] == "send":
+    send(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]))
+else:
+    recv(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
+EOF
+
+setup() {
+	ip netns add "$NSA"
+	ip netns add "$NSB"
+	ip -n "$NSA" link add veth0 type veth peer name veth0 netns "$NSB"
+	for ns in "$NSA" "$NSB"; do
+		ip -n "$ns" link set lo up
+		ip -n "$ns" link set veth0 up
+	done
+	ip -n "$NSA" addr add 198.51.100.65/27 dev veth0
+	ip -n "$NSB" addr add 198.51.100.66/27 dev veth0
+	ip -n "$NSA" addr add 2001:db8:710::1/64 dev veth0 nodad
+	ip -n "$NSB" addr add 2001:db8:710::2/64 dev veth0 nodad
+}
+
+# up NAME MODE EXTRA
+up() {
+	local name=$1 mode=$2 extra=$3 la=198.51.100.65 ra=198.51.100.66
+	case "$mode" in ip6*) la=2001:db8:710::1 ra=2001:db8:710::2 ;; esac
+	ctl_ok "$NSA" "create $name mode=$mode local=$la remote=$ra $extra" >/dev/null
+	ctl_ok "$NSB" "create $name mode=$mode local=$ra remote=$la $extra" >/dev/null
+	for ns in "$NSA" "$NSB"; do
+		ip -n "$ns" link set "$name" mtu 1400 up
+	done
+	ip -n "$NSA" addr add 203.0.113.65/30 dev "$name"
+	ip -n "$NSB" addr add 203.0.113.66/30 dev "$name"
+	ip -n "$NSA" addr add 2001:db8:711::1/64 dev "$name" nodad
+	ip -n "$NSB" addr add 2001:db8:711::2/64 dev "$name" nodad
+}
+
+# tun_rx NS DEV: packets the device took in (one per write into the TUN fd)
+tun_rx() {
+	ip -n "$1" -s -j link show dev "$2" |
+		python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["stats64"]["rx"]["packets"])'
+}
+
+# the gretund of NSB whose fds include a TUN device: the data plane
+dataplane_pid() {
+	local p f
+	for p in $(ip netns pids "$NSB"); do
+		for f in /proc/"$p"/fd/*; do
+			if [ "$(readlink "$f" 2>/dev/null)" = /dev/net/tun ]; then
+				echo "$p"
+				return 0
+			fi
+		done
+	done
+	return 1
+}
+
+# burst NAME MODE DST N [stopped]: N datagrams A -> B; with "stopped" the
+# receiving gretund is held (SIGSTOP) until all are sent, and at least half
+# of the writes into the TUN device must have been saved by GRO
+burst() {
+	local name=$1 mode=$2 dst=$3 n=$4 stopped=${5:-} port=5300 rx0 rx1 rp gp=""
+	ip netns exec "$NSB" python3 "$TMP/udp.py" recv "$dst" "$port" "$n" > "$TMP/recv.out" 2>&1 &
+	rp=$!
+	PIDS="$PIDS $rp"
+	for _ in $(seq 50); do
+		grep -q ready "$TMP/recv.out" && break
+		sleep 0.1
+	done
+	grep -q ready "$TMP/recv.out" || fail "$name $mode: receiver did not start: $(cat "$TMP/recv.out")"
+	rx0=$(tun_rx "$NSB" "$name")
+	if [ -n "$stopped" ]; then
+		gp=$(dataplane_pid) || fail "no gretund data plane in $NSB"
+		kill -STOP "$gp"
+	fi
+	ip netns exec "$NSA" python3 "$TMP/udp.py" send "$mode" "$dst" "$port" "$n" ||
+		{ [ -z "$gp" ] || kill -CONT "$gp"; fail "$name $mode: sender"; }
+	[ -z "$gp" ] || kill -CONT "$gp"
+	wait "$rp" || fail "$name $mode to $dst: $(cat "$TMP/recv.out")"
+	rx1=$(tun_rx "$NSB" "$name")
+	echo "  $mode to $dst: $(tail -1 "$TMP/recv.out"), $((rx1 - rx0)) writes into $name"
+	if [ -n "$stopped" ] && [ $((rx1 - rx0)) -gt $((n / 2)) ]; then
+		fail "$name $mode: $n datagrams took $((rx1 - rx0)) writes: no UDP GRO"
+	fi
+}
+
+run_case() {
+	local name=$1 mode=$2 extra=$3 dst=$4
+	echo "case: $mode $extra to $dst"
+	up "$name" "$mode" "$extra"
+	# a first exchange so that neighbours and routes are settled
+	# shellcheck disable=SC2086 # PING may be "busybox ping"
+	ip netns exec "$NSA" $PING -c 1 -W 2 "$dst" >/dev/null || fail "$name: ping $dst"
+	local r e0
+	r=$(ctl_ok "$NSB" "get $name")
+	e0=$(json_get "$r" stats.rx_errors)
+	burst "$name" fixed "$dst" 2000
+	burst "$name" fixed "$dst" 1000 stopped
+	burst "$name" mixed "$dst" 2000
+	burst "$name" twoflows "$dst" 2000
+	burst "$name" twoflows "$dst" 1000 stopped
+	r=$(ctl_ok "$NSB" "get $name")
+	[ "$(json_get "$r" stats.rx_errors)" = "$e0" ] || fail "$name: receive errors: $r"
+	ctl_ok "$NSA" "destroy $name" >/dev/null
+	ctl_ok "$NSB" "destroy $name" >/dev/null
+}
+
+setup
+start_daemons
+run_case ug1 gre "" 203.0.113.66
+run_case ug2 gre "encap=udp" 203.0.113.66
+run_case ug3 ip6gre "" 2001:db8:711::2
+run_case ug4 gre "encap=udp" 2001:db8:711::2
+echo "PASS"
