@@ -41,12 +41,17 @@ static void usage(FILE *f)
 void gd_tick(struct gd *gd)
 {
 	time_t now = time(NULL);
-	/* A refresh costs a socket, a connect and a getsockopt: spread them
-	 * over ticks so 1,000 tunnels do not stall forwarding at once. */
+	/* A refresh costs a socket, a connect and a getsockopt: only tunnels
+	 * that sent since their last one need it (an idle tunnel's first
+	 * packets use the old value; a send refused as too big refreshes at
+	 * once), and at most 32 a tick so 1,000 do not stall forwarding. */
 	unsigned int refresh_budget = 32;
+	struct timespec t0, t1, t2;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 
 	for (struct gd_tunnel *gt = gd->tunnels; gt; gt = gt->next) {
-		if (now - gt->pmtu_at >= GD_PMTU_REFRESH && refresh_budget) {
+		if (now - gt->pmtu_at >= GD_PMTU_REFRESH && refresh_budget &&
+		    gt->st.tx_packets != gt->pmtu_tx) {
 			gd_tunnel_refresh_pmtu(gt, now);
 			refresh_budget--;
 		}
@@ -54,9 +59,12 @@ void gd_tick(struct gd *gd)
 			gd_keepalive_tick(gd, gt, now);
 	}
 	gd_restart_tick(gd, now);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
 	/* counters and sequence numbers for crash recovery, once a second */
 	if (gd->n_tunnels && !gd->restart && gd->takeover_fd < 0 && now != gd->state_saved)
 		gd_state_save(gd);
+	clock_gettime(CLOCK_MONOTONIC, &t2);
+	if (getenv("GD_TICKDBG")) fprintf(stderr, "tick %ld us save %ld us\n", (t1.tv_sec-t0.tv_sec)*1000000+(t1.tv_nsec-t0.tv_nsec)/1000, (t2.tv_sec-t1.tv_sec)*1000000+(t2.tv_nsec-t1.tv_nsec)/1000);
 	if (!gd->persistent && !gd->n_tunnels && gd->idle_since &&
 	    now - gd->idle_since >= GD_IDLE_EXIT)
 		gd->stop = true;

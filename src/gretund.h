@@ -59,6 +59,15 @@ struct gd_tunnel {
 	uint32_t dev_mtu;		/* of the TUN/TAP device, 0 = unknown */
 	time_t pmtu_at;
 	struct tunnel_stats st;
+	uint64_t pmtu_tx;		/* st.tx_packets at the last refresh */
+	/* State file cache (gretund_restart.c): the create line, formatted
+	 * again only after the configuration changed (NULL), and the state
+	 * line, formatted again only when what it shows changed. */
+	char *save_cfg, *save_state;
+	size_t save_cfg_len, save_state_len;
+	struct tunnel_stats save_st;
+	uint32_t save_o_seqno, save_i_seqno;
+	unsigned int save_ka_missed;
 	/* keepalive: st.keepalive_up / keepalive_last_reply are the state */
 	time_t ka_next;			/* when the next probe goes out */
 	unsigned int ka_missed;		/* probes sent since the last reply */
@@ -158,6 +167,8 @@ int gd_takeover(struct gd *gd, int fd, char *err, size_t errlen);
 int gd_takeover_finish(struct gd *gd);
 /* The state file (tunnels, sequence numbers, counters) for crash recovery. */
 int gd_state_save(struct gd *gd);
+/* Drop gt's cached state file lines (its configuration changed, or it goes). */
+void gd_tunnel_forget_saved(struct gd_tunnel *gt);
 int gd_state_load(struct gd *gd, char *err, size_t errlen);
 void gd_state_remove(void);
 int gd_pidfile_write(pid_t pid);

@@ -342,48 +342,100 @@ static uint64_t netns_cookie(void)
 	return runtime_netns_cookie();
 }
 
+void gd_tunnel_forget_saved(struct gd_tunnel *gt)
+{
+	free(gt->save_cfg);
+	free(gt->save_state);
+	gt->save_cfg = gt->save_state = NULL;
+	gt->save_cfg_len = gt->save_state_len = 0;
+}
+
+static char *dup_line(const char *line, size_t *len)
+{
+	char *p;
+
+	*len = strlen(line);
+	p = malloc(*len + 1);
+	if (p)
+		memcpy(p, line, *len + 1);
+	return p;
+}
+
+/* Bring gt's two cached lines up to date: only a tunnel whose counters or
+ * sequence numbers moved is formatted again, so a save of 1,000 tunnels of
+ * which one carries traffic costs little more than copying. */
+static int save_lines(struct gd_tunnel *gt)
+{
+	char line[MSG_MAX];
+	int ret;
+
+	if (!gt->save_cfg) {
+		ret = ctl_request_format(line, sizeof(line), CTL_CMD_CREATE, &gt->t);
+		if (ret < 0)
+			return ret;
+		gt->save_cfg = dup_line(line, &gt->save_cfg_len);
+		if (!gt->save_cfg)
+			return -ENOMEM;
+	}
+	if (gt->save_state && gt->save_o_seqno == gt->o_seqno &&
+	    gt->save_i_seqno == gt->i_seqno && gt->save_ka_missed == gt->ka_missed &&
+	    !memcmp(&gt->save_st, &gt->st, sizeof(gt->st)))
+		return 0;
+	ret = state_format(gt, line, sizeof(line) - 1);
+	if (ret)
+		return ret;
+	strcat(line, "\n");
+	free(gt->save_state);
+	gt->save_state = dup_line(line, &gt->save_state_len);
+	if (!gt->save_state)
+		return -ENOMEM;
+	gt->save_st = gt->st;
+	gt->save_o_seqno = gt->o_seqno;
+	gt->save_i_seqno = gt->i_seqno;
+	gt->save_ka_missed = gt->ka_missed;
+	return 0;
+}
+
 int gd_state_save(struct gd *gd)
 {
-	char path[300], line[MSG_MAX];
-	size_t cap = 4096, len = 0;
-	char *buf = malloc(cap);
-	int ret, n;
+	/* the namespace never changes under a running gretund */
+	static uint64_t cookie;
+	static char *buf;
+	static size_t cap;
+	char path[300], head[64];
+	size_t len, need;
+	int ret;
 
-	if (!buf)
-		return -ENOMEM;
 	gd->state_saved = time(NULL);
-	len = (size_t)snprintf(buf, cap, "gretund-state 1\ncookie %" PRIu64 "\n", netns_cookie());
+	if (!cookie)
+		cookie = netns_cookie();
+	snprintf(head, sizeof(head), "gretund-state 1\ncookie %" PRIu64 "\n", cookie);
+	need = strlen(head);
 	for (struct gd_tunnel *gt = gd->tunnels; gt; gt = gt->next) {
-		for (int pass = 0; pass < 2; pass++) {
-			if (pass == 0) {
-				n = ctl_request_format(line, sizeof(line), CTL_CMD_CREATE, &gt->t);
-				ret = n < 0 ? n : 0;
-			} else {
-				ret = state_format(gt, line, sizeof(line) - 1);
-				strcat(line, "\n");
-			}
-			if (ret)
-				goto out;
-			n = (int)strlen(line);
-			if (len + (size_t)n + 1 > cap) {
-				char *nb = realloc(buf, cap * 2 + (size_t)n);
+		ret = save_lines(gt);
+		if (ret)
+			return ret;
+		need += gt->save_cfg_len + gt->save_state_len;
+	}
+	if (need > cap) {
+		char *nb = realloc(buf, need + need / 4);
 
-				if (!nb) {
-					ret = -ENOMEM;
-					goto out;
-				}
-				buf = nb;
-				cap = cap * 2 + (size_t)n;
-			}
-			memcpy(buf + len, line, (size_t)n + 1);
-			len += (size_t)n;
-		}
+		if (!nb)
+			return -ENOMEM;
+		buf = nb;
+		cap = need + need / 4;
+	}
+	len = strlen(head);
+	memcpy(buf, head, len);
+	for (struct gd_tunnel *gt = gd->tunnels; gt; gt = gt->next) {
+		memcpy(buf + len, gt->save_cfg, gt->save_cfg_len);
+		len += gt->save_cfg_len;
+		memcpy(buf + len, gt->save_state, gt->save_state_len);
+		len += gt->save_state_len;
 	}
 	ret = run_path(path, sizeof(path), "gretund.state");
 	if (!ret)
 		ret = file_replace(path, buf, len);
-out:
-	free(buf);
 	return ret;
 }
 

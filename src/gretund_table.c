@@ -89,6 +89,7 @@ void gd_table_remove(struct gd *gd, struct gd_tunnel *gt)
 	struct gd_tunnel **pp;
 
 	hash_unlink(gd, gt);
+	gd_tunnel_forget_saved(gt);
 	for (pp = &gd->tunnels; *pp; pp = &(*pp)->next) {
 		if (*pp == gt) {
 			*pp = gt->next;
@@ -192,6 +193,7 @@ void gd_tunnel_refresh_pmtu(struct gd_tunnel *gt, time_t now)
 	uint32_t mtu;
 
 	gt->pmtu_at = now;
+	gt->pmtu_tx = gt->st.tx_packets;
 	if (!gd_sock_path_mtu(&gt->t, &mtu))
 		gt->pmtu = mtu;
 	if (!gd_dev_mtu(gt->t.name, &mtu))
@@ -313,6 +315,7 @@ int gd_tunnel_change(struct gd *gd, const struct tunnel *t, char *err, size_t er
 		gd_keepalive_init(gt);
 	}
 	copy_params(&gt->t, t);
+	gd_tunnel_forget_saved(gt);
 	{
 		unsigned int b = tunnel_bucket(&gt->t);
 

@@ -28,6 +28,22 @@ for round in 1 2 3; do
 	check "round $round: the routes stayed" sh -c "ip -n $a route show dev gre1 | cmp -s - $t_tmp/r1"
 	check "round $round: a new worker serves" test "$(worker_pid "$a")" != "$w"
 done
+# A change in place reaches the state file (its lines are cached per tunnel
+# and formatted again only when the configuration or the counters move).
+rekey() {
+	A -q up gre1 mode gre local 192.0.2.129 remote 192.0.2.130 \
+		address 203.0.113.193/30 route 203.0.113.224/27 key 5 &&
+		B -q up gre1 mode gre local 192.0.2.130 remote 192.0.2.129 \
+			address 203.0.113.194/30 key 5
+}
+has_key5() { A -j show gre1 | grep -q '"ikey":5'; }
+check "change: key 5 on both ends" rekey
+check "change: traffic flows with the key" wait_for 5 pings "$a" 203.0.113.225
+sleep 1.2
+w=$(worker_pid "$a")
+kill -9 "$w"
+check "change: forwarding resumes after kill -9" wait_for 5 pings "$a" 203.0.113.225
+check "change: the recovered tunnel has the new key" has_key5
 check "show still works" A show gre1
 check "down removes it all" A -q down gre1
 check "the daemon goes when the last tunnel goes" wait_for 5 sh -c "! ip netns pids $a | grep -q ."
