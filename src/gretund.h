@@ -220,6 +220,7 @@ struct gd_rxsock {
 	int family;
 	bool udp;
 	uint16_t port;		/* UDP */
+	bool tx_ready;		/* also sends (gd_sock_tx_get) */
 	struct gd_rxsock *next;
 };
 

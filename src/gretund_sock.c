@@ -4,7 +4,11 @@
  * UDP socket per (family, port) for GRE-in-UDP, shared by all tunnels and
  * demultiplexed in userspace. Send: raw sockets (the kernel builds the outer
  * IP header) cached per (family, GRE|UDP, DF, fwmark, device), each with a
- * drop-all filter so that they never queue received copies.
+ * drop-all filter so that they never queue received copies. The common
+ * case, IPv4 GRE with DF and neither fwmark nor device, sends on the raw
+ * receive socket itself: every raw socket of a protocol gets a clone of
+ * every packet of that protocol the host receives, so a separate send
+ * socket would cost a clone and a filter run per received packet.
  */
 #include <errno.h>
 #include <linux/filter.h>
@@ -198,6 +202,25 @@ int gd_sock_tx_get(struct gd *gd, const struct tunnel *t, bool df)
 	int ret;
 
 	memcpy(k.dev, t->dev, sizeof(k.dev));
+	if (k.family == AF_INET && !k.udp && df && !k.mark && !k.dev[0]) {
+		struct gd_rxsock *rs;
+
+		for (rs = gd->rx; rs; rs = rs->next) {
+			if (rs->family != AF_INET || rs->udp)
+				continue;
+			if (!rs->tx_ready) {
+				/* set here, not in rx_open: a socket handed
+				 * over by an older gretund lacks it */
+				ret = sock_set_int(rs->w.fd, IPPROTO_IP, IP_MTU_DISCOVER,
+						   IP_PMTUDISC_DO);
+				if (ret)
+					break;
+				sock_set_buf(rs->w.fd, SO_SNDBUF, SO_SNDBUFFORCE, 1 << 23);
+				rs->tx_ready = true;
+			}
+			return rs->w.fd;
+		}
+	}
 	for (ts = gd->tx; ts; ts = ts->next)
 		if (ts->family == k.family && ts->udp == k.udp && ts->df == k.df &&
 		    ts->mark == k.mark && !strcmp(ts->dev, k.dev))

@@ -76,5 +76,9 @@ sleep 0.5
 ip netns exec "$NSA" timeout 30 socat -u OPEN:"$TMP/in" TCP:203.0.113.2:5001 || fail "TCP transfer"
 sleep 0.5
 [ "$(sha256sum < "$TMP/in")" = "$(sha256sum < "$TMP/out")" ] || fail "TCP transfer: sha256 differs"
+# IPv4 GRE with DF sends on the raw receive socket: a second raw GRE socket
+# would get a clone of every received GRE packet (gretund_sock.c)
+n=$(ip netns exec "$NSA" ss -4 -w -a -n | awk '$4 ~ /:47$/' | wc -l)
+[ "$n" = 1 ] || fail "raw GRE sockets in A after IPv4 traffic: $n, want 1"
 down_pair gtcp
 echo "PASS"
