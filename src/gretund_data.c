@@ -397,19 +397,32 @@ static void tx_fail(struct gd *gd, struct tx_slot *s, int err)
 		gt->st.tx_errors++;
 }
 
+static unsigned int gso_run(unsigned int i);
+static unsigned int gso_send(struct gd_tunnel *gt, unsigned int s, unsigned int n);
+
 static void tx_flush(struct gd *gd)
 {
 	unsigned int i = 0;
 
 	while (i < tx_n) {
-		unsigned int j = i + 1;
+		unsigned int j = i + 1, n;
 		int r;
 
 		if (tx_slot[i].fd == -2) {
 			i++;
 			continue;
 		}
-		while (j < tx_n && tx_slot[j].fd == tx_slot[i].fd)
+		/* GRE-in-UDP packets of one inner flow and size, one after
+		 * the other (a UDP stream read packet by packet): one send */
+		n = gso_run(i);
+		if (n >= 2) {
+			n = gso_send(tx_slot[i].gt, i, n);
+			if (n) {
+				i += n;
+				continue;
+			}
+		}
+		while (j < tx_n && tx_slot[j].fd == tx_slot[i].fd && gso_run(j) < 2)
 			j++;
 		r = sendmmsg(tx_slot[i].fd, tx_mm + i, j - i, 0);
 		if (r <= 0) {
@@ -685,23 +698,41 @@ fail:
 	return -1;
 }
 
-static int gso_sock_get(const struct tunnel *t, bool df, uint16_t sport)
+static struct gso_sock *gso_sock_find(const struct tunnel *t, bool df, uint16_t sport)
 {
 	bool local = (t->flags & TUNNEL_HAS_LOCAL) != 0;
-	struct gso_sock *g, *lru = NULL;
 
 	for (unsigned int i = 0; i < gso_nsock; i++) {
-		g = &gso_sock[i];
+		struct gso_sock *g = &gso_sock[i];
+
 		if (g->family == t->family && g->df == df && g->sport == sport &&
 		    g->mark == t->fwmark && g->has_local == local &&
 		    (!local || !memcmp(&g->local, &t->local, sizeof(g->local))) &&
-		    !strcmp(g->dev, t->dev)) {
-			g->used = ++gso_clock;
-			return g->fd;
-		}
-		if (!lru || g->used < lru->used)
-			lru = g;
+		    !strcmp(g->dev, t->dev))
+			return g;
 	}
+	return NULL;
+}
+
+static bool gso_sock_cached(const struct tunnel *t, bool df, uint16_t sport)
+{
+	const struct gso_sock *g = gso_sock_find(t, df, sport);
+
+	return g && g->fd >= 0;
+}
+
+static int gso_sock_get(const struct tunnel *t, bool df, uint16_t sport)
+{
+	bool local = (t->flags & TUNNEL_HAS_LOCAL) != 0;
+	struct gso_sock *g = gso_sock_find(t, df, sport), *lru = NULL;
+
+	if (g) {
+		g->used = ++gso_clock;
+		return g->fd;
+	}
+	for (unsigned int i = 0; i < gso_nsock; i++)
+		if (!lru || gso_sock[i].used < lru->used)
+			lru = &gso_sock[i];
 	if (gso_nsock < GSO_SOCKS) {
 		g = &gso_sock[gso_nsock++];
 	} else {
@@ -721,6 +752,46 @@ static int gso_sock_get(const struct tunnel *t, bool df, uint16_t sport)
 	g->used = ++gso_clock;
 	g->fd = gso_sock_open(t, df, sport);
 	return g->fd;
+}
+
+static bool gso_sock_cached(const struct tunnel *t, bool df, uint16_t sport);
+
+/*
+ * How many slots from i on could go as one UDP GSO send: GRE-in-UDP of one
+ * tunnel, one send socket and DF choice, one source port, the same TTL/TOS
+ * (control messages), one size (only the last may be shorter). Less than
+ * 2 means none. Opening and binding a GSO socket costs more than a few
+ * sends: a source port without one needs a run of GSO_MIN_NEW.
+ */
+#define GSO_MIN_NEW	8
+
+static unsigned int gso_run(unsigned int i)
+{
+	const struct tx_slot *a = &tx_slot[i];
+	const struct msghdr *am = &tx_mm[i].msg_hdr;
+	unsigned int j = i + 1;
+	uint16_t sport;
+
+	if (gso_support < 0 || a->fd == -2 || a->gt->t.encap != ENCAP_UDP ||
+	    a->iov.iov_len < 8 || i + 1 >= tx_n)
+		return 0;
+	sport = get16(a->iov.iov_base);
+	while (j < tx_n) {
+		const struct tx_slot *b = &tx_slot[j];
+		const struct msghdr *bm = &tx_mm[j].msg_hdr;
+
+		if (b->gt != a->gt || b->fd != a->fd || b->df != a->df ||
+		    b->iov.iov_len < 8 || b->iov.iov_len > a->iov.iov_len ||
+		    get16(b->iov.iov_base) != sport || bm->msg_controllen != am->msg_controllen ||
+		    memcmp(bm->msg_control, am->msg_control, am->msg_controllen))
+			break;
+		j++;
+		if (b->iov.iov_len < a->iov.iov_len)
+			break;		/* a shorter one ends the run */
+	}
+	if (j - i < GSO_MIN_NEW && !gso_sock_cached(&a->gt->t, a->df, sport))
+		return 0;
+	return j - i;
 }
 
 /*

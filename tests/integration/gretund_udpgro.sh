@@ -7,7 +7,9 @@
 # proven by the receiving TUN device's RX packet counter (one per write into
 # it, however many datagrams a write carries) against the datagram count,
 # with the receiving gretund stopped while a burst queues up so that its
-# recvmmsg batches are full whatever the machine's speed.
+# recvmmsg batches are full whatever the machine's speed. The send side:
+# with the sending gretund stopped, a GRE-in-UDP burst of one flow must
+# cross the veth as far fewer packets (UDP GSO sends) than datagrams.
 # Underlay 198.51.100.64/27 + 2001:db8:710::/64, overlay 203.0.113.64/27 +
 # 2001:db8:711::/64.
 set -eu
@@ -98,8 +100,10 @@ up() {
 	case "$mode" in ip6*) la=2001:db8:710::1 ra=2001:db8:710::2 ;; esac
 	ctl_ok "$NSA" "create $name mode=$mode local=$la remote=$ra $extra" >/dev/null
 	ctl_ok "$NSB" "create $name mode=$mode local=$ra remote=$la $extra" >/dev/null
+	# a TUN device drops what its reader does not take in time: a long
+	# queue so that a busy machine stalling gretund loses nothing
 	for ns in "$NSA" "$NSB"; do
-		ip -n "$ns" link set "$name" mtu 1400 up
+		ip -n "$ns" link set "$name" mtu 1400 txqueuelen 5000 up
 	done
 	ip -n "$NSA" addr add 203.0.113.65/30 dev "$name"
 	ip -n "$NSB" addr add 203.0.113.66/30 dev "$name"
@@ -116,7 +120,7 @@ tun_rx() {
 # the gretund of NSB whose fds include a TUN device: the data plane
 dataplane_pid() {
 	local p f
-	for p in $(ip netns pids "$NSB"); do
+	for p in $(ip netns pids "${1:-$NSB}"); do
 		for f in /proc/"$p"/fd/*; do
 			if [ "$(readlink "$f" 2>/dev/null)" = /dev/net/tun ]; then
 				echo "$p"
@@ -127,11 +131,12 @@ dataplane_pid() {
 	return 1
 }
 
-# burst NAME MODE DST N [stopped]: N datagrams A -> B; with "stopped" the
+# burst NAME MODE DST N [stopped|tx]: N datagrams A -> B; with "tx" A's
+# gretund is paused instead (send side); with "stopped" the
 # receiving gretund is held (SIGSTOP) until all are sent, and at least half
 # of the writes into the TUN device must have been saved by GRO
 burst() {
-	local name=$1 mode=$2 dst=$3 n=$4 stopped=${5:-} port=5300 rx0 rx1 rp gp=""
+	local name=$1 mode=$2 dst=$3 n=$4 stopped=${5:-} port=5300 rx0 rx1 vx0 vx1 rp gp=""
 	ip netns exec "$NSB" python3 "$TMP/udp.py" recv "$dst" "$port" "$n" > "$TMP/recv.out" 2>&1 &
 	rp=$!
 	PIDS="$PIDS $rp"
@@ -141,7 +146,11 @@ burst() {
 	done
 	grep -q ready "$TMP/recv.out" || fail "$name $mode: receiver did not start: $(cat "$TMP/recv.out")"
 	rx0=$(tun_rx "$NSB" "$name")
-	if [ -n "$stopped" ]; then
+	vx0=$(tun_rx "$NSB" veth0)
+	if [ "$stopped" = tx ]; then
+		gp=$(dataplane_pid "$NSA") || fail "no gretund data plane in $NSA"
+		kill -STOP "$gp"
+	elif [ -n "$stopped" ]; then
 		gp=$(dataplane_pid) || fail "no gretund data plane in $NSB"
 		kill -STOP "$gp"
 	fi
@@ -150,8 +159,14 @@ burst() {
 	[ -z "$gp" ] || kill -CONT "$gp"
 	wait "$rp" || fail "$name $mode to $dst: $(cat "$TMP/recv.out")"
 	rx1=$(tun_rx "$NSB" "$name")
-	echo "  $mode to $dst: $(tail -1 "$TMP/recv.out"), $((rx1 - rx0)) writes into $name"
-	if [ -n "$stopped" ] && [ $((rx1 - rx0)) -gt $((n / 2)) ]; then
+	vx1=$(tun_rx "$NSB" veth0)
+	echo "  $mode to $dst${stopped:+ ($stopped side paused)}: $(tail -1 "$TMP/recv.out"), $((rx1 - rx0)) writes into $name, $((vx1 - vx0)) packets on the veth"
+	if [ "$stopped" = tx ]; then
+		# GRE-in-UDP packets of one flow read one by one from the TUN
+		# leave as UDP GSO sends: a veth passes each as one packet
+		[ $((vx1 - vx0)) -le $((n / 2)) ] ||
+			fail "$name $mode: $n datagrams were $((vx1 - vx0)) packets on the veth: no UDP GSO"
+	elif [ -n "$stopped" ] && [ $((rx1 - rx0)) -gt $((n / 2)) ]; then
 		fail "$name $mode: $n datagrams took $((rx1 - rx0)) writes: no UDP GRO"
 	fi
 }
@@ -171,6 +186,12 @@ run_case() {
 	burst "$name" mixed "$dst" 2000
 	burst "$name" twoflows "$dst" 2000
 	burst "$name" twoflows "$dst" 1000 stopped
+	case "$extra" in
+	*udp*)
+		# the paused sender's TUN queue (5000) holds the whole burst
+		burst "$name" fixed "$dst" 1000 tx
+		;;
+	esac
 	r=$(ctl_ok "$NSB" "get $name")
 	[ "$(json_get "$r" stats.rx_errors)" = "$e0" ] || fail "$name: receive errors: $r"
 	ctl_ok "$NSA" "destroy $name" >/dev/null
