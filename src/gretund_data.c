@@ -416,14 +416,17 @@ static void tx_flush(struct gd *gd)
 		 * the other (a UDP stream read packet by packet): one send */
 		n = gso_run(i);
 		if (n >= 2) {
-			n = gso_send(tx_slot[i].gt, i, n);
-			if (n) {
-				i += n;
+			unsigned int sent = gso_send(tx_slot[i].gt, i, n);
+
+			if (sent) {
+				i += sent;
 				continue;
 			}
+			j = i + n;	/* refused: the run the per-packet way */
+		} else {
+			while (j < tx_n && tx_slot[j].fd == tx_slot[i].fd && gso_run(j) < 2)
+				j++;
 		}
-		while (j < tx_n && tx_slot[j].fd == tx_slot[i].fd && gso_run(j) < 2)
-			j++;
 		r = sendmmsg(tx_slot[i].fd, tx_mm + i, j - i, 0);
 		if (r <= 0) {
 			tx_fail(gd, &tx_slot[i], r < 0 ? errno : EAGAIN);
