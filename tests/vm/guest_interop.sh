@@ -3,7 +3,7 @@
 # `ip link add`, then with gretunctl --backend kernel) against the host's
 # gretund.  Needs /interop.tbl (run.sh --file).  Phase handshake with the
 # host: we send "ready PHASE" to HOST:7001 once our tunnels are up, the
-# host answers "done" on our port 7000 after its own checks.
+# host answers "done PHASE" on our port 7000 after its own checks.
 . /lib/gretun/lib.sh
 
 L4=198.51.100.130; R4=198.51.100.129
@@ -103,20 +103,27 @@ signal_host() { # MESSAGE
 	return 1
 }
 
-# ask_host MESSAGE REPLY: send MESSAGE, wait (bounded) for REPLY on port 7000.
-ask_host() {
-	rm -f /tmp/reply
-	# Listen again until REPLY came: a retried earlier message (the sender
-	# retries when its nc times out, delivered or not) may arrive first.
-	( _n=0; while [ $_n -lt 50 ] && ! grep -q "$2" /tmp/reply 2>/dev/null; do
-		nc -l -p 7000 >> /tmp/reply 2>/dev/null; _n=$((_n + 1)); done ) &
-	signal_host "$1" || return 1
+# Everything the host sends to our port 7000 is appended to /tmp/reply, one
+# message a line, by one listener for the whole run: nothing is missed while
+# we are busy, and a retried message (the host retries when its nc times
+# out, delivered or not) only adds a line.
+: > /tmp/reply
+( while :; do nc -l -p 7000 >> /tmp/reply 2>/dev/null; echo >> /tmp/reply; done ) &
+
+# wait_reply MESSAGE: until the host has sent MESSAGE, 240 s at most.
+wait_reply() {
 	_k=0
-	while ! grep -q "$2" /tmp/reply 2>/dev/null && [ $_k -lt 240 ]; do
+	while ! grep -qx "$1" /tmp/reply && [ $_k -lt 240 ]; do
 		sleep 1
 		_k=$((_k + 1))
 	done
-	grep -q "$2" /tmp/reply || { echo "no '$2' from the host"; return 1; }
+	grep -qx "$1" /tmp/reply || { echo "no '$1' from the host"; return 1; }
+}
+
+# ask_host MESSAGE REPLY: send MESSAGE, wait (bounded) for REPLY.
+ask_host() {
+	signal_host "$1" || return 1
+	wait_reply "$2"
 }
 
 # Each phase: make our tunnels, tell the host, check, wait until the host has
@@ -134,8 +141,6 @@ for phase in iplink gretunctl; do
 			ip link set i2 mtu 1500
 		fi
 	done < /tmp/tbl
-	rm -f /tmp/reply
-	nc -l -p 7000 > /tmp/reply 2>/dev/null &
 	t_check "$phase: told the host we are ready" signal_host "ready $phase"
 	while read -r n m f i opts; do
 		t_check "$phase: $n: ping host over $m ($opts)" ping_until "$(ovl_host4 "$i")"
@@ -143,9 +148,7 @@ for phase in iplink gretunctl; do
 		t_check "$phase: $n: TCP transfer, checksum matches" fetch "$(ovl_host4 "$i")"
 	done < /tmp/tbl
 	t_check "$phase: i2: DF packet over the path MTU refused (frag needed)" pmtu "$(ovl_host4 1)"
-	_k=0
-	while ! grep -q "done" /tmp/reply 2>/dev/null && [ $_k -lt 240 ]; do sleep 1; _k=$((_k + 1)); done
-	t_check "$phase: host finished its checks" grep -q "done" /tmp/reply
+	t_check "$phase: host finished its checks" wait_reply "done $phase"
 	while read -r n m f i opts; do
 		if [ "$phase" = iplink ]; then
 			ip link del "$n"

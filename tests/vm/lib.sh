@@ -26,6 +26,9 @@ vm_netns_create() {
 }
 
 vm_netns_delete() {
+	# what is still running in the test's own namespace is the test's
+	# (say, a transfer server's child whose peer went away)
+	for _p in $(ip netns pids "$1" 2>/dev/null); do kill "$_p" 2>/dev/null; done
 	ip -n "$1" link del gtvm-tap0 2>/dev/null
 	"$(dirname "$0")/../netns-del" "$1"
 	return 0

@@ -29,8 +29,13 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/gtvm-interop.XXXXXX")
 vmpid=
 srvpid=
 pcappid=
+lstpid=
 cleanup() {
 	[ -n "$pcappid" ] && kill "$pcappid" 2>/dev/null
+	if [ -n "$lstpid" ]; then
+		kill "$lstpid" 2>/dev/null
+		[ -f "$work/lst.pid" ] && kill "$(cat "$work/lst.pid")" 2>/dev/null
+	fi
 	[ -n "$vmpid" ] && kill "$vmpid" 2>/dev/null && wait "$vmpid" 2>/dev/null
 	[ -n "$srvpid" ] && kill "$srvpid" 2>/dev/null
 	grep -v '^#' "$vm_dir/interop.tbl" | while read -r n _; do
@@ -99,16 +104,29 @@ start=$(date +%s)
 	> "$work/guest.out" 2> "$work/run.err" &
 vmpid=$!
 
-# wait_msg EXPECTED: listen on 7001 until EXPECTED arrives, 240 s at most.
-# The guest retries a message when its nc times out, delivered or not, so a
-# repeat of an earlier message may come first: listen again.
+# Every message the guest sends to port 7001 is appended to msgs, one a
+# line, by a listener that runs for the whole suite: a message is never
+# missed while the host is busy elsewhere (retrying its own sends, say), and
+# the guest's retries of a delivered message only add a line.
+: > "$work/msgs"
+(
+	while :; do
+		inns busybox nc -l -p 7001 >> "$work/msgs" 2>/dev/null &
+		echo $! > "$work/lst.pid"
+		wait $!
+		echo >> "$work/msgs"
+	done
+) &
+lstpid=$!
+
+# wait_msg EXPECTED: until the guest has sent EXPECTED, 240 s at most.
 wait_msg() {
 	_end=$(($(date +%s) + 240))
-	msg=
 	while [ "$(date +%s)" -lt "$_end" ]; do
-		msg=$(timeout $((_end - $(date +%s))) ip netns exec "$ns" busybox nc -l -p 7001 2>/dev/null)
-		[ "$msg" = "$1" ] && return 0
+		grep -qx "$1" "$work/msgs" && return 0
+		sleep 0.2
 	done
+	msg=$(grep -v '^$' "$work/msgs" | tail -n 1)
 	return 1
 }
 
@@ -129,7 +147,7 @@ for phase in iplink gretunctl; do
 	check "host $phase: i2: DF packet over the path MTU refused by gretund (frag needed)" \
 		inns sh -c "out=\$(ping -M \"do\" -s 1472 -c 2 -W 2 203.0.113.134 2>&1); echo \"\$out\"; echo \"\$out\" | grep -qi -e 'frag needed' -e 'too long' -e 'mtu ='"
 	k=0
-	until vm_send "$ns" 198.51.100.130 7000 "done"; do
+	until vm_send "$ns" 198.51.100.130 7000 "done $phase"; do
 		k=$((k + 1)); [ $k -ge 20 ] && break; sleep 1
 	done
 	[ "$phase" = iplink ] || continue
