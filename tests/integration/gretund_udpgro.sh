@@ -14,6 +14,7 @@
 # 2001:db8:711::/64.
 set -eu
 . "$(dirname "$0")/gretund_lib.sh"
+USO_SHIM=${USO_SHIM:-$top_builddir/tests/integration/uso_refuse.so}
 NSA=ugro-$$-a
 NSB=ugro-$$-b
 command -v python3 >/dev/null || { echo "SKIP: python3 not installed"; exit 77; }
@@ -157,11 +158,18 @@ burst() {
 	ip netns exec "$NSA" python3 "$TMP/udp.py" send "$mode" "$dst" "$port" "$n" ||
 		{ [ -z "$gp" ] || kill -CONT "$gp"; fail "$name $mode: sender"; }
 	[ -z "$gp" ] || kill -CONT "$gp"
-	wait "$rp" || fail "$name $mode to $dst: $(cat "$TMP/recv.out")"
+	wait "$rp" || fail "$name $mode to $dst: $(cat "$TMP/recv.out");" \
+		"A: $(ctl_ok "$NSA" "get $name" | grep -o '"stats":.*');" \
+		"B: $(ctl_ok "$NSB" "get $name" | grep -o '"stats":.*');" \
+		"A's $name: $(ip -n "$NSA" -s -o link show "$name" | tr -s ' ')"
 	rx1=$(tun_rx "$NSB" "$name")
 	vx1=$(tun_rx "$NSB" veth0)
 	echo "  $mode to $dst${stopped:+ ($stopped side paused)}: $(tail -1 "$TMP/recv.out"), $((rx1 - rx0)) writes into $name, $((vx1 - vx0)) packets on the veth"
-	if [ "$stopped" = tx ]; then
+	if [ "$stopped" = refused ]; then
+		# every merged write refused: each datagram written on its own
+		[ $((rx1 - rx0)) -ge $((n - 10)) ] ||
+			fail "$name $mode: USO refused, yet $n datagrams took only $((rx1 - rx0)) writes"
+	elif [ "$stopped" = tx ]; then
 		# GRE-in-UDP packets of one flow read one by one from the TUN
 		# leave as UDP GSO sends: a veth passes each as one packet
 		[ $((vx1 - vx0)) -le $((n / 2)) ] ||
@@ -204,4 +212,19 @@ run_case ug1 gre "" 203.0.113.66
 run_case ug2 gre "encap=udp" 203.0.113.66
 run_case ug3 ip6gre "" 2001:db8:711::2
 run_case ug4 gre "encap=udp" 2001:db8:711::2
+
+# A kernel before 6.2 refuses a UDP_L4 GSO packet from a TUN fd (EINVAL):
+# a shim makes this one's writev do so; nothing may be lost.
+echo "case: the kernel refuses USO from TUN (LD_PRELOAD $USO_SHIM)"
+[ -f "$USO_SHIM" ] || fail "shim not built: $USO_SHIM (make check builds it)"
+for p in $(ip netns pids "$NSB"); do kill "$p"; done
+for _ in $(seq 50); do [ -z "$(ip netns pids "$NSB")" ] && break; sleep 0.1; done
+ip netns exec "$NSB" env LD_PRELOAD="$USO_SHIM" "$GRETUND" --daemon --persistent || fail "gretund in $NSB with the shim"
+up ug5 gre ""
+# shellcheck disable=SC2086 # PING may be "busybox ping"
+ip netns exec "$NSA" $PING -c 1 -W 2 203.0.113.66 >/dev/null || fail "ug5: ping"
+e0=$(json_get "$(ctl_ok "$NSB" "get ug5")" stats.rx_errors)
+burst ug5 fixed 203.0.113.66 1000 refused
+r=$(ctl_ok "$NSB" "get ug5")
+[ "$(json_get "$r" stats.rx_errors)" = "$e0" ] || fail "ug5: receive errors: $r"
 echo "PASS"
