@@ -125,8 +125,13 @@ int off_csum_complete(uint8_t *pkt, size_t len, const struct off_vnet *h)
 		return 0;
 	if (h->csum_start >= len || at + 2 > len)
 		return -EINVAL;
-	/* the field holds the pseudo-header sum the stack put there */
-	put16(pkt + at, (uint16_t)~fold(off_csum_add(0, pkt + h->csum_start, len - h->csum_start)));
+	/* the field holds the pseudo-header sum the stack put there; a sum
+	 * of zero goes out as 0xffff, as skb_checksum_help does: for UDP 0
+	 * means "no checksum" (and is invalid over IPv6), for the others
+	 * both are zero */
+	uint16_t c = (uint16_t)~fold(off_csum_add(0, pkt + h->csum_start, len - h->csum_start));
+
+	put16(pkt + at, c ? c : 0xffff);
 	return 0;
 }
 

@@ -161,7 +161,8 @@ burst() {
 	wait "$rp" || fail "$name $mode to $dst: $(cat "$TMP/recv.out");" \
 		"A: $(ctl_ok "$NSA" "get $name" | grep -o '"stats":.*');" \
 		"B: $(ctl_ok "$NSB" "get $name" | grep -o '"stats":.*');" \
-		"A's $name: $(ip -n "$NSA" -s -o link show "$name" | tr -s ' ')"
+		"A's $name: $(ip -n "$NSA" -s -o link show "$name" | tr -s ' ');" \
+		"B's UDP: $(ip netns exec "$NSB" nstat -az 2>/dev/null | awk '$1 ~ /^Udp|^Ip6(InDiscards|InHdrErrors|InAddrErrors|InTooBig|ReasmFails)/ && $2 != 0 { printf "%s=%s ", $1, $2 }')"
 	rx1=$(tun_rx "$NSB" "$name")
 	vx1=$(tun_rx "$NSB" veth0)
 	echo "  $mode to $dst${stopped:+ ($stopped side paused)}: $(tail -1 "$TMP/recv.out"), $((rx1 - rx0)) writes into $name, $((vx1 - vx0)) packets on the veth"

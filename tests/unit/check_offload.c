@@ -258,6 +258,33 @@ START_TEST(test_complete)
 }
 END_TEST
 
+/* A UDP checksum that comes out as zero must go out as 0xffff (zero means
+ * "none", invalid over IPv6): every value of one payload word, IPv6 and IPv4. */
+START_TEST(test_complete_udp_zero)
+{
+	const int fams[] = { AF_INET6, AF_INET };
+
+	for (unsigned int f = 0; f < 2; f++) {
+		uint8_t b[200];
+		struct off_vnet h;
+		size_t len = build(b, fams[f], false, 8, &h, 1400), l3 = fams[f] == AF_INET ? 20 : 40;
+		uint16_t pseudo = g16(b + l3 + 6);
+		unsigned int mapped = 0;
+
+		for (unsigned int v = 0; v <= 0xffff; v++) {
+			p16(b + l3 + 8, (uint16_t)v);
+			p16(b + l3 + 6, pseudo);
+			ck_assert_int_eq(off_csum_complete(b, len, &h), 0);
+			ck_assert_uint_ne(g16(b + l3 + 6), 0);
+			ck_assert_msg(l4_sum(b, l3, len, 17) == 0, "family %d word %#x: field %#x sum %#x",
+				      fams[f], v, g16(b + l3 + 6), l4_sum(b, l3, len, 17));
+			mapped += g16(b + l3 + 6) == 0xffff;
+		}
+		ck_assert_uint_ge(mapped, 1);
+	}
+}
+END_TEST
+
 START_TEST(test_malformed)
 {
 	uint8_t b[3000], out[2048];
@@ -592,6 +619,7 @@ int main(void)
 	tcase_add_test(tc, test_tso4);
 	tcase_add_test(tc, test_tso6);
 	tcase_add_test(tc, test_uso);
+	tcase_add_test(tc, test_complete_udp_zero);
 	tcase_add_test(tc, test_csum_same_as_gre);
 	tcase_add_test(tc, test_complete);
 	tcase_add_test(tc, test_malformed);
