@@ -304,14 +304,21 @@ bool off_gro_candidate(const uint8_t *pkt, size_t len, struct off_tcp *t)
 	return fold(off_csum_add(pseudo_sum(pkt, 6, (uint32_t)l4len), th, l4len)) == 0xffff;
 }
 
+/* Same family, addresses and ports (the first 4 bytes of TCP and UDP)? */
+static bool same_flow(const uint8_t *a, int afamily, size_t ahl, const uint8_t *b, int bfamily,
+		      size_t bhl)
+{
+	if (afamily != bfamily)
+		return false;
+	if (afamily == AF_INET ? memcmp(a + 12, b + 12, 8) : memcmp(a + 8, b + 8, 32))
+		return false;
+	return !memcmp(a + ahl, b + bhl, 4);
+}
+
 bool off_gro_same_flow(const uint8_t *fpkt, const struct off_tcp *first, const uint8_t *bpkt,
 		       const struct off_tcp *b)
 {
-	if (b->family != first->family)
-		return false;
-	if (first->family == AF_INET ? memcmp(fpkt + 12, bpkt + 12, 8) : memcmp(fpkt + 8, bpkt + 8, 32))
-		return false;
-	return !memcmp(fpkt + first->iphlen, bpkt + b->iphlen, 4);
+	return same_flow(fpkt, first->family, first->iphlen, bpkt, b->family, b->iphlen);
 }
 
 bool off_gro_can_merge(const uint8_t *fpkt, const struct off_tcp *first, size_t total,
@@ -407,11 +414,7 @@ bool off_udp_candidate(const uint8_t *pkt, size_t len, struct off_udp *u)
 bool off_udp_same_flow(const uint8_t *fpkt, const struct off_udp *first, const uint8_t *bpkt,
 		       const struct off_udp *b)
 {
-	if (b->family != first->family)
-		return false;
-	if (first->family == AF_INET ? memcmp(fpkt + 12, bpkt + 12, 8) : memcmp(fpkt + 8, bpkt + 8, 32))
-		return false;
-	return !memcmp(fpkt + first->iphlen, bpkt + b->iphlen, 4);
+	return same_flow(fpkt, first->family, first->iphlen, bpkt, b->family, b->iphlen);
 }
 
 bool off_udp_can_merge(const uint8_t *fpkt, const struct off_udp *first, unsigned int nseg,

@@ -71,6 +71,9 @@ for k in sys.argv[2].split("."): v=v[k]
 print(str(v).lower() if isinstance(v,bool) else v)' "$1" "$2"
 }
 
+# setup_netns [A4 B4 A6 B6]: NSA and NSB joined by veth0, with these
+# underlay addresses (with prefix length; default 192.0.2.1-2/26 and
+# 2001:db8:200::1-2/64)
 setup_netns() {
 	ip netns add "$NSA"
 	ip netns add "$NSB"
@@ -79,10 +82,10 @@ setup_netns() {
 		ip -n "$ns" link set lo up
 		ip -n "$ns" link set veth0 up
 	done
-	ip -n "$NSA" addr add 192.0.2.1/26 dev veth0
-	ip -n "$NSB" addr add 192.0.2.2/26 dev veth0
-	ip -n "$NSA" addr add 2001:db8:200::1/64 dev veth0 nodad
-	ip -n "$NSB" addr add 2001:db8:200::2/64 dev veth0 nodad
+	ip -n "$NSA" addr add "${1:-192.0.2.1/26}" dev veth0
+	ip -n "$NSB" addr add "${2:-192.0.2.2/26}" dev veth0
+	ip -n "$NSA" addr add "${3:-2001:db8:200::1/64}" dev veth0 nodad
+	ip -n "$NSB" addr add "${4:-2001:db8:200::2/64}" dev veth0 nodad
 }
 
 start_daemons() {

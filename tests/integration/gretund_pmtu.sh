@@ -93,16 +93,21 @@ too_big 6 2001:db8:401:0::2 1400 1376 4
 ip netns exec "$NSA" ping -M do -s 1300 -c 2 -i 0.3 -W 2 203.0.113.66 >/dev/null ||
 	fail "gre: ping below the path MTU"
 
+# transfer NAME PORT DST: 1 MB of $TMP/in from A to B's PORT, byte for byte
+transfer() {
+	ip netns exec "$NSB" socat -u TCP-LISTEN:"$2",reuseaddr OPEN:"$TMP/out.$1",creat,trunc &
+	PIDS="$PIDS $!"
+	sleep 0.5
+	ip netns exec "$NSA" timeout 40 socat -u OPEN:"$TMP/in" TCP:"$3":"$2" ||
+		fail "$1: TCP transfer through the small hop"
+	sleep 0.5
+	[ "$(sha256sum < "$TMP/in")" = "$(sha256sum < "$TMP/out.$1")" ] || fail "$1: TCP: sha256 differs"
+}
+
 echo "case: TCP 1 MB over gre+key+csum through the 1400 hop (device MTU 1476)"
 pair gtdp2 gre 1476 1 "ikey=5 okey=5 iflags=csum oflags=csum"
 head -c 1048576 /dev/urandom > "$TMP/in"
-ip netns exec "$NSB" socat -u TCP-LISTEN:5002,reuseaddr OPEN:"$TMP/out",creat,trunc &
-PIDS="$PIDS $!"
-sleep 0.5
-ip netns exec "$NSA" timeout 40 socat -u OPEN:"$TMP/in" TCP:203.0.113.70:5002 ||
-	fail "TCP transfer through the small hop"
-sleep 0.5
-[ "$(sha256sum < "$TMP/in")" = "$(sha256sum < "$TMP/out")" ] || fail "TCP: sha256 differs"
+transfer gtdp2 5002 203.0.113.70
 r=$(ctl_ok "$NSA" "get gtdp2")
 echo "    TCP ok; path MTU seen by gretund: $(json_get "$r" path_mtu 2>/dev/null || echo '?')"
 
@@ -115,13 +120,7 @@ pair gtdu gre 1468 5 "encap=udp ikey=6 okey=6 iflags=seq oflags=seq"
 # error: only what the transfer adds counts here)
 sleep 0.5
 e0=$(json_get "$(ctl_ok "$NSB" "get gtdu")" stats.rx_errors)
-ip netns exec "$NSB" socat -u TCP-LISTEN:5003,reuseaddr OPEN:"$TMP/out5",creat,trunc &
-PIDS="$PIDS $!"
-sleep 0.5
-ip netns exec "$NSA" timeout 40 socat -u OPEN:"$TMP/in" TCP:203.0.113.86:5003 ||
-	fail "GRE-in-UDP: TCP transfer through the small hop"
-sleep 0.5
-[ "$(sha256sum < "$TMP/in")" = "$(sha256sum < "$TMP/out5")" ] || fail "GRE-in-UDP TCP: sha256 differs"
+transfer gtdu 5003 203.0.113.86
 r=$(ctl_ok "$NSB" "get gtdu")
 [ "$(json_get "$r" stats.rx_errors)" = "$e0" ] || fail "GRE-in-UDP: receive errors (sequence?): $r"
 [ "$(json_get "$r" stats.drops.seq)" = 0 ] || fail "GRE-in-UDP: out-of-order sequence numbers: $r"

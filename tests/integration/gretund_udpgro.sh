@@ -81,20 +81,6 @@ else:
     recv(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
 EOF
 
-setup() {
-	ip netns add "$NSA"
-	ip netns add "$NSB"
-	ip -n "$NSA" link add veth0 type veth peer name veth0 netns "$NSB"
-	for ns in "$NSA" "$NSB"; do
-		ip -n "$ns" link set lo up
-		ip -n "$ns" link set veth0 up
-	done
-	ip -n "$NSA" addr add 198.51.100.65/27 dev veth0
-	ip -n "$NSB" addr add 198.51.100.66/27 dev veth0
-	ip -n "$NSA" addr add 2001:db8:710::1/64 dev veth0 nodad
-	ip -n "$NSB" addr add 2001:db8:710::2/64 dev veth0 nodad
-}
-
 # up NAME MODE EXTRA
 up() {
 	local name=$1 mode=$2 extra=$3 la=198.51.100.65 ra=198.51.100.66
@@ -207,7 +193,7 @@ run_case() {
 	ctl_ok "$NSB" "destroy $name" >/dev/null
 }
 
-setup
+setup_netns 198.51.100.65/27 198.51.100.66/27 2001:db8:710::1/64 2001:db8:710::2/64
 start_daemons
 run_case ug1 gre "" 203.0.113.66
 run_case ug2 gre "encap=udp" 203.0.113.66

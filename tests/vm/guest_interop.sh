@@ -106,9 +106,10 @@ signal_host() { # MESSAGE
 # Everything the host sends to our port 7000 is appended to /tmp/reply, one
 # message a line, by one listener for the whole run: nothing is missed while
 # we are busy, and a retried message (the host retries when its nc times
-# out, delivered or not) only adds a line.
+# out, delivered or not) only adds a line. A failing nc (port still taken,
+# say) is retried a second later, not in a tight loop.
 : > /tmp/reply
-( while :; do nc -l -p 7000 >> /tmp/reply 2>/dev/null; echo >> /tmp/reply; done ) &
+( while :; do nc -l -p 7000 >> /tmp/reply 2>/dev/null || sleep 1; echo >> /tmp/reply; done ) &
 
 # wait_reply MESSAGE: until the host has sent MESSAGE, 240 s at most.
 wait_reply() {
