@@ -617,8 +617,9 @@ static void tunnel_xmit(struct gd *gd, struct gd_tunnel *gt, uint8_t *pkt, size_
  * with UDP_SEGMENT, so the burst crosses the stack (and a veth) as one
  * buffer and the kernel writes each UDP header. Sockets are cached per
  * (family, source port, DF, mark, device, local address), a few at most;
- * a bind that fails (the port is taken) is remembered and those packets go
- * the per-packet way, as does everything when the kernel has no
+ * a bind that fails (the port is taken) or a GSO send the kernel refuses
+ * is remembered and those packets go the per-packet way (the run that was
+ * refused too, at once), as does everything when the kernel has no
  * UDP_SEGMENT. The UDP checksum is then always filled (the kernel refuses
  * GSO without it); receivers accept both.
  */
@@ -759,6 +760,19 @@ static int gso_sock_get(const struct tunnel *t, bool df, uint16_t sport)
 
 static bool gso_sock_cached(const struct tunnel *t, bool df, uint16_t sport);
 
+/* The kernel refuses GSO on this socket's route (EIO: an xfrm route or a
+ * device without checksum offload; EINVAL): its packets go the per-packet
+ * way from now on, without asking again. */
+static void gso_sock_refused(const struct tunnel *t, bool df, uint16_t sport)
+{
+	struct gso_sock *g = gso_sock_find(t, df, sport);
+
+	if (g && g->fd >= 0) {
+		close(g->fd);
+		g->fd = -1;
+	}
+}
+
 /*
  * How many slots from i on could go as one UDP GSO send: GRE-in-UDP of one
  * tunnel, one send socket and DF choice, one source port, the same TTL/TOS
@@ -870,8 +884,11 @@ static unsigned int gso_send(struct gd_tunnel *gt, unsigned int s, unsigned int 
 			memcpy(CMSG_DATA(c), &gs, sizeof(gs));
 			mh.msg_controllen += CMSG_SPACE(sizeof(gs));
 		}
-		if (sendmsg(fd, &mh, 0) < 0)
+		if (sendmsg(fd, &mh, 0) < 0) {
+			if (errno != EAGAIN && errno != ENOBUFS && errno != EINTR && errno != EMSGSIZE)
+				gso_sock_refused(&gt->t, a->df, sport);
 			break;
+		}
 		for (unsigned int k = 0; k < m; k++) {
 			struct tx_slot *x = &tx_slot[s + done + k];
 
