@@ -27,6 +27,7 @@ struct up_ctx {
 	const struct backend_ops *be;
 	struct journal j;
 	bool created;
+	struct link_snap snap;		/* the device a recreate replaced */
 };
 
 static bool tunnel_params_equal(const struct tunnel *a, const struct tunnel *b)
@@ -165,8 +166,16 @@ static int device_converge(struct up_ctx *c, const struct nl_link *l)
 			return ret;
 		}
 	}
-	/* Mode or backend changes: only a new device will do. */
-	(void)l;
+	/* Mode or backend changes: only a new device will do. What the old
+	 * one has goes back on it if the rest of this up fails. */
+	c->snap.mtu = l->mtu;
+	c->snap.up = (l->flags & IFF_UP) != 0;
+	if ((ret = nl_addr_list(c->nl, l->ifindex, &c->snap.addrs, &c->snap.n_addrs)) < 0 ||
+	    (ret = nl_route_list(c->nl, l->ifindex, &c->snap.routes, &c->snap.n_routes)) < 0) {
+		errmsg("up %s: cannot read the old device's addresses and routes: %s", t->name,
+		       strerror(-ret));
+		return ret;
+	}
 	ret = c->be->destroy(c->nl, t->name);
 	if (ret < 0) {
 		errmsg("up %s: cannot remove the old device: %s%s", t->name, strerror(-ret),
@@ -176,12 +185,19 @@ static int device_converge(struct up_ctx *c, const struct nl_link *l)
 	ret = device_create(c);
 	if (ret < 0) {
 		/* Put the old one back; the journal does not know it yet. */
-		backend_for(cur)->create(c->nl, &c->old);
+		struct undo back = { .kind = UNDO_RECREATE, .name = t->name, .be = c->be,
+				     .old = &c->old, .snap = &c->snap };
+		struct journal j = { 0 };
+
+		if (journal_push(&j, &back) == 0 && journal_rollback(&j, c->nl))
+			errmsg("up %s: rollback left the old device incomplete", t->name);
+		journal_free(&j);
 		return ret;
 	}
 	/* Replace the plain "destroy" undo with "destroy, recreate old". */
 	c->j.v[c->j.n - 1].kind = UNDO_RECREATE;
 	c->j.v[c->j.n - 1].old = &c->old;
+	c->j.v[c->j.n - 1].snap = &c->snap;
 	c->created = true;
 	return 0;
 }
@@ -468,6 +484,8 @@ out:
 	if (lock >= 0)
 		runtime_unlock(lock, t.name, status != EXIT_OK && !c.has_old);
 	journal_free(&c.j);
+	free(c.snap.addrs);
+	free(c.snap.routes);
 	tunnel_free(&c.old);
 	tunnel_free(&t);
 	return status;

@@ -54,7 +54,8 @@ int version_main(int argc, char *argv[]);
 enum undo_kind {
 	UNDO_DESTROY,		/* device created: destroy it */
 	UNDO_CHANGE,		/* tunnel parameters changed: put old ones back */
-	UNDO_RECREATE,		/* device replaced: destroy new, create old */
+	UNDO_RECREATE,		/* device replaced: destroy new, create old
+				 * and give it back what it had (snap) */
 	UNDO_MTU,
 	UNDO_LINK_DOWN,
 	UNDO_ADDR_DEL,
@@ -64,12 +65,24 @@ enum undo_kind {
 	UNDO_ROUTE_REPLACE,	/* put the old route back */
 };
 
+/* What a device had before up replaced it: set on the old one again if
+ * the up fails. */
+struct link_snap {
+	uint32_t mtu;
+	bool up;
+	struct nl_addr *addrs;
+	size_t n_addrs;
+	struct nl_route *routes;
+	size_t n_routes;
+};
+
 struct undo {
 	enum undo_kind kind;
 	const char *name;
 	int ifindex;
 	const struct backend_ops *be;
 	const struct tunnel *old;	/* UNDO_CHANGE/UNDO_RECREATE: borrowed */
+	const struct link_snap *snap;	/* UNDO_RECREATE: borrowed */
 	uint32_t mtu;
 	struct prefix p;
 	struct route r;

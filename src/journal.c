@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The change journal: what makes a failed command leave the system as it was. */
 #include <errno.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,6 +23,44 @@ int journal_push(struct journal *j, const struct undo *u)
 	return 0;
 }
 
+/* The old device is back, empty and down: its MTU, addresses, link state
+ * and routes as they were (routes the kernel made from the addresses, and
+ * IPv6 link-local addresses, come back by themselves). */
+static int snap_restore(struct nl_sock *nl, const char *name, const struct link_snap *s)
+{
+	struct nl_link l;
+	int ret, first = 0;
+
+	if (!s)
+		return 0;
+	ret = nl_link_get(nl, name, &l);
+	if (ret < 0)
+		return ret;
+	if (s->mtu && l.mtu != s->mtu && (ret = nl_link_set_mtu(nl, l.ifindex, s->mtu)) < 0)
+		first = ret;
+	for (size_t i = 0; i < s->n_addrs; i++) {
+		const struct nl_addr *a = &s->addrs[i];
+
+		if (a->p.family == AF_INET6 && a->scope == 253 /* RT_SCOPE_LINK */)
+			continue;
+		ret = nl_addr_add(nl, l.ifindex, &a->p, a->proto);
+		if (ret < 0 && ret != -EEXIST && !first)
+			first = ret;
+	}
+	if (s->up && (ret = nl_link_set_up(nl, l.ifindex, true)) < 0 && !first)
+		first = ret;
+	for (size_t i = 0; s->up && i < s->n_routes; i++) {
+		const struct nl_route *r = &s->routes[i];
+
+		if (r->protocol == 2 /* RTPROT_KERNEL */ || r->type != 1 /* RTN_UNICAST */)
+			continue;
+		ret = nl_route_add(nl, l.ifindex, &r->r, r->protocol);
+		if (ret < 0 && ret != -EEXIST && !first)
+			first = ret;
+	}
+	return first;
+}
+
 static int undo_one(struct nl_sock *nl, const struct undo *u)
 {
 	switch (u->kind) {
@@ -34,7 +73,8 @@ static int undo_one(struct nl_sock *nl, const struct undo *u)
 
 		if (ret < 0 && ret != -ENODEV)
 			return ret;
-		return backend_for(u->old->backend)->create(nl, u->old);
+		ret = backend_for(u->old->backend)->create(nl, u->old);
+		return ret < 0 ? ret : snap_restore(nl, u->name, u->snap);
 	}
 	case UNDO_MTU:
 		return nl_link_set_mtu(nl, u->ifindex, u->mtu);

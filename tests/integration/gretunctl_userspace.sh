@@ -102,6 +102,50 @@ check "rollback: links, addresses and routes as before" cmp -s "$t_tmp/before" "
 check "rollback: no state for gre2" sh -c "! ip netns exec $a $GRETUNCTL show gre2 >/dev/null 2>&1"
 check "gre1 untouched and still forwarding" pings "$a" 203.0.113.2
 
+# A failing up of an existing tunnel puts back what it changed: a new key
+# applied in place (undo: the old parameters), a new mode (undo: destroy the
+# new device, create the old one again, with its addresses and routes).
+mkdir -p "$t_tmp/etc1"
+bad_up() { # KEY MODE: gre1 as it is but for those, plus a route the kernel refuses
+	cat >"$t_tmp/etc1/gre1.conf" <<CONF
+[Tunnel]
+Mode = $2
+Local = 198.51.100.1
+Remote = 198.51.100.2
+Key = $1
+Address = 203.0.113.1/30
+Address = 2001:db8:c1::1/64
+
+[Route]
+Destination = 192.0.2.0/26
+
+[Route]
+Destination = 192.0.2.192/26
+Source = 192.0.2.250
+CONF
+	A -c "$t_tmp/etc1" up gre1 >"$t_tmp/o" 2>&1
+}
+show_gre1() { ip netns exec "$a" "$GRETUNCTL" show gre1 -j | jq -S '.[0] | del(.stats, .ifindex)'; }
+show_gre1 >"$t_tmp/show1"; snapshot_all >"$t_tmp/before"; idx=$(ifindex "$a")
+bad_up 9 gre; rc=$?
+check "a failing up with a new key exits 1" test "$rc" = 1
+show_gre1 >"$t_tmp/show2"; snapshot_all >"$t_tmp/after"
+check "undo change: key 8 again, the rest as before" sh -c "cmp -s $t_tmp/show1 $t_tmp/show2 && jq -e '.ikey == 8' $t_tmp/show2 >/dev/null"
+check "undo change: links, addresses and routes as before" cmp -s "$t_tmp/before" "$t_tmp/after"
+check "undo change: same device" test "$idx" = "$(ifindex "$a")"
+check "undo change: still forwarding with key 8" pings "$a" 203.0.113.2
+bad_up 8 gretap; rc=$?
+check "a failing up with a new mode exits 1" test "$rc" = 1
+show_gre1 >"$t_tmp/show2"; snapshot_all >"$t_tmp/after"
+check "undo recreate: mode gre again, the rest as before" sh -c "cmp -s $t_tmp/show1 $t_tmp/show2 && jq -e '.mode == \"gre\"' $t_tmp/show2 >/dev/null"
+# (a new device gets a new IPv6 link-local address from the kernel, and the
+# veth's may have left DAD in the meantime: fe80 aside)
+sed '/^\(local \)\{0,1\}fe80::/d; s/ fe80::[^ ]*//g' "$t_tmp/before" >"$t_tmp/before.g"
+sed '/^\(local \)\{0,1\}fe80::/d; s/ fe80::[^ ]*//g' "$t_tmp/after" >"$t_tmp/after.g"
+check "undo recreate: links, addresses and routes as before" cmp -s "$t_tmp/before.g" "$t_tmp/after.g"
+check "undo recreate: still forwarding" pings "$a" 203.0.113.2
+check "undo recreate: and the tunnel route" pings "$a" 192.0.2.1
+
 # --- hooks --------------------------------------------------------------------
 # Hooks are refused below a group/world-writable directory such as /tmp, so
 # this config lives under /run (root's, 0755).

@@ -436,6 +436,35 @@ t_check "rollback: failed converge left the tunnel as it was" sh -c \
 	"grep -q rb3 /tmp/before.json && cmp /tmp/before.json /tmp/after.json"
 check_down rb3
 
+# A failed mode change: the gretap device goes, the gre one comes back with
+# its MTU, addresses, link state and routes (a new ifindex and IPv6
+# link-local address aside).
+t_exit "rollback: rb4 up" 0 $G up rb4 mode gre local $L4 remote 198.51.100.172 \
+	address 203.0.113.177/30 address 2001:db8:301:a::1/64 route 203.0.113.184/29 --backend kernel
+snap_nolink() { snapshot rb4 | sed '/^[0-9]*: rb4/d; /fe80::/d; /link\/gre/d'; ip -d link show rb4 | grep -o 'mtu [0-9]*'; }
+snap_nolink > /tmp/before.txt
+cat > "$CDIR/rb4.conf" <<EOC
+[Tunnel]
+Mode = gretap
+Local = $L4
+Remote = 198.51.100.172
+Address = 203.0.113.177/30
+Address = 2001:db8:301:a::1/64
+
+[Route]
+Destination = 203.0.113.184/29
+
+[Route]
+Destination = 203.0.113.168/29
+Source = 192.0.2.250
+EOC
+t_exit "rollback: failed mode change exits 1" 1 $G -c "$CDIR" up rb4 --backend kernel
+snap_nolink > /tmp/after.txt
+t_check "rollback: the gre device is back as it was" sh -c \
+	"grep -q 203.0.113.184/29 /tmp/before.txt && cmp /tmp/before.txt /tmp/after.txt"
+t_check "rollback: rb4 is gre again" sh -c "$G show rb4 | grep -q '^rb4: gre backend kernel'"
+check_down rb4
+
 t_exit "down of an unknown tunnel exits 4" 4 $G down nosuch0
 
 ########################################################################
