@@ -23,6 +23,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/socket.h>
@@ -1544,6 +1545,10 @@ static void sock_event(struct gd *gd, struct gd_watch *w, bool udp)
 			mh->msg_flags = 0;
 		}
 		n = recvmmsg(w->fd, rx_mm, RX_SLOTS, MSG_DONTWAIT, NULL);
+		/* an ICMP error about what this socket sent (IPv6 with
+		 * RECVERR) is reported once, ahead of queued packets */
+		if (n < 0 && errno != EAGAIN && errno != EINTR && rs->tx_ready)
+			continue;
 		if (n <= 0)
 			break;
 		for (int i = 0; i < n; i++) {
@@ -1566,8 +1571,28 @@ static void sock_event(struct gd *gd, struct gd_watch *w, bool udp)
 	}
 }
 
+/* The raw receive socket that also sends IPv6 GRE keeps ICMPv6 errors in
+ * its error queue (IPV6_RECVERR, gretund_sock.c): the kernel has applied
+ * them to the route already; drop them, or epoll reports EPOLLERR forever
+ * and they eat the receive buffer. */
+static void errqueue_drain(int fd)
+{
+	char buf[256], cbuf[512];
+
+	for (int i = 0; i < 256; i++) {
+		struct iovec iov = { buf, sizeof(buf) };
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+				     .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+
+		if (recvmsg(fd, &mh, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
+			break;
+	}
+}
+
 void gd_data_raw_event(struct gd *gd, struct gd_watch *w, uint32_t events)
 {
+	if (events & EPOLLERR)
+		errqueue_drain(w->fd);
 	sock_event(gd, w, false);
 }
 

@@ -202,17 +202,28 @@ int gd_sock_tx_get(struct gd *gd, const struct tunnel *t, bool df)
 	int ret;
 
 	memcpy(k.dev, t->dev, sizeof(k.dev));
-	if (k.family == AF_INET && !k.udp && df && !k.mark && !k.dev[0]) {
+	if (!k.udp && df && !k.mark && !k.dev[0]) {
 		struct gd_rxsock *rs;
 
 		for (rs = gd->rx; rs; rs = rs->next) {
-			if (rs->family != AF_INET || rs->udp)
+			if (rs->family != k.family || rs->udp)
 				continue;
 			if (!rs->tx_ready) {
 				/* set here, not in rx_open: a socket handed
-				 * over by an older gretund lacks it */
-				ret = sock_set_int(rs->w.fd, IPPROTO_IP, IP_MTU_DISCOVER,
-						   IP_PMTUDISC_DO);
+				 * over by an older gretund lacks it. IPv6:
+				 * as in tx_open, RECVERR for packet-too-big;
+				 * the receive path drains the error queue
+				 * (gd_data_raw_event) */
+				if (k.family == AF_INET6) {
+					ret = sock_set_int(rs->w.fd, IPPROTO_IPV6,
+							   IPV6_MTU_DISCOVER, IPV6_PMTUDISC_DO);
+					if (!ret)
+						ret = sock_set_int(rs->w.fd, IPPROTO_IPV6,
+								   IPV6_RECVERR, 1);
+				} else {
+					ret = sock_set_int(rs->w.fd, IPPROTO_IP, IP_MTU_DISCOVER,
+							   IP_PMTUDISC_DO);
+				}
 				if (ret)
 					break;
 				sock_set_buf(rs->w.fd, SO_SNDBUF, SO_SNDBUFFORCE, 1 << 23);

@@ -131,6 +131,19 @@ pair gtdp3 ip6gre 1456 2 ""
 ip netns exec "$NSA" ping -6 -c 1 -W 2 2001:db8:401:2::2 >/dev/null || fail "ip6gre: small ping"
 too_big 6 2001:db8:401:2::2 1400 1356 4
 too_big 4 203.0.113.74 1380 1356 3
+# IPv6 GRE with DF sends on the raw receive socket too (one socket, not
+# two: gretund_sock.c), and the packet-too-big errors it queued were read
+# (an undrained error queue holds receive memory and keeps EPOLLERR up)
+n=$(ip netns exec "$NSA" ss -6 -w -a -n | awk '$4 ~ /:47$/' | wc -l)
+[ "$n" = 1 ] || fail "raw IPv6 GRE sockets in A: $n, want 1"
+sleep 0.2
+# /proc/net/raw6: local address:protocol (002F), tx_queue:rx_queue (hex
+# bytes; rx counts the error queue too)
+m=$(ip netns exec "$NSA" awk '$2 ~ /:002F$/ { print $5 }' /proc/net/raw6)
+case "$m" in
+*:00000000) echo "    one raw IPv6 GRE socket, error queue drained (tx:rx $m)" ;;
+*) fail "raw IPv6 GRE socket in A holds receive memory (error queue not drained?): tx:rx '$m'" ;;
+esac
 
 echo "case: gretap too big: dropped without ICMP, counted as tx_dropped"
 pair gtdp4 gretap 1476 3 "ikey=4 okey=4"
