@@ -185,13 +185,10 @@ static int device_converge(struct up_ctx *c, const struct nl_link *l)
 	ret = device_create(c);
 	if (ret < 0) {
 		/* Put the old one back; the journal does not know it yet. */
-		struct undo back = { .kind = UNDO_RECREATE, .name = t->name, .be = c->be,
-				     .old = &c->old, .snap = &c->snap };
-		struct journal j = { 0 };
+		int r = device_restore(c->nl, t->name, &c->old, &c->snap);
 
-		if (journal_push(&j, &back) == 0 && journal_rollback(&j, c->nl))
-			errmsg("up %s: rollback left the old device incomplete", t->name);
-		journal_free(&j);
+		if (r < 0)
+			errmsg("rollback: could not restore the old %s: %s", t->name, strerror(-r));
 		return ret;
 	}
 	/* Replace the plain "destroy" undo with "destroy, recreate old". */

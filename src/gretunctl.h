@@ -95,6 +95,9 @@ struct journal {
 };
 
 int journal_push(struct journal *j, const struct undo *u);
+/* Create the old device again and give it what snap says it had. */
+int device_restore(struct nl_sock *nl, const char *name, const struct tunnel *old,
+		   const struct link_snap *snap);
 /* Undo everything; returns the number of steps that could not be undone. */
 size_t journal_rollback(struct journal *j, struct nl_sock *nl);
 void journal_free(struct journal *j);

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The change journal: what makes a failed command leave the system as it was. */
 #include <errno.h>
-#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "gretunctl.h"
 #include "nl.h"
@@ -61,6 +61,14 @@ static int snap_restore(struct nl_sock *nl, const char *name, const struct link_
 	return first;
 }
 
+int device_restore(struct nl_sock *nl, const char *name, const struct tunnel *old,
+		   const struct link_snap *snap)
+{
+	int ret = backend_for(old->backend)->create(nl, old);
+
+	return ret < 0 ? ret : snap_restore(nl, name, snap);
+}
+
 static int undo_one(struct nl_sock *nl, const struct undo *u)
 {
 	switch (u->kind) {
@@ -73,8 +81,7 @@ static int undo_one(struct nl_sock *nl, const struct undo *u)
 
 		if (ret < 0 && ret != -ENODEV)
 			return ret;
-		ret = backend_for(u->old->backend)->create(nl, u->old);
-		return ret < 0 ? ret : snap_restore(nl, u->name, u->snap);
+		return device_restore(nl, u->name, u->old, u->snap);
 	}
 	case UNDO_MTU:
 		return nl_link_set_mtu(nl, u->ifindex, u->mtu);

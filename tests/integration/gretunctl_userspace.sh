@@ -140,11 +140,21 @@ show_gre1 >"$t_tmp/show2"; snapshot_all >"$t_tmp/after"
 check "undo recreate: mode gre again, the rest as before" sh -c "cmp -s $t_tmp/show1 $t_tmp/show2 && jq -e '.mode == \"gre\"' $t_tmp/show2 >/dev/null"
 # (a new device gets a new IPv6 link-local address from the kernel, and the
 # veth's may have left DAD in the meantime: fe80 aside)
-sed '/^\(local \)\{0,1\}fe80::/d; s/ fe80::[^ ]*//g' "$t_tmp/before" >"$t_tmp/before.g"
-sed '/^\(local \)\{0,1\}fe80::/d; s/ fe80::[^ ]*//g' "$t_tmp/after" >"$t_tmp/after.g"
+strip_ll() { sed '/^\(local \)\{0,1\}fe80::/d; s/ fe80::[^ ]*//g' "$t_tmp/$1" >"$t_tmp/$1.g"; }
+strip_ll before
+strip_ll after
 check "undo recreate: links, addresses and routes as before" cmp -s "$t_tmp/before.g" "$t_tmp/after.g"
 check "undo recreate: still forwarding" pings "$a" 203.0.113.2
 check "undo recreate: and the tunnel route" pings "$a" 192.0.2.1
+# the new device cannot even be made (no kernel GRE here): the old one is
+# put back at once, as it was
+# shellcheck disable=SC2086
+A up gre1 $up_a key 8 --backend kernel >"$t_tmp/o" 2>&1; rc=$?
+check "a move to a backend that cannot make the device exits 1" test "$rc" = 1
+show_gre1 >"$t_tmp/show2"; snapshot_all >"$t_tmp/after"
+strip_ll after
+check "failed create: the old device is back as it was" sh -c "cmp -s $t_tmp/show1 $t_tmp/show2 && cmp -s $t_tmp/before.g $t_tmp/after.g"
+check "failed create: still forwarding" pings "$a" 203.0.113.2
 
 # --- hooks --------------------------------------------------------------------
 # Hooks are refused below a group/world-writable directory such as /tmp, so
