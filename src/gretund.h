@@ -53,6 +53,8 @@ struct gd_tunnel {
 	struct tunnel t;		/* arrays and hooks always NULL */
 	struct gd_watch w;		/* the TUN/TAP fd */
 	int ifindex;			/* of the TUN/TAP device */
+	bool dev_down;			/* a write said EIO: the device is down
+					 * (receive looks again, gretund_data.c) */
 	uint32_t o_seqno;		/* next sequence number sent */
 	uint32_t i_seqno;		/* next expected, 0 = accept any */
 	uint32_t pmtu;			/* underlay path MTU to remote, 0 = unknown */

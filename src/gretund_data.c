@@ -1041,14 +1041,23 @@ struct gro_flow {
 static struct gro_flow gro[GRO_FLOWS];
 static unsigned int gro_n;
 
+/* Packets lost in a write into a device that turned out to be down: no
+ * tunnel took them (see tunnel_down); added to gd->unmatched by
+ * sock_event. */
+static uint64_t rx_down_lost;
+
 static void rx_write_done(struct gd_tunnel *gt, ssize_t r)
 {
 	if (r >= 0)
 		return;
-	if (errno == EINVAL || errno == EMSGSIZE)
+	if (errno == EIO) {
+		gt->dev_down = true;
+		rx_down_lost++;
+	} else if (errno == EINVAL || errno == EMSGSIZE) {
 		count_drop(gt, GRE_DROP_OVERSIZE);
-	else
+	} else {
 		gt->st.rx_errors++;
+	}
 }
 
 /* UDP GRO refused by gt's device for good (see above)? */
@@ -1233,6 +1242,32 @@ struct rx_outer {
 	size_t len;		/* from ip to the end of the packet */
 };
 
+/*
+ * Linux looks up only tunnels whose device is up (ip_tunnel_lookup,
+ * ip6gre_tunnel_lookup). gretund learns that a device is down when a write
+ * into it fails with EIO (rx_write_done); from then on each packet for it
+ * asks the kernel (SIOCGIFFLAGS) until the device is up again. A tunnel
+ * whose device is down takes nothing: the packet is unmatched.
+ */
+static bool tunnel_down(struct gd_tunnel *gt)
+{
+	static int fd = -1;
+	struct ifreq ifr;
+
+	if (!gt->dev_down)
+		return false;
+	if (fd < 0)
+		fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	memset(&ifr, 0, sizeof(ifr));
+	ifr.ifr_ifindex = gt->ifindex;
+	if (fd < 0 || ioctl(fd, SIOCGIFNAME, &ifr) || ioctl(fd, SIOCGIFFLAGS, &ifr) ||
+	    (ifr.ifr_flags & IFF_UP)) {
+		gt->dev_down = false;	/* up again (or unknown: deliver) */
+		return false;
+	}
+	return true;
+}
+
 /* No tunnel takes this packet: count it where it most likely belongs and
  * answer as Linux does (ICMP port unreachable). */
 static void rcv_unmatched(struct gd *gd, struct gd_rx_key *k, const struct rx_outer *o,
@@ -1301,10 +1336,18 @@ static void tunnel_rcv(struct gd *gd, struct gd_rx_key *k, const struct rx_outer
 	 * drops it silently (ipgre_rcv raw_proto, ip6gre_tunnel_lookup). */
 	k->tap = h.proto == GRE_PROTO_TEB;
 	gt = gd_table_lookup(gd, k);
+	if (gt && tunnel_down(gt)) {
+		gd->unmatched++;
+		if (o->ip)
+			send_port_unreach(gd, k->family, o->ip, o->len);
+		return;
+	}
 	if (!gt) {
 		k->tap = !k->tap;
 		gt = gd_table_lookup(gd, k);
 		k->tap = !k->tap;
+		if (gt && tunnel_down(gt))
+			gt = NULL;
 		if (gt && k->tap) {
 			count_drop(gt, GRE_DROP_PROTO);
 			return;
@@ -1569,6 +1612,8 @@ static void sock_event(struct gd *gd, struct gd_watch *w, bool udp)
 		if (n < RX_SLOTS)
 			break;
 	}
+	gd->unmatched += rx_down_lost;
+	rx_down_lost = 0;
 }
 
 /* The raw receive socket that also sends IPv6 GRE keeps ICMPv6 errors in

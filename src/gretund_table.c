@@ -246,6 +246,7 @@ int gd_tunnel_create(struct gd *gd, const struct tunnel *t, char *err, size_t er
 	}
 	gt->w.fn = gd_data_tun_event;
 	gt->st.has_drops = true;
+	gt->dev_down = true;	/* until the first packet finds it up */
 	gd_keepalive_init(gt);
 	ret = gd_loop_add(gd, &gt->w, EPOLLIN);
 	if (ret) {
@@ -276,6 +277,7 @@ int gd_tunnel_adopt(struct gd *gd, const struct tunnel *t, int fd, int ifindex,
 	gt->w.fn = gd_data_tun_event;
 	gt->ifindex = ifindex;
 	gt->st.has_drops = true;
+	gt->dev_down = true;
 	gd_keepalive_init(gt);
 	gd_tunnel_refresh_pmtu(gt, time(NULL));
 	gd_table_insert(gd, gt);
