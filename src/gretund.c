@@ -46,8 +46,6 @@ void gd_tick(struct gd *gd)
 	 * packets use the old value; a send refused as too big refreshes at
 	 * once), and at most 32 a tick so 1,000 do not stall forwarding. */
 	unsigned int refresh_budget = 32;
-	struct timespec t0, t1, t2;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 
 	for (struct gd_tunnel *gt = gd->tunnels; gt; gt = gt->next) {
 		if (now - gt->pmtu_at >= GD_PMTU_REFRESH && refresh_budget &&
@@ -59,12 +57,9 @@ void gd_tick(struct gd *gd)
 			gd_keepalive_tick(gd, gt, now);
 	}
 	gd_restart_tick(gd, now);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
 	/* counters and sequence numbers for crash recovery, once a second */
 	if (gd->n_tunnels && !gd->restart && gd->takeover_fd < 0 && now != gd->state_saved)
 		gd_state_save(gd);
-	clock_gettime(CLOCK_MONOTONIC, &t2);
-	if (getenv("GD_TICKDBG")) fprintf(stderr, "tick %ld us save %ld us\n", (t1.tv_sec-t0.tv_sec)*1000000+(t1.tv_nsec-t0.tv_nsec)/1000, (t2.tv_sec-t1.tv_sec)*1000000+(t2.tv_nsec-t1.tv_nsec)/1000);
 	if (!gd->persistent && !gd->n_tunnels && gd->idle_since &&
 	    now - gd->idle_since >= GD_IDLE_EXIT)
 		gd->stop = true;
