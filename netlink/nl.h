@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <linux/if_link.h>
 #include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 
 #include "tunnel.h"
 
@@ -131,6 +132,17 @@ struct nl_route {
 	uint8_t type;		/* rtm_type */
 	uint8_t scope;
 };
+
+/* A route the kernel keeps by itself (made from an address or for IPv6
+ * link-local, or not unicast): not one anybody configured. */
+static inline bool nl_route_is_kernels(const struct nl_route *r)
+{
+	const uint8_t *a = r->r.dst.addr.v6.s6_addr;
+
+	return r->protocol == RTPROT_KERNEL || r->type != RTN_UNICAST ||
+	       (r->r.dst.family == AF_INET6 && r->r.dst.len == 64 && a[0] == 0xfe &&
+		(a[1] & 0xc0) == 0x80);
+}
 
 /* type: RTM_NEWROUTE (nlflags NLM_F_CREATE|NLM_F_EXCL for add,
  * NLM_F_CREATE|NLM_F_REPLACE for replace) or RTM_DELROUTE. Unicast, via oif,

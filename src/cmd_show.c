@@ -114,10 +114,7 @@ int routes_print(struct out *o, struct nl_sock *nl, int ifindex, const char *key
 
 	out_array_begin(o, key);
 	for (size_t i = 0; i < n; i++) {
-		if (v[i].protocol == 2 /* RTPROT_KERNEL */ || v[i].type != 1 /* RTN_UNICAST */)
-			continue;
-		if (v[i].r.dst.family == AF_INET6 && v[i].r.dst.len == 64 &&
-		    v[i].r.dst.addr.v6.s6_addr[0] == 0xfe && (v[i].r.dst.addr.v6.s6_addr[1] & 0xc0) == 0x80)
+		if (nl_route_is_kernels(&v[i]))
 			continue;
 		print_route(o, &v[i].r);
 	}

@@ -1268,6 +1268,14 @@ static bool tunnel_down(struct gd_tunnel *gt)
 	return true;
 }
 
+/* The tunnel it matched is down: no tunnel, and none to count it on. */
+static void rcv_dev_down(struct gd *gd, const struct gd_rx_key *k, const struct rx_outer *o)
+{
+	gd->unmatched++;
+	if (o->ip)
+		send_port_unreach(gd, k->family, o->ip, o->len);
+}
+
 /* No tunnel takes this packet: count it where it most likely belongs and
  * answer as Linux does (ICMP port unreachable). */
 static void rcv_unmatched(struct gd *gd, struct gd_rx_key *k, const struct rx_outer *o,
@@ -1336,18 +1344,14 @@ static void tunnel_rcv(struct gd *gd, struct gd_rx_key *k, const struct rx_outer
 	 * drops it silently (ipgre_rcv raw_proto, ip6gre_tunnel_lookup). */
 	k->tap = h.proto == GRE_PROTO_TEB;
 	gt = gd_table_lookup(gd, k);
-	if (gt && tunnel_down(gt)) {
-		gd->unmatched++;
-		if (o->ip)
-			send_port_unreach(gd, k->family, o->ip, o->len);
-		return;
-	}
 	if (!gt) {
 		k->tap = !k->tap;
 		gt = gd_table_lookup(gd, k);
 		k->tap = !k->tap;
-		if (gt && tunnel_down(gt))
-			gt = NULL;
+		if (gt && tunnel_down(gt)) {
+			rcv_dev_down(gd, k, o);
+			return;
+		}
 		if (gt && k->tap) {
 			count_drop(gt, GRE_DROP_PROTO);
 			return;
@@ -1359,6 +1363,10 @@ static void tunnel_rcv(struct gd *gd, struct gd_rx_key *k, const struct rx_outer
 			return;
 		}
 		rcv_unmatched(gd, k, o, GRE_DROP_KEY);
+		return;
+	}
+	if (tunnel_down(gt)) {
+		rcv_dev_down(gd, k, o);
 		return;
 	}
 	/* Cisco keepalives (gretund_keepalive.c): before the flags checks,

@@ -41,7 +41,7 @@ static int snap_restore(struct nl_sock *nl, const char *name, const struct link_
 	for (size_t i = 0; i < s->n_addrs; i++) {
 		const struct nl_addr *a = &s->addrs[i];
 
-		if (a->p.family == AF_INET6 && a->scope == 253 /* RT_SCOPE_LINK */)
+		if (a->p.family == AF_INET6 && a->scope == RT_SCOPE_LINK)
 			continue;
 		ret = nl_addr_add(nl, l.ifindex, &a->p, a->proto);
 		if (ret < 0 && ret != -EEXIST && !first)
@@ -52,7 +52,7 @@ static int snap_restore(struct nl_sock *nl, const char *name, const struct link_
 	for (size_t i = 0; s->up && i < s->n_routes; i++) {
 		const struct nl_route *r = &s->routes[i];
 
-		if (r->protocol == 2 /* RTPROT_KERNEL */ || r->type != 1 /* RTN_UNICAST */)
+		if (nl_route_is_kernels(r))
 			continue;
 		ret = nl_route_add(nl, l.ifindex, &r->r, r->protocol);
 		if (ret < 0 && ret != -EEXIST && !first)
