@@ -93,11 +93,14 @@ Destination = 192.0.2.192/26
 Source = 192.0.2.250
 CONF
 snapshot_all() { ip -n "$a" -br link; ip -n "$a" -br addr; ip -n "$a" route show table all; }
-snapshot_all >"$t_tmp/before"
+# (a new device gets a new IPv6 link-local address from the kernel, and the
+# veth's may leave DAD in the meantime: fe80 aside)
+snap_nll() { snapshot_all | sed '/^\(local \)\{0,1\}fe80::/d; s/ fe80::[^ ]*//g' >"$t_tmp/$1"; }
+snap_nll before
 A -c "$t_tmp/etc" up gre2 >"$t_tmp/o" 2>&1; rc=$?
 check "an up whose route the kernel refuses exits 1" test "$rc" = 1
 check "the error names the route and the kernel's reason" grep -q "192.0.2.192/26" "$t_tmp/o"
-snapshot_all >"$t_tmp/after"
+snap_nll after
 check "rollback: links, addresses and routes as before" cmp -s "$t_tmp/before" "$t_tmp/after"
 check "rollback: no state for gre2" sh -c "! ip netns exec $a $GRETUNCTL show gre2 >/dev/null 2>&1"
 check "gre1 untouched and still forwarding" pings "$a" 203.0.113.2
@@ -126,23 +129,18 @@ CONF
 	A -c "$t_tmp/etc1" up gre1 >"$t_tmp/o" 2>&1
 }
 show_gre1() { ip netns exec "$a" "$GRETUNCTL" show gre1 -j | jq -S '.[0] | del(.stats, .ifindex)'; }
-show_gre1 >"$t_tmp/show1"; snapshot_all >"$t_tmp/before"; idx=$(ifindex "$a")
+show_gre1 >"$t_tmp/show1"; snap_nll before.g; idx=$(ifindex "$a")
 bad_up 9 gre; rc=$?
 check "a failing up with a new key exits 1" test "$rc" = 1
-show_gre1 >"$t_tmp/show2"; snapshot_all >"$t_tmp/after"
+show_gre1 >"$t_tmp/show2"; snap_nll after.g
 check "undo change: key 8 again, the rest as before" sh -c "cmp -s $t_tmp/show1 $t_tmp/show2 && jq -e '.ikey == 8' $t_tmp/show2 >/dev/null"
-check "undo change: links, addresses and routes as before" cmp -s "$t_tmp/before" "$t_tmp/after"
+check "undo change: links, addresses and routes as before" cmp -s "$t_tmp/before.g" "$t_tmp/after.g"
 check "undo change: same device" test "$idx" = "$(ifindex "$a")"
 check "undo change: still forwarding with key 8" pings "$a" 203.0.113.2
 bad_up 8 gretap; rc=$?
 check "a failing up with a new mode exits 1" test "$rc" = 1
-show_gre1 >"$t_tmp/show2"; snapshot_all >"$t_tmp/after"
+show_gre1 >"$t_tmp/show2"; snap_nll after.g
 check "undo recreate: mode gre again, the rest as before" sh -c "cmp -s $t_tmp/show1 $t_tmp/show2 && jq -e '.mode == \"gre\"' $t_tmp/show2 >/dev/null"
-# (a new device gets a new IPv6 link-local address from the kernel, and the
-# veth's may have left DAD in the meantime: fe80 aside)
-strip_ll() { sed '/^\(local \)\{0,1\}fe80::/d; s/ fe80::[^ ]*//g' "$t_tmp/$1" >"$t_tmp/$1.g"; }
-strip_ll before
-strip_ll after
 check "undo recreate: links, addresses and routes as before" cmp -s "$t_tmp/before.g" "$t_tmp/after.g"
 check "undo recreate: still forwarding" pings "$a" 203.0.113.2
 check "undo recreate: and the tunnel route" pings "$a" 192.0.2.1
@@ -151,8 +149,7 @@ check "undo recreate: and the tunnel route" pings "$a" 192.0.2.1
 # shellcheck disable=SC2086
 A up gre1 $up_a key 8 --backend kernel >"$t_tmp/o" 2>&1; rc=$?
 check "a move to a backend that cannot make the device exits 1" test "$rc" = 1
-show_gre1 >"$t_tmp/show2"; snapshot_all >"$t_tmp/after"
-strip_ll after
+show_gre1 >"$t_tmp/show2"; snap_nll after.g
 check "failed create: the old device is back as it was" sh -c "cmp -s $t_tmp/show1 $t_tmp/show2 && cmp -s $t_tmp/before.g $t_tmp/after.g"
 check "failed create: still forwarding" pings "$a" 203.0.113.2
 
