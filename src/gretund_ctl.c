@@ -25,6 +25,7 @@ struct gd_client {
 	struct gd_watch w;
 	int slot;
 	bool discard;		/* skipping the rest of an oversize line */
+	bool eof;		/* sent all it will send; waits for its answer */
 	size_t len;
 	char buf[CTL_LINE_MAX];
 };
@@ -280,6 +281,13 @@ static void client_event(struct gd *gd, struct gd_watch *w, uint32_t events)
 	if (n <= 0) {
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			return;
+		/* a client that shut down its side after `restart' (socat,
+		 * `printf | nc') still gets the answer when the handover ends */
+		if (n == 0 && gd->restart_client == c) {
+			gd_loop_del(gd, &c->w);
+			c->eof = true;
+			return;
+		}
 		client_close(gd, c);
 		return;
 	}
@@ -384,7 +392,7 @@ void gd_ctl_reply_pending(struct gd *gd, const char *line)
 	struct gd_client *c = gd->restart_client;
 
 	gd->restart_client = NULL;
-	if (c && client_send(c, line, strlen(line)))
+	if (c && (client_send(c, line, strlen(line)) || c->eof))
 		client_close(gd, c);
 }
 
