@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@
 
 #include "gretund.h"
 #include "gretund_proto.h"
+#include "runtime.h"
 
 #define SD_LISTEN_FDS_START 3
 
@@ -33,7 +35,8 @@ static void usage(FILE *f)
 		"  -d, --daemon      fork, return when the control socket accepts\n"
 		"  -p, --persistent  keep running when the last tunnel is destroyed\n"
 		"  -u, --user USER   run as USER, keeping CAP_NET_ADMIN and CAP_NET_RAW\n"
-		"  (internal: --takeover=FD, --listen-fd=FD, --supervised; see gretund(8))\n"
+		"  (internal: --takeover=FD, --listen-fd=FD, --opener-fd=FD, --supervised;\n"
+		"   see gretund(8))\n"
 		"  -h, --help        this text\n"
 		"  -V, --version     print the version\n");
 }
@@ -108,6 +111,34 @@ static void tunnels_close_keep(struct gd *gd)
 	}
 }
 
+/* A worker that will run as another user cannot open a 0600 /dev/net/tun:
+ * while still root, start the process that opens it for us and every
+ * worker after us (gretund_opener.c), unless one was handed down. */
+static int opener_ensure(struct gd_options *o)
+{
+	if (!o->user || o->opener_fd >= 0 || geteuid() != 0)
+		return 0;
+	return gd_opener_start(&o->opener_fd, NULL);
+}
+
+/* While still root: the directory for the pid and state files, owned by
+ * the user we are about to become. Not fatal: without it a crash loses the
+ * counters and a restart cannot be followed by a supervisor, as before. */
+static void daemon_dir_prepare(const char *user)
+{
+	struct passwd *pw = NULL;
+	int ret;
+
+	if (geteuid() != 0)
+		return;
+	if (user && !(pw = getpwnam(user)))
+		return;	/* gd_priv_drop says so */
+	ret = runtime_daemon_dir_prepare(pw ? pw->pw_uid : 0, pw ? pw->pw_gid : 0);
+	if (ret)
+		fprintf(stderr, "gretund: cannot prepare the runtime directory: %s\n",
+			strerror(-ret));
+}
+
 static int fd_arg(const char *s)
 {
 	char *end;
@@ -128,11 +159,12 @@ int main(int argc, char *argv[])
 		{ "takeover", required_argument, NULL, 'T' },
 		{ "listen-fd", required_argument, NULL, 'L' },
 		{ "supervised", no_argument, NULL, 'S' },
+		{ "opener-fd", required_argument, NULL, 'O' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct gd gd = { .epfd = -1, .ctl = { .fd = -1 }, .takeover_fd = -1 };
+	struct gd gd = { .epfd = -1, .ctl = { .fd = -1 }, .takeover_fd = -1, .opener_fd = -1 };
 	struct gd_watch sigw = { .fd = -1, .fn = signal_event };
-	struct gd_options o = { 0 };
+	struct gd_options o = { .opener_fd = -1 };
 	bool daemonize = false;
 	int c, ret, lfd = -1, ready[2] = { -1, -1 }, status = 1, takeover = -1;
 	char err[CTL_ERR_MAX] = "";
@@ -168,6 +200,13 @@ int main(int argc, char *argv[])
 			break;
 		case 'S':
 			gd.supervised = true;
+			break;
+		case 'O':
+			o.opener_fd = fd_arg(optarg);
+			if (o.opener_fd < 0) {
+				fprintf(stderr, "gretund: invalid --opener-fd `%s'\n", optarg);
+				return 2;
+			}
 			break;
 		case 'h':
 			usage(stdout);
@@ -234,6 +273,12 @@ int main(int argc, char *argv[])
 				strerror(-ret));
 			return 1;
 		}
+		ret = opener_ensure(&o);
+		if (ret) {
+			fprintf(stderr, "gretund: cannot start the TUN/TAP opener: %s\n",
+				strerror(-ret));
+			return 1;
+		}
 		status = gd_supervise(lfd, ready[1], &o, &is_worker);
 		if (!is_worker)
 			return status;
@@ -261,6 +306,15 @@ int main(int argc, char *argv[])
 			goto out;
 		}
 	}
+	ret = opener_ensure(&o);
+	if (ret) {
+		fprintf(stderr, "gretund: cannot start the TUN/TAP opener: %s\n", strerror(-ret));
+		if (lfd >= 0)
+			close(lfd);
+		goto out;
+	}
+	gd.opener_fd = o.opener_fd;
+	daemon_dir_prepare(o.user);
 	ret = gd_priv_drop(o.user);
 	/* a successor of a gretund that already dropped them cannot drop from
 	 * the bounding set again (no CAP_SETPCAP): what is left is the same */

@@ -7,7 +7,7 @@
  * paths), gretund_ctl.c (control socket), gretund_priv.c (capabilities),
  * gretund_restart.c (handover to a new process, state file, pid file),
  * gretund_supervisor.c (crash recovery), gretund_keepalive.c (Cisco
- * keepalives).
+ * keepalives), gretund_opener.c (opens /dev/net/tun for a --user worker).
  */
 #ifndef GRETUN_GRETUND_H
 #define GRETUN_GRETUND_H
@@ -106,9 +106,10 @@ struct gd_tunnel *gd_table_lookup_near(struct gd *gd, const struct gd_rx_key *k,
 
 /* ---- gretund_dev.c: TUN/TAP ------------------------------------------------ */
 
-/* Open (creating if needed) the persistent TUN or TAP named name.
+/* Open (creating if needed) the persistent TUN or TAP named name, asking
+ * the opener for the /dev/net/tun descriptor when opener >= 0.
  * -EEXIST if a device of that name exists and is not a tun/tap of this type. */
-int gd_dev_open(const char *name, bool tap, int *fd, int *ifindex);
+int gd_dev_open(int opener, const char *name, bool tap, int *fd, int *ifindex);
 /* persist=false: clear TUNSETPERSIST so the device goes away on close. */
 void gd_dev_close(int fd, bool persist);
 int gd_dev_mtu(const char *name, uint32_t *mtu);
@@ -155,6 +156,13 @@ int gd_peer_allowed(pid_t pid, uid_t uid);
  * with user != NULL switch to that user keeping them. */
 int gd_priv_drop(const char *user);
 
+/* ---- gretund_opener.c: /dev/net/tun for a --user worker --------------------- */
+
+/* Fork the opener (uid 0, no capabilities); *sock asks it. */
+int gd_opener_start(int *sock, pid_t *pid);
+/* A fresh /dev/net/tun descriptor from the opener, or -errno. */
+int gd_opener_open(int sock);
+
 /* ---- gretund_restart.c: handover, state file, pid file --------------------- */
 
 /* Old side: start a new gretund and hand over to it; the pending client (if
@@ -185,6 +193,7 @@ void gd_io_pause(struct gd *gd, bool pause);
 struct gd_options {
 	bool persistent;
 	const char *user;
+	int opener_fd;		/* gretund_opener.c, or -1 */
 };
 
 /* Runs in the daemon after fork: keeps lfd, starts workers and restarts a
@@ -262,6 +271,7 @@ struct gd {
 	struct gd_client *restart_client;
 	int takeover_fd;	/* new side until gd_takeover_finish, else -1 */
 	time_t state_saved;
+	int opener_fd;		/* asks the TUN/TAP opener (--user), else -1 */
 };
 
 void gd_tick(struct gd *gd);

@@ -54,15 +54,16 @@ static void dev_offload_set(int fd, bool on)
 	ioctl(fd, TUNSETOFFLOAD, 0UL);
 }
 
-int gd_dev_open(const char *name, bool tap, int *fdp, int *ifindex)
+int gd_dev_open(int opener, const char *name, bool tap, int *fdp, int *ifindex)
 {
 	struct ifreq ifr;
 	bool existed = if_nametoindex(name) != 0, vnet = dev_offload_wanted(tap);
 	int fd, ret;
 
-	fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	fd = opener >= 0 ? gd_opener_open(opener) :
+			   open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
-		return -errno;
+		return opener >= 0 ? fd : -errno;
 	memset(&ifr, 0, sizeof(ifr));
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
 	ifr.ifr_flags = (tap ? IFF_TAP : IFF_TUN) | IFF_NO_PI;

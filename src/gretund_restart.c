@@ -273,6 +273,8 @@ void gd_notify(const char *m)
 	close(fd);
 }
 
+/* A file in gretund's own directory (made by runtime_daemon_dir_prepare()
+ * while still root; a gretund started without root makes it now). */
 static int run_path(char *buf, size_t size, const char *file)
 {
 	char dir[256];
@@ -280,7 +282,12 @@ static int run_path(char *buf, size_t size, const char *file)
 
 	if (ret)
 		return ret;
-	n = snprintf(buf, size, "%s/%s", dir, file);
+	n = snprintf(buf, size, "%s/%s", dir, RUNTIME_DAEMON_DIR);
+	if (n < 0 || (size_t)n >= size)
+		return -ENAMETOOLONG;
+	if (mkdir(buf, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	n = snprintf(buf, size, "%s/%s/%s", dir, RUNTIME_DAEMON_DIR, file);
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
@@ -695,11 +702,11 @@ static int send_phase1(struct gd *gd, int sock)
 
 int gd_restart_begin(struct gd *gd, struct gd_client *c, char *err, size_t errlen)
 {
-	char path[4096], fdarg[32];
+	char path[4096], fdarg[32], openerarg[32];
 	struct gd_restart *rs;
 	struct timeval tv = { .tv_sec = 2 };
 	int sv[2], ret, bufsz = 1 << 22;
-	char *argv[8];
+	char *argv[9];
 	int argc = 0;
 
 	if (gd->restart) {
@@ -735,6 +742,10 @@ int gd_restart_begin(struct gd *gd, struct gd_client *c, char *err, size_t errle
 		argv[argc++] = "--user";
 		argv[argc++] = (char *)gd->user;
 	}
+	if (gd->opener_fd >= 0) {
+		snprintf(openerarg, sizeof(openerarg), "--opener-fd=%d", gd->opener_fd);
+		argv[argc++] = openerarg;
+	}
 	argv[argc] = NULL;
 	rs->pid = fork();
 	if (rs->pid < 0) {
@@ -749,6 +760,8 @@ int gd_restart_begin(struct gd *gd, struct gd_client *c, char *err, size_t errle
 		sigemptyset(&all);
 		sigprocmask(SIG_SETMASK, &all, NULL);
 		fcntl(sv[1], F_SETFD, 0);
+		if (gd->opener_fd >= 0)
+			fcntl(gd->opener_fd, F_SETFD, 0);
 		caps_keep_across_exec();
 		execv(path, argv);
 		snprintf(m, sizeof(m), "error cannot run %s: %s", path, strerror(errno));

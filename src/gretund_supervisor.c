@@ -32,8 +32,8 @@
 
 static pid_t worker_spawn(int lfd, const struct gd_options *o)
 {
-	char path[4096], fdarg[32];
-	char *argv[8];
+	char path[4096], fdarg[32], openerarg[32];
+	char *argv[9];
 	int argc = 0;
 	pid_t pid;
 
@@ -48,6 +48,10 @@ static pid_t worker_spawn(int lfd, const struct gd_options *o)
 		argv[argc++] = "--user";
 		argv[argc++] = (char *)o->user;
 	}
+	if (o->opener_fd >= 0) {
+		snprintf(openerarg, sizeof(openerarg), "--opener-fd=%d", o->opener_fd);
+		argv[argc++] = openerarg;
+	}
 	argv[argc] = NULL;
 	pid = fork();
 	if (pid == 0) {
@@ -56,6 +60,8 @@ static pid_t worker_spawn(int lfd, const struct gd_options *o)
 		sigemptyset(&all);
 		sigprocmask(SIG_SETMASK, &all, NULL);
 		fcntl(lfd, F_SETFD, 0);
+		if (o->opener_fd >= 0)
+			fcntl(o->opener_fd, F_SETFD, 0);
 		execv(path, argv);
 		_exit(127);
 	}

@@ -233,7 +233,7 @@ int gd_tunnel_create(struct gd *gd, const struct tunnel *t, char *err, size_t er
 	if (!gt)
 		return -ENOMEM;
 	copy_params(&gt->t, t);
-	ret = gd_dev_open(t->name, tunnel_mode_is_tap(t->mode), &gt->w.fd, &gt->ifindex);
+	ret = gd_dev_open(gd->opener_fd, t->name, tunnel_mode_is_tap(t->mode), &gt->w.fd, &gt->ifindex);
 	if (ret) {
 		if (ret == -EEXIST)
 			snprintf(err, errlen, "device %s exists and is not a %s device", t->name,

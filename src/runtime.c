@@ -39,6 +39,37 @@ uint64_t runtime_netns_cookie(void)
 	return c;
 }
 
+/* Remove what dfd holds, one level of directories (RUNTIME_DAEMON_DIR) too. */
+static void dir_empty(int dfd)
+{
+	struct dirent *de;
+	DIR *d = fdopendir(dup(dfd));
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (de->d_type == DT_DIR) {
+			int sub = openat(dfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			DIR *sd = sub >= 0 ? fdopendir(sub) : NULL;
+			struct dirent *se;
+
+			while (sd && (se = readdir(sd)))
+				if (se->d_name[0] != '.')
+					unlinkat(sub, se->d_name, 0);
+			if (sd)
+				closedir(sd);
+			else if (sub >= 0)
+				close(sub);
+			unlinkat(dfd, de->d_name, AT_REMOVEDIR);
+		} else {
+			unlinkat(dfd, de->d_name, 0);
+		}
+	}
+	closedir(d);
+}
+
 /*
  * The directory is named by the namespace's inode, which the kernel reuses
  * once a namespace is gone; a namespace deleted with tunnels in it leaves
@@ -50,9 +81,7 @@ static int runtime_dir_claim(const char *dir)
 {
 	char want[32], have[32] = "";
 	uint64_t cookie = runtime_netns_cookie();
-	struct dirent *de;
 	ssize_t n;
-	DIR *d;
 	int dfd, fd, ret = 0;
 
 	if (!cookie)
@@ -73,13 +102,7 @@ static int runtime_dir_claim(const char *dir)
 	}
 	if (!strcmp(have, want))
 		goto out;
-	d = fdopendir(dup(dfd));
-	if (d) {
-		while ((de = readdir(d)))
-			if (de->d_name[0] != '.')
-				unlinkat(dfd, de->d_name, 0);
-		closedir(d);
-	}
+	dir_empty(dfd);
 	fd = openat(dfd, "netns-cookie", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0 || write(fd, want, strlen(want)) != (ssize_t)strlen(want))
 		ret = -EIO;
@@ -112,7 +135,9 @@ int runtime_dir(char *buf, size_t len, bool create)
 	if (!claimed) {
 		int ret = runtime_dir_claim(buf);
 
-		if (ret < 0)
+		/* a gretund --user passes through (0711) to its own directory,
+		 * which root prepared, and claimed, before the drop */
+		if (ret < 0 && !(ret == -EACCES && geteuid() != 0))
 			return ret;
 		claimed = true;
 	}
@@ -160,6 +185,55 @@ int runtime_lock(const char *name)
 	}
 }
 
+static bool dir_is_empty(const char *dir, const char *name)
+{
+	char path[512];
+	struct dirent *de;
+	bool empty = true;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	d = opendir(path);
+	if (!d)
+		return false;
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.')
+			empty = false;
+	closedir(d);
+	return empty;
+}
+
+int runtime_daemon_dir_prepare(uid_t uid, gid_t gid)
+{
+	char dir[256], path[320];
+	struct stat st;
+	int fd, ret;
+
+	ret = runtime_dir(dir, sizeof(dir), true);
+	if (ret < 0)
+		return ret;
+	/* another user must be able to pass through to its own directory
+	 * (search only: it still cannot list or open ours) */
+	if (uid != 0 && chmod(dir, 0711) < 0)
+		return -errno;
+	snprintf(path, sizeof(path), "%s/%s", dir, RUNTIME_DAEMON_DIR);
+	if (mkdir(path, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	/* never follow a link planted there: open it as a directory first */
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = 0;
+	if (fstat(fd, &st) < 0)
+		ret = -errno;
+	else if ((st.st_uid != uid || st.st_gid != gid) && fchown(fd, uid, gid) < 0)
+		ret = -errno;
+	else if ((st.st_mode & 07777) != 0700 && fchmod(fd, 0700) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
 static void runtime_dir_prune(void)
 {
 	char dir[256];
@@ -176,13 +250,18 @@ static void runtime_dir_prune(void)
 	if (!d)
 		return;
 	while ((de = readdir(d)))
-		if (de->d_name[0] != '.' && strcmp(de->d_name, "netns-cookie"))
+		if (de->d_name[0] != '.' && strcmp(de->d_name, "netns-cookie") &&
+		    !(!strcmp(de->d_name, RUNTIME_DAEMON_DIR) && dir_is_empty(dir, de->d_name)))
 			others = true;
 	closedir(d);
 	if (others)
 		return;
 	{
 		char cookie[320];
+
+		/* gretund's directory, once it has nothing left in it */
+		snprintf(cookie, sizeof(cookie), "%s/%s", dir, RUNTIME_DAEMON_DIR);
+		rmdir(cookie);
 
 		snprintf(cookie, sizeof(cookie), "%s/netns-cookie", dir);
 		unlink(cookie);

@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "tunnel.h"
 
@@ -17,6 +18,13 @@ uint64_t runtime_netns_cookie(void);
 /* "/run/gretun/net-<inode>", created 0700 on demand when create is set; a
  * directory left by a dead namespace with the same inode is emptied. */
 int runtime_dir(char *buf, size_t len, bool create);
+/* gretund's own files (pid file, state file) live in RUNTIME_DAEMON_DIR
+ * below runtime_dir(): a directory owned by the user gretund runs as, so
+ * that a gretund --user can write them without write access to the
+ * directory gretunctl keeps its locks and state in. */
+#define RUNTIME_DAEMON_DIR "gretund"
+/* Make it (and runtime_dir) as root, owned by uid/gid, mode 0700. */
+int runtime_daemon_dir_prepare(uid_t uid, gid_t gid);
 /* Exclusive lock of one tunnel name; blocks. Returns an fd or -errno. */
 int runtime_lock(const char *name);
 void runtime_unlock(int fd, const char *name, bool remove);
