@@ -8,13 +8,14 @@ set -eu
 TAG=basic$$
 . "$(dirname "$0")/gretund_lib.sh"
 
+WIRE_SKIPPED=
 OPTS_ON="ikey=77 okey=77 iflags=csum,seq oflags=csum,seq"
 
 # wire_check NAME: capture GRE on the veth while pinging, check the fields
 wire_check() {
 	local name=$1 udp=$2 fields decode=""
 	[ "$udp" = yes ] && decode="-d udp.port==4754,gre"
-	command -v tshark >/dev/null || { echo "  (tshark missing: wire check skipped)"; return 0; }
+	command -v tshark >/dev/null || { WIRE_SKIPPED=1; return 0; }
 	rm -f "$TMP/cap.pcap"
 	ip netns exec "$NSA" tshark -q -i veth0 -c 6 -f "ip proto 47 or ip6 proto 47 or udp port 4754" \
 		-w "$TMP/cap.pcap" >/dev/null 2>&1 &
@@ -81,4 +82,6 @@ sleep 0.5
 n=$(ip netns exec "$NSA" ss -4 -w -a -n | awk '$4 ~ /:47$/' | wc -l)
 [ "$n" = 1 ] || fail "raw GRE sockets in A after IPv4 traffic: $n, want 1"
 down_pair gtcp
+# not a pass: a part of the test did not run
+[ -z "$WIRE_SKIPPED" ] || { echo "SKIP: tshark not installed: wire checks not run (the rest passed)"; exit 77; }
 echo "PASS"

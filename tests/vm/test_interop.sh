@@ -21,8 +21,10 @@ for b in gretunctl gretund; do
 		exit 77
 	fi
 done
-command -v ping >/dev/null 2>&1 && ping -V >/dev/null 2>&1 ||
-	echo "# warning: iputils ping not installed; the PMTU checks need ping -M do"
+if ! { command -v ping >/dev/null 2>&1 && ping -V >/dev/null 2>&1; }; then
+	echo "SKIP: iputils ping not installed (apt-get install iputils-ping): the PMTU checks need ping -M do"
+	exit 77
+fi
 
 ns=gtvm-i$$
 work=$(mktemp -d "${TMPDIR:-/tmp}/gtvm-interop.XXXXXX")
