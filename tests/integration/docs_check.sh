@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # The documentation matches the program, and the shipped scripts are clean:
 #  1. every command and global option in `gretunctl --help` is in gretunctl(8);
-#  2. every config key in the key table of src/config.c is in gretun.conf(5);
+#  2. every config key in the key table of src/lib/config.c is in gretun.conf(5);
 #  3. every man page in man/ renders without a single groff/man warning;
 #  4. shellcheck passes on the shell scripts in scripts/ and on this file.
 # A part that cannot run here says SKIP and why; then the test exits 77
@@ -67,11 +67,11 @@ else
 fi
 
 # ---- 2. config keys vs gretun.conf(5) ----------------------------------
-config_c=$top_srcdir/src/config.c
+config_c=$top_srcdir/src/lib/config.c
 if ! have groff; then
 	skip "groff not installed: config keys not checked"
 elif [ ! -f "$config_c" ]; then
-	skip "src/config.c does not exist yet: config keys not checked"
+	skip "src/lib/config.c does not exist yet: config keys not checked"
 else
 	# The key table: quoted CamelCase words opening a table row, as in
 	# OPT("Mode", "mode", ...), { "Mode", ... }, .key = "Mode" or
@@ -79,22 +79,22 @@ else
 	grep -oE '(\{ *|\.[a-z_]+ *= *|\] *= *|[A-Z_]+\( *)"[A-Z][A-Za-z0-9]*"' "$config_c" |
 		sed 's/.*"\(.*\)"/\1/' | sort -u >"$tmp/keys"
 	if [ ! -s "$tmp/keys" ]; then
-		skip "no key table (OPT(\"Key\", ...) or { \"Key\", ... }) found in src/config.c: config keys not checked"
+		skip "no key table (OPT(\"Key\", ...) or { \"Key\", ... }) found in src/lib/config.c: config keys not checked"
 	else
 		# the key descriptions, not the examples
 		render_text "$man5" | sed '/^EXAMPLES/,$d' >"$tmp/man5"
 		while read -r key; do
 			grep -Eq "^ +$key = " "$tmp/man5" && continue
 			grep -Fq "[$key]" "$tmp/man5" && continue
-			fail "config key \`$key' of src/config.c is not described in gretun.conf(5)"
+			fail "config key \`$key' of src/lib/config.c is not described in gretun.conf(5)"
 		done <"$tmp/keys"
 		# the other way round: documented keys the parser does not know
 		grep -oE '^ {7}[A-Z][A-Za-z0-9]* = ' "$tmp/man5" |
 			sed 's/^ *\([^ ]*\) = $/\1/' | sort -u >"$tmp/dockeys"
 		for key in $(comm -13 "$tmp/keys" "$tmp/dockeys"); do
-			fail "gretun.conf(5) describes \`$key', which src/config.c does not parse"
+			fail "gretun.conf(5) describes \`$key', which src/lib/config.c does not parse"
 		done
-		echo "checked $(wc -l <"$tmp/keys") config keys of src/config.c"
+		echo "checked $(wc -l <"$tmp/keys") config keys of src/lib/config.c"
 	fi
 	# The inline words of `up`: the second column of OPT(KEY|NULL, "word", ...)
 	# rows, to be found in the "Inline options" part of gretunctl(8).
@@ -104,9 +104,9 @@ else
 		render_text "$man8" | sed -n '/^ *Inline options/,/^ *JSON output/p' >"$tmp/inline"
 		while read -r word; do
 			grep -Eq -- "(^|[^a-z-])$word([^a-z-]|\$)" "$tmp/inline" ||
-				fail "inline option \`$word' of src/config.c is not in gretunctl(8), Inline options"
+				fail "inline option \`$word' of src/lib/config.c is not in gretunctl(8), Inline options"
 		done <"$tmp/words"
-		echo "checked $(wc -l <"$tmp/words") inline option words of src/config.c"
+		echo "checked $(wc -l <"$tmp/words") inline option words of src/lib/config.c"
 	fi
 fi
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Unit tests for gretun.conf(5) (src/config.c) and the value parsers (src/parse.c). */
+/* Unit tests for gretun.conf(5) (src/lib/config.c) and the value parsers (src/lib/parse.c). */
 #include <arpa/inet.h>
 #include <check.h>
 #include <errno.h>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Unit tests for the GRE codec (src/gre.c). */
+/* Unit tests for the GRE codec (src/lib/gre.c). */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Unit tests for gretund's userspace offloads (src/gretund_offload.c):
+/* Unit tests for gretund's userspace offloads (src/daemon/gretund_offload.c):
  * TSO/USO segmentation, checksum completion, GRO back to the original;
  * UDP GRO followed by USO gives back the very datagrams it took. */
 #include <check.h>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Unit tests for the inner-packet helpers (src/pkt.c). Checksums are
+/* Unit tests for the inner-packet helpers (src/lib/pkt.c). Checksums are
  * re-computed here independently of the code under test. */
 #include <arpa/inet.h>
 #include <check.h>

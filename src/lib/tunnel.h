@@ -150,7 +150,7 @@ static inline int tunnel_mode_family(enum tunnel_mode m)
 	return (m == MODE_IP6GRE || m == MODE_IP6GRETAP) ? AF_INET6 : AF_INET;
 }
 
-/* src/tunnel.c */
+/* src/lib/tunnel.c */
 void tunnel_init(struct tunnel *t);	/* defaults: pmtudisc on, ttl inherit, ... */
 void tunnel_free(struct tunnel *t);	/* frees the arrays and hooks, not t */
 const char *tunnel_mode_name(enum tunnel_mode m);	/* "gre", "gretap", ... */
