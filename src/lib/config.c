@@ -465,12 +465,19 @@ static int set_route_table(struct cfg_ctx *c, const struct config_option *o, con
 }
 
 /* Inline `route PREFIX`: a destination only; the table comes from `table`
- * or Table= in config_finalize. */
+ * or Table= in config_finalize. An empty value clears the list, as for
+ * `address'. */
 static int set_inline_route(struct cfg_ctx *c, const struct config_option *o, const char *v)
 {
 	struct route r;
 	int ret;
 
+	if (!*v) {
+		free(c->t->routes);
+		c->t->routes = NULL;
+		c->t->n_routes = 0;
+		return 0;
+	}
 	memset(&r, 0, sizeof(r));
 	ret = parse_prefix(v, AF_UNSPEC, false, &r.dst, c->reason, sizeof(c->reason));
 	if (ret < 0)
@@ -941,6 +948,10 @@ int config_parse_buffer(const char *filename, const char *buf, size_t len, struc
 	int r;
 
 	ctx_init(&c, t, filename ? filename : "<config>", err, errlen);
+	/* A UTF-8 byte order mark, as editors on other systems write it: it
+	 * says nothing here (UTF-8 has no byte order), and systemd skips it. */
+	if (len >= 3 && !memcmp(buf, "\xef\xbb\xbf", 3))
+		pos = 3;
 	while (pos < len) {
 		const char *start = buf + pos, *nl = memchr(start, '\n', len - pos);
 		size_t n = nl ? (size_t)(nl - start) : len - pos;

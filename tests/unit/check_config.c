@@ -955,6 +955,12 @@ START_TEST(test_errors_bytes)
 	ck_err_prefix(parse(TUN "# \xf4\x90\x80\x80\n"), "t.conf:3: line is not valid UTF-8");
 	ck_err_prefix(parse(TUN "# \xe2\x82\n"), "t.conf:3: line is not valid UTF-8");
 	ck_ok(parse(TUN "# caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\n"));
+	/* a leading UTF-8 byte order mark is skipped, as systemd does; the
+	 * lines keep their numbers, and a BOM anywhere else is an error */
+	ck_ok(parse("\xef\xbb\xbf" TUN "Mode = gretap\n"));
+	ck_assert_int_eq(T.mode, MODE_GRETAP);
+	ck_err_prefix(parse("\xef\xbb\xbf" TUN "Mode = bogus\n"), "t.conf:3: Mode: invalid mode `bogus'");
+	ck_err_prefix(parse(TUN "\xef\xbb\xbfMode = gre\n"), "t.conf:3: ");
 	ck_err_prefix(parse(TUN "Mode = caf\xc3\xa9\n"), "t.conf:3: Mode: invalid mode `caf?" "?'");
 
 	/* 4096 bytes is the longest line; 4097 is an error */
@@ -1094,6 +1100,18 @@ START_TEST(test_inline_overrides)
 	ck_assert_uint_eq(T.n_routes, 2);
 	ck_assert_uint_eq(T.routes[0].table, 100);
 	ck_assert_uint_eq(T.routes[1].table, 100);
+
+	/* an empty `address' or `route' clears the list before what follows
+	 * (how `gretunctl set' replaces them) */
+	ck_ok(parse(TUN "Address = 10.0.0.1/30\n[Route]\nDestination = 10.1.0.0/16\n"));
+	ck_ok(INLINE("address", "", "address", "10.0.9.1/30", "route", "", "route", "10.9.0.0/16"));
+	ck_ok(config_finalize(&T, err, sizeof(err)));
+	ck_assert_uint_eq(T.n_addresses, 1);
+	ck_assert_uint_eq(T.addresses[0].addr.v4.s_addr, ip4("10.0.9.1"));
+	ck_assert_uint_eq(T.n_routes, 1);
+	ck_assert_uint_eq(T.routes[0].dst.addr.v4.s_addr, ip4("10.9.0.0"));
+	ck_ok(INLINE("route", ""));
+	ck_assert_uint_eq(T.n_routes, 0);
 
 	/* switching the underlay family inline needs both endpoints and mode */
 	ck_ok(parse(TUN "Mode = gre\nLocal = 192.0.2.1\n"));
