@@ -5,6 +5,7 @@
  * goes out (anti-squatting), as the server checks ours.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -29,6 +30,7 @@
 #define JSON_STR_MAX	256
 
 static char errmsg[CTL_ERR_MAX + 64];
+static char start_failure[4200];	/* gretund that could not be run */
 
 const char *ctl_errmsg(void)
 {
@@ -133,32 +135,66 @@ static void gretund_path(char *buf, size_t size)
 	snprintf(buf, size, "%s/gretund", SBINDIR);
 }
 
+const char *ctl_start_failure(void)
+{
+	return start_failure[0] ? start_failure : NULL;
+}
+
 int ctl_connect_or_start(int *fd)
 {
 	char path[4200];
-	int ret, status;
+	int ret, status, pipefd[2], exec_err = 0;
+	ssize_t n;
 	pid_t pid;
 
+	start_failure[0] = '\0';
 	ret = ctl_connect(fd);
 	if (ret != -ECONNREFUSED && ret != -ENOENT)
 		return ret;
 	gretund_path(path, sizeof(path));
-	pid = fork();
-	if (pid < 0)
+	/* The child writes execl's errno here; a successful exec closes
+	 * the pipe (O_CLOEXEC) and the read sees EOF. */
+	if (pipe2(pipefd, O_CLOEXEC) < 0)
 		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		ret = -errno;
+		close(pipefd[0]);
+		close(pipefd[1]);
+		return ret;
+	}
 	if (pid == 0) {
+		close(pipefd[0]);
 		execl(path, "gretund", "--daemon", (char *)NULL);
+		exec_err = errno;
+		if (write(pipefd[1], &exec_err, sizeof(exec_err)) < 0)
+			_exit(127);
 		_exit(127);
 	}
+	close(pipefd[1]);
+	do
+		n = read(pipefd[0], &exec_err, sizeof(exec_err));
+	while (n < 0 && errno == EINTR);
+	close(pipefd[0]);
+	if (n != (ssize_t)sizeof(exec_err))
+		exec_err = 0;
 	if (waitpid(pid, &status, 0) < 0)
 		return -errno;
 	/* a concurrent start may have won the race: connecting decides */
 	ret = ctl_connect(fd);
+	if (ret && exec_err) {
+		snprintf(start_failure, sizeof(start_failure), "%s", path);
+		return set_err(-exec_err, "cannot run `%s': %s", path, strerror(exec_err));
+	}
 	if (ret && !errmsg[0]) {
-		if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-			set_err(ret, "cannot run %s", path);
+		if (WIFEXITED(status) && WEXITSTATUS(status))
+			set_err(ret, "`%s' exited with status %d before serving its control socket",
+				path, WEXITSTATUS(status));
+		else if (WIFSIGNALED(status))
+			set_err(ret, "`%s' was killed by signal %d before serving its control socket",
+				path, WTERMSIG(status));
 		else
-			set_err(ret, "gretund (%s) did not start: %s", path, strerror(-ret));
+			set_err(ret, "`%s' started but does not serve its control socket", path);
 	}
 	return ret;
 }

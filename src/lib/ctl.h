@@ -27,8 +27,11 @@ int ctl_peer_privileged(pid_t pid, uid_t uid);
 /* Connect to the running gretund; -ECONNREFUSED/-ENOENT when none runs,
  * -EPERM when the socket's owner is not privileged (squatter). */
 int ctl_connect(int *fd);
-/* Connect, starting `gretund --daemon` first when none runs. */
+/* Connect, starting `gretund --daemon` first when none runs. When it cannot
+ * be run at all, the exec's -errno. */
 int ctl_connect_or_start(int *fd);
+/* The gretund path the last ctl_connect_or_start could not execute, or NULL. */
+const char *ctl_start_failure(void);
 /* Send one request line (newline added if missing), read one reply line
  * into reply (NUL-terminated, newline stripped). 0 or -errno. */
 int ctl_transact(int fd, const char *req, char *reply, size_t size);
