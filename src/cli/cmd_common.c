@@ -7,6 +7,7 @@
 
 #include "config.h"
 #include "gretunctl.h"
+#include "parse.h"
 
 const struct backend_ops *backend_for(enum tunnel_backend b)
 {
@@ -31,32 +32,118 @@ int tunnel_target_resolve(const char *arg, char *name, char *path, size_t pathle
 		base = strrchr(arg, '/');
 		base = base ? base + 1 : arg;
 		len = strlen(base) - 5;
-		if (len == 0 || len >= IFNAMSIZ)
+		if (len == 0)
 			return -EINVAL;
+		if (len >= IFNAMSIZ)
+			return -ENAMETOOLONG;
 		memcpy(name, base, len);
 		name[len] = '\0';
 		n = snprintf(path, pathlen, "%s", arg);
 	} else {
 		if (strlen(arg) >= IFNAMSIZ)
-			return -EINVAL;
+			return -ENAMETOOLONG;
 		strcpy(name, arg);
 		n = snprintf(path, pathlen, "%s/%s.conf", g.config_dir, arg);
 	}
 	if (!ifname_valid(name))
 		return -EINVAL;
-	return (n < 0 || (size_t)n >= pathlen) ? -ENAMETOOLONG : 0;
+	return (n < 0 || (size_t)n >= pathlen) ? -E2BIG : 0;
 }
 
-int tunnel_load(const char *arg, int argc, char *argv[], struct tunnel *t, char *path,
-		size_t pathlen, bool *have_file)
+/* What is wrong with a NAME, for the one line that refuses it. */
+static const char *ifname_problem(const char *name, size_t len, char *buf, size_t buflen)
+{
+	if (len == 0)
+		return "empty";
+	if (len >= IFNAMSIZ) {
+		snprintf(buf, buflen, "too long, %zu bytes; an interface name has at most %d",
+			 len, IFNAMSIZ - 1);
+		return buf;
+	}
+	if ((len == 1 && name[0] == '.') || (len == 2 && !strncmp(name, "..", 2)))
+		return "`.' and `..' are no interface names";
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)name[i];
+
+		if (c == '/' || c == ':') {
+			snprintf(buf, buflen, "`%c' is not allowed in an interface name", c);
+			return buf;
+		}
+		if (c <= ' ' || c == 0x7f)
+			return "white space and control bytes are not allowed in an interface name";
+	}
+	return "expected an interface name";
+}
+
+void name_error(const char *cmd, const char *arg)
+{
+	char q[80], buf[96];
+
+	errmsg("%s: invalid tunnel name `%s': %s", cmd, parse_quote(arg, q, sizeof(q)),
+	       ifname_problem(arg, strlen(arg), buf, sizeof(buf)));
+}
+
+void target_error(const char *cmd, const char *arg, int err)
+{
+	const char *base = strrchr(arg, '/');
+	char q[80], qb[80], buf[96];
+	size_t len;
+
+	if (err == -E2BIG) {
+		errmsg("%s: config path `%s' is too long", cmd, parse_quote(arg, q, sizeof(q)));
+		return;
+	}
+	if (!has_suffix(arg, ".conf")) {
+		name_error(cmd, arg);
+		return;
+	}
+	/* FILE: the base name without .conf is the tunnel's name */
+	base = base ? base + 1 : arg;
+	len = strlen(base) - 5;
+	snprintf(buf, sizeof(buf), "%.*s", (int)(len < sizeof(buf) - 1 ? len : sizeof(buf) - 1), base);
+	parse_quote(buf, qb, sizeof(qb));
+	errmsg("%s: invalid tunnel name `%s' (from the config file `%s'): %s", cmd, qb,
+	       parse_quote(arg, q, sizeof(q)), ifname_problem(base, len, buf, sizeof(buf)));
+}
+
+int lock_error(const char *cmd, const char *name, int err)
+{
+	if (err == -EACCES || err == -EPERM) {
+		/* CAP_DAC_OVERRIDE would open the directory, but gretund
+		 * cannot verify a client of another uid (no CAP_SYS_PTRACE
+		 * for its /proc/PID/ns/user): name what does work. */
+		errmsg("%s %s: cannot take the lock under %s/gretun: %s; missing privilege: it is root's, run as root (uid 0) with CAP_NET_ADMIN and CAP_NET_RAW",
+		       cmd, name, RUNSTATEDIR, strerror(-err));
+		return EXIT_PRIVILEGE;
+	}
+	errmsg("%s %s: cannot take the lock under %s/gretun: %s", cmd, name, RUNSTATEDIR,
+	       strerror(-err));
+	return EXIT_FAILED;
+}
+
+int state_error(const char *cmd, int err)
+{
+	if (err == -EACCES || err == -EPERM) {
+		/* /run/gretun/net-* is root's, mode 0700 */
+		errmsg("%s: cannot read the tunnel state under %s/gretun: %s; missing privilege CAP_DAC_READ_SEARCH (or run as root)",
+		       cmd, RUNSTATEDIR, strerror(-err));
+		return EXIT_PRIVILEGE;
+	}
+	errmsg("%s: cannot read the tunnel state under %s/gretun: %s", cmd, RUNSTATEDIR,
+	       strerror(-err));
+	return EXIT_FAILED;
+}
+
+int tunnel_load(const char *cmd, const char *arg, int argc, char *argv[], struct tunnel *t,
+		char *path, size_t pathlen, bool *have_file)
 {
 	char err[512];
 	bool is_file;
 	int ret;
 
-	if (tunnel_target_resolve(arg, t->name, path, pathlen, &is_file) < 0) {
-		errmsg("invalid tunnel name `%s': expected an interface name (1-15 bytes, no '/', ':' or white space) or a path ending in .conf",
-		       arg);
+	ret = tunnel_target_resolve(arg, t->name, path, pathlen, &is_file);
+	if (ret < 0) {
+		target_error(cmd, arg, ret);
 		return EXIT_USAGE;
 	}
 	ret = config_load_file(path, t, err, sizeof(err));
@@ -68,7 +155,10 @@ int tunnel_load(const char *arg, int argc, char *argv[], struct tunnel *t, char 
 		return EXIT_NOTFOUND;
 	} else if (ret < 0) {
 		errmsg("%s", err);
-		return ret == -EINVAL || ret == -ERANGE ? EXIT_USAGE : EXIT_FAILED;
+		/* a config that cannot be read for what it is (too big, not
+		 * a file, not text) is a config error; a failing disk is not */
+		return ret == -EIO || ret == -ENOMEM ? EXIT_FAILED :
+		       ret == -EACCES || ret == -EPERM ? EXIT_PRIVILEGE : EXIT_USAGE;
 	}
 	ret = config_apply_inline(t, argc, argv, err, sizeof(err));
 	if (ret < 0) {
@@ -80,6 +170,12 @@ int tunnel_load(const char *arg, int argc, char *argv[], struct tunnel *t, char 
 		t->flags |= TUNNEL_HAS_BACKEND;
 	}
 	ret = config_finalize(t, err, sizeof(err));
+	if (ret < 0 && !*have_file && strstr(err, ": required")) {
+		/* Most likely an admin repeating `up' to change one thing. */
+		errmsg("%s; to change some options of tunnel %s while it is up, use `%s set %s OPTION VALUE...'",
+		       err, t->name, prog, t->name);
+		return EXIT_USAGE;
+	}
 	if (ret < 0) {
 		errmsg("%s%s%s", *have_file ? path : "", *have_file ? ": " : "", err);
 		return EXIT_USAGE;

@@ -80,10 +80,49 @@ out:
 	return ret;
 }
 
+/* The config whose hooks down runs: the FILE given, else the one -c names,
+ * else the one the tunnel came up from (the state records it), else
+ * DIR/NAME.conf. A missing one is fine unless it was given as FILE. */
+static int down_config(const char *name, bool is_file, char *path, size_t pathlen,
+		       const struct state_meta *m, struct tunnel *conf, bool *has_conf)
+{
+	char err[512];
+	int ret;
+
+	if (!is_file && !g.config_dir_set && m->source[0]) {
+		snprintf(path, pathlen, "%s", m->source);
+		ret = config_load_file(path, conf, err, sizeof(err));
+		if (ret == -ENOENT) {
+			infomsg("down %s: the config it came up from, `%s', is gone: no PreDown/PostDown hooks run",
+				name, path);
+			return EXIT_OK;
+		}
+	} else {
+		ret = config_load_file(path, conf, err, sizeof(err));
+		if (ret == -ENOENT && is_file) {
+			errmsg("no config `%s'", path);
+			return EXIT_NOTFOUND;
+		}
+		if (ret == -ENOENT)
+			return EXIT_OK;
+	}
+	if (ret < 0) {
+		errmsg("%s", err);
+		return EXIT_USAGE;
+	}
+	if (config_has_hooks(conf) && config_check_permissions(path, err, sizeof(err)) < 0) {
+		errmsg("%s", err);
+		return EXIT_USAGE;
+	}
+	*has_conf = true;
+	return EXIT_OK;
+}
+
 int down_main(int argc, char *argv[])
 {
 	static const int need[] = { CAP_NET_ADMIN, -1 };
 	struct tunnel st, conf;
+	struct state_meta meta;
 	struct journal j = { 0 };
 	struct nl_sock *nl = NULL;
 	const struct backend_ops *be;
@@ -95,33 +134,15 @@ int down_main(int argc, char *argv[])
 
 	tunnel_init(&st);
 	tunnel_init(&conf);
+	memset(&meta, 0, sizeof(meta));
 	if (argc != 2) {
 		errmsg("usage: %s down NAME|FILE", prog);
 		return EXIT_USAGE;
 	}
-	if (tunnel_target_resolve(argv[1], name, path, sizeof(path), &is_file) < 0) {
-		errmsg("invalid tunnel name `%s': expected an interface name or a path ending in .conf",
-		       argv[1]);
+	ret = tunnel_target_resolve(argv[1], name, path, sizeof(path), &is_file);
+	if (ret < 0) {
+		target_error("down", argv[1], ret);
 		return EXIT_USAGE;
-	}
-	/* The config is read only for its hooks; a missing one is fine. */
-	ret = config_load_file(path, &conf, err, sizeof(err));
-	if (ret == 0) {
-		has_conf = true;
-		if (config_has_hooks(&conf) &&
-		    config_check_permissions(path, err, sizeof(err)) < 0) {
-			errmsg("%s", err);
-			status = EXIT_USAGE;
-			goto out;
-		}
-	} else if (ret != -ENOENT) {
-		errmsg("%s", err);
-		status = EXIT_USAGE;
-		goto out;
-	} else if (is_file) {
-		errmsg("no config `%s'", path);
-		status = EXIT_NOTFOUND;
-		goto out;
 	}
 	if (caps_require(need, &missing) < 0) {
 		errmsg("down %s: missing privilege %s", name, missing ? missing : "CAP_NET_ADMIN");
@@ -130,10 +151,18 @@ int down_main(int argc, char *argv[])
 	}
 	lock = runtime_lock(name);
 	if (lock < 0) {
-		errmsg("down %s: cannot take the lock under /run/gretun: %s", name, strerror(-lock));
+		status = lock_error("down", name, lock);
 		goto out;
 	}
-	has_state = state_load(name, &st, err, sizeof(err)) == 0;
+	ret = state_load(name, &st, err, sizeof(err));
+	has_state = ret == 0;
+	if (has_state)
+		state_load_meta(name, &meta);
+	/* Nothing is changed before the config (for its hooks) is read. */
+	status = down_config(name, is_file, path, sizeof(path), &meta, &conf, &has_conf);
+	if (status != EXIT_OK)
+		goto out;
+	status = EXIT_FAILED;
 	ret = nl_open(&nl);
 	if (ret < 0) {
 		errmsg("down %s: cannot open rtnetlink: %s", name, strerror(-ret));

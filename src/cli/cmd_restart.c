@@ -32,7 +32,7 @@ int restart_main(int argc, char *argv[])
 	}
 	target = argv[1];
 	if (strcmp(target, "all") && !ifname_valid(target)) {
-		errmsg("invalid tunnel name `%s': expected an interface name or `all'", target);
+		name_error("restart", target);
 		return EXIT_USAGE;
 	}
 	if (caps_require(need, &missing) < 0) {

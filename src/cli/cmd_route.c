@@ -16,6 +16,7 @@
 #include "nl.h"
 #include "output.h"
 #include "parse.h"
+#include "runtime.h"
 #include "show.h"
 
 enum route_op { ROUTE_ADD, ROUTE_DEL, ROUTE_REPLACE };
@@ -108,15 +109,36 @@ static int route_apply(struct nl_sock *nl, int ifindex, enum route_op op, const 
 	}
 }
 
+/* The routes commands work on gretun's tunnels only, as show and down see
+ * them: one with state, or a kernel GRE device. -ENODEV for anything else
+ * (a veth, lo), -EACCES when the state cannot be read. */
 static int tunnel_ifindex(struct nl_sock *nl, const char *name, int *ifindex)
 {
+	struct tunnel st;
 	struct nl_link l;
-	int ret = nl_link_get(nl, name, &l);
+	char err[512];
+	int ret;
 
-	if (ret < 0)
+	tunnel_init(&st);
+	ret = state_load(name, &st, err, sizeof(err));
+	tunnel_free(&st);
+	if (ret == -EACCES || ret == -EPERM)
 		return ret;
+	if (nl_link_get(nl, name, &l) < 0 || (ret < 0 && !l.is_gre))
+		return -ENODEV;
 	*ifindex = l.ifindex;
 	return 0;
+}
+
+/* "No such process" is what the kernel says for a route it does not
+ * have; say it in words. */
+static const char *route_strerror(enum route_op op, int err)
+{
+	if (op == ROUTE_DEL && err == -ESRCH)
+		return "no such route";
+	if (op == ROUTE_ADD && err == -EEXIST)
+		return "the route exists already";
+	return strerror(-err);
 }
 
 static int route_list_main(struct nl_sock *nl, const char *name, int ifindex)
@@ -285,7 +307,7 @@ static int route_batch_main(struct nl_sock *nl, const char *name, int ifindex, c
 		if (errors[i] < 0) {
 			errmsg("route batch %s: line %u: cannot %s route: %s%s", name, lines[i].lineno,
 			       lines[i].op == ROUTE_ADD ? "add" : lines[i].op == ROUTE_DEL ? "delete" : "replace",
-			       strerror(-errors[i]), nl_reason(nl));
+			       route_strerror(lines[i].op, errors[i]), nl_reason(nl));
 			break;
 		}
 	}
@@ -338,11 +360,14 @@ int route_main(int argc, char *argv[])
 	sub = argv[1];
 	name = argv[2];
 	if (!ifname_valid(name)) {
-		errmsg("route: invalid tunnel name `%s': expected an interface name", name);
+		name_error("route", name);
 		return EXIT_USAGE;
 	}
 	if (strcmp(sub, "list") && strcmp(sub, "batch") && route_op_parse(sub, &op) < 0) {
-		errmsg("route: unknown subcommand `%s': expected add, del, replace, list or batch", sub);
+		char q[80];
+
+		errmsg("route: unknown subcommand `%s': expected add, del, replace, list or batch",
+		       parse_quote(sub, q, sizeof(q)));
 		return EXIT_USAGE;
 	}
 	if (!strcmp(sub, "list") && argc != 3) {
@@ -368,9 +393,16 @@ int route_main(int argc, char *argv[])
 		return EXIT_FAILED;
 	}
 	ret = tunnel_ifindex(nl, name, &ifindex);
+	if (ret == -ENODEV) {
+		errmsg("route %s %s: no tunnel %s managed by gretun", sub, name, name);
+		status = EXIT_NOTFOUND;
+		goto out;
+	}
 	if (ret < 0) {
-		errmsg("route %s %s: no such device: %s", sub, name, strerror(-ret));
-		status = ret == -ENODEV ? EXIT_NOTFOUND : EXIT_FAILED;
+		char cmd[32];
+
+		snprintf(cmd, sizeof(cmd), "route %s", sub);
+		status = state_error(cmd, ret);
 		goto out;
 	}
 	if (!strcmp(sub, "list")) {
@@ -378,10 +410,15 @@ int route_main(int argc, char *argv[])
 	} else if (!strcmp(sub, "batch")) {
 		status = route_batch_main(nl, name, ifindex, argc == 4 ? argv[3] : NULL);
 	} else {
+		char q[80];
+
 		ret = route_apply(nl, ifindex, op, &r);
 		if (ret < 0)
-			errmsg("route %s %s %s: %s%s", sub, name, argv[3], strerror(-ret), nl_reason(nl));
-		status = ret < 0 ? EXIT_FAILED : EXIT_OK;
+			errmsg("route %s %s %s: %s%s", sub, name, parse_quote(argv[3], q, sizeof(q)),
+			       route_strerror(op, ret), nl_reason(nl));
+		/* deleting a route that is not there: not found, as for a tunnel */
+		status = ret == -ESRCH && op == ROUTE_DEL ? EXIT_NOTFOUND :
+			 ret < 0 ? EXIT_FAILED : EXIT_OK;
 	}
 out:
 	nl_close(nl);

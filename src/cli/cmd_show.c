@@ -168,7 +168,10 @@ static int show_one(struct out *o, struct nl_sock *nl, const char *name)
 	tunnel_init(&cur);
 	memset(&stats, 0, sizeof(stats));
 	memset(&l, 0, sizeof(l));
-	has_state = state_load(name, &st, err, sizeof(err)) == 0;
+	ret = state_load(name, &st, err, sizeof(err));
+	if (ret == -EACCES || ret == -EPERM)
+		goto out;	/* no answer is no "no tunnel" */
+	has_state = ret == 0;
 	exists = nl_link_get(nl, name, &l) == 0;
 	if (!has_state && !(exists && l.is_gre)) {
 		ret = -ENODEV;
@@ -243,12 +246,18 @@ int show_main(int argc, char *argv[])
 		return EXIT_USAGE;
 	}
 	if (argc == 2 && !ifname_valid(argv[1])) {
-		errmsg("invalid tunnel name `%s': expected an interface name", argv[1]);
+		name_error("show", argv[1]);
 		return EXIT_USAGE;
 	}
+	/* State that cannot be read (not root) must not look like "no
+	 * tunnels" to a script: say so before printing anything. */
+	ret = state_list(&names, &n);
+	if (ret < 0)
+		return state_error("show", ret);
 	ret = nl_open(&nl);
 	if (ret < 0) {
 		errmsg("show: cannot open rtnetlink: %s", strerror(-ret));
+		free(names);
 		return EXIT_FAILED;
 	}
 	out_init(&o, stdout, g.json);
@@ -261,15 +270,18 @@ int show_main(int argc, char *argv[])
 			status = EXIT_FAILED;
 		}
 	} else {
-		ret = state_list(&names, &n);
-		for (size_t i = 0; ret == 0 && i < n; i++)
-			if (show_one(&o, nl, names[i]) < 0 && status == EXIT_OK)
+		for (size_t i = 0; i < n; i++) {
+			ret = show_one(&o, nl, names[i]);
+			if (ret < 0 && status == EXIT_OK)
 				status = EXIT_FAILED;
+		}
 	}
 	out_array_end(&o);
 	out_finish(&o);
 	if (status == EXIT_NOTFOUND)
 		errmsg("show: no tunnel %s managed by gretun", argv[1]);
+	else if (status == EXIT_FAILED && (ret == -EACCES || ret == -EPERM))
+		status = state_error("show", ret);
 	free(names);
 	nl_close(nl);
 	return status;
@@ -291,15 +303,13 @@ int list_main(int argc, char *argv[])
 	 * (INTERFACE.md); only the text form is the short one. */
 	if (g.json)
 		return show_main(1, argv);
+	ret = state_list(&names, &n);
+	if (ret < 0)
+		return state_error("list", ret);
 	ret = nl_open(&nl);
 	if (ret < 0) {
 		errmsg("list: cannot open rtnetlink: %s", strerror(-ret));
-		return EXIT_FAILED;
-	}
-	ret = state_list(&names, &n);
-	if (ret < 0) {
-		errmsg("list: cannot read the state under /run/gretun: %s", strerror(-ret));
-		nl_close(nl);
+		free(names);
 		return EXIT_FAILED;
 	}
 	out_init(&o, stdout, g.json);
@@ -340,7 +350,7 @@ int check_main(int argc, char *argv[])
 		return EXIT_USAGE;
 	}
 	tunnel_init(&t);
-	status = tunnel_load(argv[1], argc - 2, argv + 2, &t, path, sizeof(path), &have_file);
+	status = tunnel_load("check", argv[1], argc - 2, argv + 2, &t, path, sizeof(path), &have_file);
 	if (status == EXIT_OK && !g.quiet)
 		printf("%s: ok\n", t.name);
 	tunnel_free(&t);

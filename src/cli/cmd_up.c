@@ -14,12 +14,14 @@
 
 #include "caps.h"
 #include "config.h"
+#include "ctl.h"
 #include "gretunctl.h"
 #include "hooks.h"
 #include "nl.h"
 #include "runtime.h"
 
 struct up_ctx {
+	const char *verb;		/* "up" or "set", for messages */
 	struct nl_sock *nl;
 	struct tunnel *t;		/* desired */
 	struct tunnel old;		/* applied before, from the state file */
@@ -28,6 +30,8 @@ struct up_ctx {
 	struct journal j;
 	bool created;
 	struct link_snap snap;		/* the device a recreate replaced */
+	struct state_meta meta;		/* saved with the state */
+	bool usage_error;		/* the failure is the config's: exit 2 */
 };
 
 static bool tunnel_params_equal(const struct tunnel *a, const struct tunnel *b)
@@ -56,6 +60,7 @@ static int mtu_resolve(struct up_ctx *c)
 	uint32_t under = 0;
 	int oif, ret;
 
+	c->meta.mtu_auto = !t->mtu;
 	if (t->mtu)
 		return 0;
 	if (t->dev[0]) {
@@ -63,7 +68,7 @@ static int mtu_resolve(struct up_ctx *c)
 
 		ret = nl_link_get(c->nl, t->dev, &l);
 		if (ret < 0) {
-			errmsg("up %s: underlay device `%s': %s", t->name, t->dev, strerror(-ret));
+			errmsg("%s %s: underlay device `%s': %s", c->verb, t->name, t->dev, strerror(-ret));
 			return ret;
 		}
 		under = l.mtu;
@@ -74,7 +79,31 @@ static int mtu_resolve(struct up_ctx *c)
 	if (!under)
 		under = 1500;
 	t->mtu = tunnel_mtu_auto(t, under);
+	/* What config_finalize says of an explicit MTU, said before any
+	 * change: the kernel would refuse the IPv6 addresses later. */
+	for (size_t i = 0; t->mtu < 1280 && i < t->n_addresses; i++) {
+		if (t->addresses[i].family != AF_INET6)
+			continue;
+		errmsg("%s %s: the automatic MTU %u (underlay MTU %u less %u bytes of headers) is below 1280, the IPv6 minimum, and the tunnel has IPv6 addresses; raise the underlay MTU or set `mtu 1280' or more",
+		       c->verb, t->name, t->mtu, under, under - t->mtu);
+		c->usage_error = true;
+		return -EINVAL;
+	}
 	return 0;
+}
+
+/* The backend's failure in words: a gretund that cannot be run at all is
+ * named with its path and the exec's reason, nothing else. */
+static const char *backend_error(struct up_ctx *c, int err)
+{
+	static char buf[4608];
+	const char *path = c->be == &backend_userspace ? ctl_start_failure() : NULL;
+
+	if (path)
+		snprintf(buf, sizeof(buf), "cannot run gretund `%s': %s", path, strerror(-err));
+	else
+		snprintf(buf, sizeof(buf), "%s%s", strerror(-err), backend_reason(c->be, c->nl));
+	return buf;
 }
 
 static int device_create(struct up_ctx *c)
@@ -97,16 +126,15 @@ static int device_create(struct up_ctx *c)
 		}
 	}
 	if (ret < 0) {
-		errmsg("up %s: cannot create %s device (%s backend): %s%s", t->name,
-		       tunnel_mode_name(t->mode), c->be->name, strerror(-ret),
-		       backend_reason(c->be, c->nl));
+		errmsg("%s %s: cannot create %s device (%s backend): %s", c->verb, t->name,
+		       tunnel_mode_name(t->mode), c->be->name, backend_error(c, ret));
 		return ret;
 	}
 	/* Backend=auto found kernel GRE: nothing would send or track probes */
 	if (t->keepalive_interval && c->be == &backend_kernel) {
 		c->be->destroy(c->nl, t->name);
-		errmsg("up %s: keepalives need the userspace backend (--backend userspace)",
-		       t->name);
+		errmsg("%s %s: keepalives need the userspace backend (--backend userspace)",
+		       c->verb, t->name);
 		return -EOPNOTSUPP;
 	}
 	t->backend = c->be == &backend_userspace ? BACKEND_USERSPACE : BACKEND_KERNEL;
@@ -142,8 +170,8 @@ static int device_converge(struct up_ctx *c, const struct nl_link *l)
 			if (ret == -EEXIST)
 				ret = c->be->change(c->nl, t);
 			if (ret < 0) {
-				errmsg("up %s: cannot attach gretund to the device: %s%s", t->name,
-				       strerror(-ret), backend_reason(c->be, c->nl));
+				errmsg("%s %s: cannot attach gretund to the device: %s", c->verb,
+				       t->name, backend_error(c, ret));
 				return ret;
 			}
 			if (tunnel_params_equal(&c->old, t))
@@ -161,7 +189,7 @@ static int device_converge(struct up_ctx *c, const struct nl_link *l)
 			return journal_push(&c->j, &u);
 		}
 		if (ret != -EOPNOTSUPP) {
-			errmsg("up %s: cannot change the tunnel in place: %s%s", t->name,
+			errmsg("%s %s: cannot change the tunnel in place: %s%s", c->verb, t->name,
 			       strerror(-ret), backend_reason(c->be, c->nl));
 			return ret;
 		}
@@ -172,13 +200,13 @@ static int device_converge(struct up_ctx *c, const struct nl_link *l)
 	c->snap.up = (l->flags & IFF_UP) != 0;
 	if ((ret = nl_addr_list(c->nl, l->ifindex, &c->snap.addrs, &c->snap.n_addrs)) < 0 ||
 	    (ret = nl_route_list(c->nl, l->ifindex, &c->snap.routes, &c->snap.n_routes)) < 0) {
-		errmsg("up %s: cannot read the old device's addresses and routes: %s", t->name,
+		errmsg("%s %s: cannot read the old device's addresses and routes: %s", c->verb, t->name,
 		       strerror(-ret));
 		return ret;
 	}
 	ret = c->be->destroy(c->nl, t->name);
 	if (ret < 0) {
-		errmsg("up %s: cannot remove the old device: %s%s", t->name, strerror(-ret),
+		errmsg("%s %s: cannot remove the old device: %s%s", c->verb, t->name, strerror(-ret),
 		       backend_reason(c->be, c->nl));
 		return ret;
 	}
@@ -221,7 +249,7 @@ static int addresses_converge(struct up_ctx *c, int ifindex)
 	int ret = c->created ? 0 : nl_addr_list(c->nl, ifindex, &cur, &n);
 
 	if (ret < 0) {
-		errmsg("up %s: cannot list addresses: %s", t->name, strerror(-ret));
+		errmsg("%s %s: cannot list addresses: %s", c->verb, t->name, strerror(-ret));
 		return ret;
 	}
 	have = calloc(n ? n : 1, sizeof(*have));
@@ -241,9 +269,18 @@ static int addresses_converge(struct up_ctx *c, int ifindex)
 			continue;
 		ret = nl_addr_del(c->nl, ifindex, p);
 		if (ret < 0) {
-			errmsg("up %s: cannot remove old address: %s%s", t->name, strerror(-ret),
+			errmsg("%s %s: cannot remove old address: %s%s", c->verb, t->name, strerror(-ret),
 			       nl_reason(c->nl));
 			goto out;
+		}
+		{
+			/* up converges to what it is given: say what goes, for
+			 * the admin who meant to change one thing */
+			char buf[INET6_ADDRSTRLEN];
+
+			infomsg("%s %s: removed address %s/%u, which the configuration no longer has",
+				c->verb, t->name, inet_ntop(p->family, &p->addr, buf, sizeof(buf)),
+				p->len);
 		}
 		if ((ret = journal_push(&c->j, &u)) < 0)
 			goto out;
@@ -259,7 +296,7 @@ static int addresses_converge(struct up_ctx *c, int ifindex)
 		if (ret < 0) {
 			char buf[INET6_ADDRSTRLEN];
 
-			errmsg("up %s: cannot add address %s/%u: %s%s", t->name,
+			errmsg("%s %s: cannot add address %s/%u: %s%s", c->verb, t->name,
 			       inet_ntop(p->family, &p->addr, buf, sizeof(buf)), p->len,
 			       strerror(-ret), nl_reason(c->nl));
 			goto out;
@@ -290,12 +327,12 @@ static bool route_in(const struct route *r, const struct route *v, size_t n)
 	return false;
 }
 
-static void route_error(const char *what, const char *name, const struct route *r, int err,
-			struct nl_sock *nl)
+static void route_error(const char *verb, const char *what, const char *name,
+			const struct route *r, int err, struct nl_sock *nl)
 {
 	char buf[INET6_ADDRSTRLEN];
 
-	errmsg("up %s: cannot %s route %s/%u: %s%s", name, what,
+	errmsg("%s %s: cannot %s route %s/%u: %s%s", verb, name, what,
 	       inet_ntop(r->dst.family, &r->dst.addr, buf, sizeof(buf)), r->dst.len,
 	       strerror(-err), nl_reason(nl));
 }
@@ -309,7 +346,7 @@ static int routes_converge(struct up_ctx *c, int ifindex)
 	int ret = c->created ? 0 : nl_route_list(c->nl, ifindex, &cur, &n);
 
 	if (ret < 0) {
-		errmsg("up %s: cannot list routes: %s", t->name, strerror(-ret));
+		errmsg("%s %s: cannot list routes: %s", c->verb, t->name, strerror(-ret));
 		return ret;
 	}
 	for (size_t i = 0; c->has_old && i < c->old.n_routes; i++) {
@@ -321,8 +358,15 @@ static int routes_converge(struct up_ctx *c, int ifindex)
 			continue;
 		ret = nl_route_del(c->nl, ifindex, r);
 		if (ret < 0) {
-			route_error("remove old", t->name, r, ret, c->nl);
+			route_error(c->verb, "remove old", t->name, r, ret, c->nl);
 			goto out;
+		}
+		{
+			char buf[INET6_ADDRSTRLEN];
+
+			infomsg("%s %s: removed route %s/%u, which the configuration no longer has",
+				c->verb, t->name,
+				inet_ntop(r->dst.family, &r->dst.addr, buf, sizeof(buf)), r->dst.len);
 		}
 		if ((ret = journal_push(&c->j, &u)) < 0)
 			goto out;
@@ -336,7 +380,7 @@ static int routes_converge(struct up_ctx *c, int ifindex)
 			continue;
 		ret = nl_route_add(c->nl, ifindex, r, GRETUN_RTPROT);
 		if (ret < 0) {
-			route_error("add", t->name, r, ret, c->nl);
+			route_error(c->verb, "add", t->name, r, ret, c->nl);
 			goto out;
 		}
 		if ((ret = journal_push(&c->j, &u)) < 0)
@@ -357,20 +401,20 @@ static int tunnel_up(struct up_ctx *c)
 
 	ret = nl_link_get(c->nl, t->name, &l);
 	if (ret < 0 && ret != -ENODEV) {
-		errmsg("up %s: cannot query the device: %s", t->name, strerror(-ret));
+		errmsg("%s %s: cannot query the device: %s", c->verb, t->name, strerror(-ret));
 		return ret;
 	}
 	exists = ret == 0;
 	if (exists && !c->has_old) {
-		errmsg("up %s: a device named %s exists and was not made by gretun; not touching it",
-		       t->name, t->name);
+		errmsg("%s %s: a device named %s exists and was not made by gretun; not touching it",
+		       c->verb, t->name, t->name);
 		return -EEXIST;
 	}
 	if ((ret = mtu_resolve(c)) < 0)
 		return ret;
 	if (!exists) {
 		if ((ret = hook_run(t->hook_pre_up, t->name)) < 0) {
-			errmsg("up %s: PreUp hook failed", t->name);
+			errmsg("%s %s: PreUp hook failed", c->verb, t->name);
 			return ret;
 		}
 		ret = device_create(c);
@@ -381,7 +425,7 @@ static int tunnel_up(struct up_ctx *c)
 		return ret;
 	ret = nl_link_get(c->nl, t->name, &l);
 	if (ret < 0) {
-		errmsg("up %s: the new device vanished: %s", t->name, strerror(-ret));
+		errmsg("%s %s: the new device vanished: %s", c->verb, t->name, strerror(-ret));
 		return ret;
 	}
 	if (l.mtu != t->mtu) {
@@ -390,7 +434,7 @@ static int tunnel_up(struct up_ctx *c)
 
 		ret = nl_link_set_mtu(c->nl, l.ifindex, t->mtu);
 		if (ret < 0) {
-			errmsg("up %s: cannot set MTU %u: %s%s", t->name, t->mtu, strerror(-ret),
+			errmsg("%s %s: cannot set MTU %u: %s%s", c->verb, t->name, t->mtu, strerror(-ret),
 			       nl_reason(c->nl));
 			return ret;
 		}
@@ -404,7 +448,7 @@ static int tunnel_up(struct up_ctx *c)
 
 		ret = nl_link_set_up(c->nl, l.ifindex, true);
 		if (ret < 0) {
-			errmsg("up %s: cannot set the link up: %s%s", t->name, strerror(-ret),
+			errmsg("%s %s: cannot set the link up: %s%s", c->verb, t->name, strerror(-ret),
 			       nl_reason(c->nl));
 			return ret;
 		}
@@ -414,21 +458,54 @@ static int tunnel_up(struct up_ctx *c)
 	if ((ret = routes_converge(c, l.ifindex)) < 0)
 		return ret;
 	if (c->created && (ret = hook_run(t->hook_post_up, t->name)) < 0) {
-		errmsg("up %s: PostUp hook failed", t->name);
+		errmsg("%s %s: PostUp hook failed", c->verb, t->name);
 		return ret;
 	}
-	ret = state_save(t);
+	ret = state_save(t, &c->meta);
 	if (ret < 0)
-		errmsg("up %s: cannot save state: %s", t->name, strerror(-ret));
+		errmsg("%s %s: cannot save state: %s", c->verb, t->name, strerror(-ret));
 	return ret;
+}
+
+static const int need_kernel[] = { CAP_NET_ADMIN, -1 };
+static const int need_userspace[] = { CAP_NET_ADMIN, CAP_NET_RAW, -1 };
+
+/* What up and set share once the tunnel is described and the lock held:
+ * converge, and undo everything on failure. Returns the exit status. */
+static int up_converge(struct up_ctx *c)
+{
+	const char *name = c->t->name;
+	int ret = nl_open(&c->nl);
+
+	if (ret < 0) {
+		errmsg("%s %s: cannot open rtnetlink: %s", c->verb, name, strerror(-ret));
+		return EXIT_FAILED;
+	}
+	ret = tunnel_up(c);
+	if (ret < 0) {
+		size_t left = journal_rollback(&c->j, c->nl);
+
+		if (left)
+			errmsg("%s %s: rollback left %zu step(s) undone", c->verb, name, left);
+		return c->usage_error ? EXIT_USAGE : ret == -EPERM ? EXIT_PRIVILEGE : EXIT_FAILED;
+	}
+	return EXIT_OK;
+}
+
+static void up_ctx_free(struct up_ctx *c)
+{
+	if (c->nl)
+		nl_close(c->nl);
+	journal_free(&c->j);
+	free(c->snap.addrs);
+	free(c->snap.routes);
+	tunnel_free(&c->old);
 }
 
 int up_main(int argc, char *argv[])
 {
-	static const int need[] = { CAP_NET_ADMIN, -1 };
-	static const int need_userspace[] = { CAP_NET_ADMIN, CAP_NET_RAW, -1 };
 	struct tunnel t;
-	struct up_ctx c = { .t = &t };
+	struct up_ctx c = { .verb = "up", .t = &t };
 	const char *missing = NULL;
 	char path[4096], err[512];
 	bool have_file;
@@ -440,50 +517,155 @@ int up_main(int argc, char *argv[])
 		errmsg("usage: %s up NAME|FILE [OPTION [VALUE]]...", prog);
 		return EXIT_USAGE;
 	}
-	status = tunnel_load(argv[1], argc - 2, argv + 2, &t, path, sizeof(path), &have_file);
+	status = tunnel_load("up", argv[1], argc - 2, argv + 2, &t, path, sizeof(path), &have_file);
 	if (status != EXIT_OK)
 		goto out;
-	if (caps_require(t.backend == BACKEND_KERNEL ? need : need_userspace, &missing) < 0) {
+	if (caps_require(t.backend == BACKEND_KERNEL ? need_kernel : need_userspace, &missing) < 0) {
 		errmsg("up %s: missing privilege %s", t.name, missing ? missing : "CAP_NET_ADMIN");
 		status = EXIT_PRIVILEGE;
 		goto out;
 	}
+	/* down and set find the config (its hooks) the tunnel came up from */
+	if (have_file && !realpath(path, c.meta.source))
+		snprintf(c.meta.source, sizeof(c.meta.source), "%s", path);
 	lock = runtime_lock(t.name);
 	if (lock < 0) {
-		errmsg("up %s: cannot take the lock under /run/gretun: %s", t.name, strerror(-lock));
-		status = EXIT_FAILED;
+		status = lock_error("up", t.name, lock);
 		goto out;
 	}
 	ret = state_load(t.name, &c.old, err, sizeof(err));
 	c.has_old = ret == 0;
-	if (ret < 0 && ret != -ENOENT) {
+	if (ret < 0 && ret != -ENOENT)
 		errmsg("up %s: unreadable state, ignoring it: %s", t.name, err);
+	status = up_converge(&c);
+out:
+	if (lock >= 0)
+		runtime_unlock(lock, t.name, status != EXIT_OK && !c.has_old);
+	up_ctx_free(&c);
+	tunnel_free(&t);
+	return status;
+}
+
+/* The hooks of the config the tunnel came up from, for a set that
+ * recreates the device (PostUp), as up of that config would run them. */
+static int set_hooks_load(struct tunnel *t, const char *source)
+{
+	struct tunnel conf;
+	char err[512];
+	int ret;
+
+	if (!source[0])
+		return EXIT_OK;
+	tunnel_init(&conf);
+	ret = config_load_file(source, &conf, err, sizeof(err));
+	if (ret == -ENOENT) {
+		ret = EXIT_OK;	/* gone: it has no hooks to run any more */
+		goto out;
 	}
-	ret = nl_open(&c.nl);
+	if (ret < 0 || (config_has_hooks(&conf) &&
+			config_check_permissions(source, err, sizeof(err)) < 0)) {
+		errmsg("set %s: %s", t->name, err);
+		ret = EXIT_USAGE;
+		goto out;
+	}
+	t->hook_pre_up = conf.hook_pre_up;
+	t->hook_post_up = conf.hook_post_up;
+	t->hook_pre_down = conf.hook_pre_down;
+	t->hook_post_down = conf.hook_post_down;
+	conf.hook_pre_up = conf.hook_post_up = conf.hook_pre_down = conf.hook_post_down = NULL;
+	ret = EXIT_OK;
+out:
+	tunnel_free(&conf);
+	return ret;
+}
+
+/*
+ * set NAME OPTION VALUE...: the tunnel as it is (its state), with the given
+ * options changed, converged as up converges it. Nothing else changes: the
+ * other options, addresses and routes stay, and an MTU that was automatic
+ * is computed again.
+ */
+int set_main(int argc, char *argv[])
+{
+	struct tunnel t;
+	struct up_ctx c = { .verb = "set", .t = &t };
+	const char *missing = NULL, *name;
+	char err[512];
+	int lock = -1, ret, status;
+
+	tunnel_init(&t);
+	tunnel_init(&c.old);
+	if (argc < 3) {
+		errmsg("usage: %s set NAME OPTION [VALUE]...", prog);
+		return EXIT_USAGE;
+	}
+	name = argv[1];
+	if (!ifname_valid(name)) {
+		name_error("set", name);
+		return EXIT_USAGE;
+	}
+	if (caps_require(need_kernel, &missing) < 0) {
+		errmsg("set %s: missing privilege %s", name, missing ? missing : "CAP_NET_ADMIN");
+		return EXIT_PRIVILEGE;
+	}
+	lock = runtime_lock(name);
+	if (lock < 0) {
+		status = lock_error("set", name, lock);
+		goto out;
+	}
+	ret = state_load(name, &c.old, err, sizeof(err));
+	if (ret == -ENOENT) {
+		errmsg("set %s: no tunnel %s managed by gretun (`%s up' brings one up)", name, name,
+		       prog);
+		status = EXIT_NOTFOUND;
+		goto out;
+	}
+	if (ret == -EACCES || ret == -EPERM) {
+		status = state_error("set", ret);
+		goto out;
+	}
 	if (ret < 0) {
-		errmsg("up %s: cannot open rtnetlink: %s", t.name, strerror(-ret));
+		errmsg("set %s: unreadable state: %s", name, err);
 		status = EXIT_FAILED;
 		goto out;
 	}
-	ret = tunnel_up(&c);
-	if (ret < 0) {
-		size_t left = journal_rollback(&c.j, c.nl);
-
-		if (left)
-			errmsg("up %s: rollback left %zu step(s) undone", t.name, left);
-		status = ret == -EPERM ? EXIT_PRIVILEGE : EXIT_FAILED;
+	c.has_old = true;
+	state_load_meta(name, &c.meta);
+	/* A second copy of the state is the starting point. */
+	if (state_load(name, &t, err, sizeof(err)) < 0) {
+		errmsg("set %s: unreadable state: %s", name, err);
+		status = EXIT_FAILED;
 		goto out;
 	}
-	status = EXIT_OK;
+	if (c.meta.mtu_auto)
+		t.mtu = 0;
+	if (config_apply_inline(&t, argc - 2, argv + 2, err, sizeof(err)) < 0) {
+		errmsg("set %s: %s", name, err);
+		status = EXIT_USAGE;
+		goto out;
+	}
+	if (g.backend_set) {
+		t.backend = g.backend;
+		t.flags |= TUNNEL_HAS_BACKEND;
+	}
+	if (config_finalize(&t, err, sizeof(err)) < 0) {
+		errmsg("set %s: %s", name, err);
+		status = EXIT_USAGE;
+		goto out;
+	}
+	status = set_hooks_load(&t, c.meta.source);
+	if (status != EXIT_OK)
+		goto out;
+	if (t.backend != BACKEND_KERNEL && caps_require(need_userspace, &missing) < 0) {
+		errmsg("set %s: missing privilege %s", name, missing ? missing : "CAP_NET_RAW");
+		status = EXIT_PRIVILEGE;
+		goto out;
+	}
+	status = up_converge(&c);
 out:
-	if (c.nl)
-		nl_close(c.nl);
 	if (lock >= 0)
-		runtime_unlock(lock, t.name, status != EXIT_OK && !c.has_old);
-	journal_free(&c.j);
-	free(c.snap.addrs);
-	free(c.snap.routes);
-	tunnel_free(&c.old);
+		runtime_unlock(lock, name, false);
+	up_ctx_free(&c);
 	tunnel_free(&t);
 	return status;
 }

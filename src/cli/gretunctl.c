@@ -10,6 +10,7 @@
 #include "ctl.h"
 #include "gretunctl.h"
 #include "nl.h"
+#include "parse.h"
 
 
 struct globals g = {
@@ -24,6 +25,7 @@ static const struct {
 	const char *description;
 } subcommands[] = {
 	{ "up", up_main, "NAME|FILE [OPTION [VALUE]]...", "bring a tunnel up, or converge it to its config" },
+	{ "set", set_main, "NAME OPTION [VALUE]...", "change some options of a tunnel that is up" },
 	{ "down", down_main, "NAME|FILE", "take a tunnel down: routes, addresses, device" },
 	{ "show", show_main, "[NAME]", "show tunnels: options, MTU, addresses, routes, counters" },
 	{ "list", list_main, "", "list the tunnels gretun manages" },
@@ -98,7 +100,7 @@ const char *backend_reason(const struct backend_ops *be, struct nl_sock *nl)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: %s [-j|--json] [-q] [--backend auto|kernel|userspace] [-c DIR] COMMAND [ARGS]\n\n",
+	fprintf(f, "Usage: %s [-j|--json] [-q] [--backend auto|kernel|userspace] [-c DIR] [--] COMMAND [ARGS]\n\n",
 		prog);
 	fputs("Commands:\n", f);
 	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
@@ -110,13 +112,16 @@ static void usage(FILE *f)
 	      "  --backend BACKEND     auto (default), kernel or userspace\n"
 	      "  -c, --config-dir DIR  config directory (default /etc/gretun)\n"
 	      "  -h, --help            this help\n"
+	      "  --version             print the version\n"
 	      "\nSee gretunctl(8) and gretun.conf(5).\n", f);
 }
 
 int version_main(int argc, char *argv[])
 {
 	if (argc > 1) {
-		errmsg("version: unexpected argument `%s'", argv[1]);
+		char q[80];
+
+		errmsg("version: unexpected argument `%s'", parse_quote(argv[1], q, sizeof(q)));
 		return EXIT_USAGE;
 	}
 	puts("gretun " PACKAGE_VERSION);
@@ -146,9 +151,11 @@ static int globals_parse(int *argc, char *argv[])
 		const char *a = argv[i];
 		const char *val = NULL;
 
+		/* `--' ends the options: it goes, what follows stays as is
+		 * (a tunnel named `-j', say). */
 		if (!strcmp(a, "--")) {
-			while (i < *argc)
-				argv[out++] = argv[i++];
+			while (++i < *argc)
+				argv[out++] = argv[i];
 			break;
 		}
 		if (!strcmp(a, "-j") || !strcmp(a, "--json")) {
@@ -157,6 +164,9 @@ static int globals_parse(int *argc, char *argv[])
 			g.quiet = true;
 		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			usage(stdout);
+			return EXIT_OK;
+		} else if (!strcmp(a, "--version")) {
+			puts("gretun " PACKAGE_VERSION);
 			return EXIT_OK;
 		} else if (!strcmp(a, "--backend") || !strncmp(a, "--backend=", 10) ||
 			   !strcmp(a, "-c") || !strcmp(a, "--config-dir") ||
@@ -174,7 +184,10 @@ static int globals_parse(int *argc, char *argv[])
 			}
 			if (is_backend) {
 				if (backend_parse(val, &g.backend) < 0) {
-					errmsg("invalid backend `%s': expected auto, kernel or userspace", val);
+					char q[80];
+
+					errmsg("invalid backend `%s': expected auto, kernel or userspace",
+					       parse_quote(val, q, sizeof(q)));
 					return EXIT_USAGE;
 				}
 				g.backend_set = true;
@@ -184,6 +197,7 @@ static int globals_parse(int *argc, char *argv[])
 					return EXIT_USAGE;
 				}
 				g.config_dir = val;
+				g.config_dir_set = true;
 			}
 		} else {
 			argv[out++] = argv[i];
@@ -215,6 +229,11 @@ int main(int argc, char *argv[])
 		if (!strcmp(argv[0], subcommands[i].name))
 			return subcommands[i].fn(argc, argv);
 	}
-	errmsg("unknown command `%s' (try `%s --help')", argv[0], prog);
+	{
+		char q[80];
+
+		errmsg("unknown command `%s' (try `%s --help')", parse_quote(argv[0], q, sizeof(q)),
+		       prog);
+	}
 	return EXIT_USAGE;
 }

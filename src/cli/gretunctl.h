@@ -24,6 +24,7 @@ struct globals {
 	bool json;
 	bool quiet;
 	const char *config_dir;
+	bool config_dir_set;	/* -c given: it wins over the state's record */
 	enum tunnel_backend backend;
 	bool backend_set;
 };
@@ -41,6 +42,7 @@ const char *nl_reason(struct nl_sock *nl);
 const char *backend_reason(const struct backend_ops *be, struct nl_sock *nl);
 
 int up_main(int argc, char *argv[]);
+int set_main(int argc, char *argv[]);
 int down_main(int argc, char *argv[]);
 int show_main(int argc, char *argv[]);
 int list_main(int argc, char *argv[]);
@@ -105,9 +107,19 @@ void journal_free(struct journal *j);
 /* Shared by up/down/check: NAME or FILE → tunnel name and config path. */
 int tunnel_target_resolve(const char *arg, char *name, char *path, size_t pathlen,
 			  bool *is_file);
+/* The one line refusing a NAME|FILE (tunnel_target_resolve's -errno), or
+ * a NAME, for command cmd; the name quoted with control bytes as `?'. */
+void target_error(const char *cmd, const char *arg, int err);
+void name_error(const char *cmd, const char *arg);
+/* The one line for a lock under /run/gretun that runtime_lock refused;
+ * returns the exit status (3 naming the capability for EACCES/EPERM). */
+int lock_error(const char *cmd, const char *name, int err);
+/* The one line for state under /run/gretun that cannot be read (-errno);
+ * returns the exit status: 3 naming the capability for EACCES/EPERM. */
+int state_error(const char *cmd, int err);
 /* Load the config (if present) and inline options into t; errors printed,
  * returns an exit status. */
-int tunnel_load(const char *arg, int argc, char *argv[], struct tunnel *t,
+int tunnel_load(const char *cmd, const char *arg, int argc, char *argv[], struct tunnel *t,
 		char *path, size_t pathlen, bool *have_file);
 const struct backend_ops *backend_for(enum tunnel_backend b);
 bool route_equal(const struct route *a, const struct route *b);

@@ -130,7 +130,9 @@ int runtime_dir(char *buf, size_t len, bool create)
 		if (mkdir(buf, 0700) < 0 && errno != EEXIST)
 			return -errno;
 	} else if (access(buf, F_OK) < 0) {
-		return 0;
+		/* absent: no state, no tunnels; anything else (EACCES for
+		 * someone not root) is no answer at all */
+		return errno == ENOENT ? 0 : -errno;
 	}
 	if (!claimed) {
 		int ret = runtime_dir_claim(buf);
@@ -295,6 +297,24 @@ static void fmt_flag(FILE *f, const char *key, bool v)
 	fprintf(f, "%s = %s\n", key, v ? "yes" : "no");
 }
 
+/* Facts about the tunnel that are not config keys ride in comment lines,
+ * which the config parser skips: "#@ Key = value". */
+#define META_SOURCE	"#@ Source = "
+#define META_MTU_AUTO	"#@ MTU = auto"
+
+static void meta_format(const struct state_meta *m, FILE *f)
+{
+	if (!m)
+		return;
+	fputs("# written by gretunctl; not a config file to edit\n", f);
+	/* (a path with a newline in it cannot be said on one line: then
+	 * down and set fall back to DIR/NAME.conf) */
+	if (m->source[0] && !strchr(m->source, '\n'))
+		fprintf(f, META_SOURCE "%s\n", m->source);
+	if (m->mtu_auto)
+		fputs(META_MTU_AUTO "\n", f);
+}
+
 int tunnel_format_conf(const struct tunnel *t, FILE *f)
 {
 	fputs("[Tunnel]\n", f);
@@ -371,7 +391,7 @@ int tunnel_format_conf(const struct tunnel *t, FILE *f)
 	return ferror(f) ? -EIO : 0;
 }
 
-int state_save(const struct tunnel *t)
+int state_save(const struct tunnel *t, const struct state_meta *m)
 {
 	char path[320], tmp[330];
 	FILE *f;
@@ -390,6 +410,7 @@ int state_save(const struct tunnel *t)
 		close(fd);
 		goto out;
 	}
+	meta_format(m, f);
 	ret = tunnel_format_conf(t, f);
 	if (fclose(f) != 0 && ret == 0)
 		ret = -errno;
@@ -413,6 +434,35 @@ int state_load(const char *name, struct tunnel *t, char *err, size_t errlen)
 		return ret;
 	snprintf(t->name, sizeof(t->name), "%s", name);
 	return config_finalize(t, err, errlen);
+}
+
+int state_load_meta(const char *name, struct state_meta *m)
+{
+	char path[320], *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	FILE *f;
+	int ret = runtime_path(path, sizeof(path), name, ".conf", false);
+
+	memset(m, 0, sizeof(*m));
+	if (ret < 0)
+		return ret;
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while ((n = getline(&line, &cap, f)) > 0) {
+		if (line[n - 1] == '\n')
+			line[--n] = '\0';
+		if (!strncmp(line, META_SOURCE, strlen(META_SOURCE)))
+			snprintf(m->source, sizeof(m->source), "%s", line + strlen(META_SOURCE));
+		else if (!strcmp(line, META_MTU_AUTO))
+			m->mtu_auto = true;
+		else if (line[0] != '#')
+			break;	/* the facts come first */
+	}
+	free(line);
+	fclose(f);
+	return 0;
 }
 
 int state_remove(const char *name)

@@ -29,10 +29,18 @@ int runtime_daemon_dir_prepare(uid_t uid, gid_t gid);
 int runtime_lock(const char *name);
 void runtime_unlock(int fd, const char *name, bool remove);
 
+/* What the state knows beyond the config keys. */
+struct state_meta {
+	char source[4096];	/* absolute path of the config file it came up from, "" */
+	bool mtu_auto;		/* MTU was auto: computed again when it changes */
+};
+
 /* The applied config of a tunnel, stored as gretun.conf text so the same
- * parser reads it back; t->backend holds the backend actually used. */
-int state_save(const struct tunnel *t);
+ * parser reads it back; t->backend holds the backend actually used. m may
+ * be NULL. */
+int state_save(const struct tunnel *t, const struct state_meta *m);
 int state_load(const char *name, struct tunnel *t, char *err, size_t errlen);	/* -ENOENT */
+int state_load_meta(const char *name, struct state_meta *m);	/* -ENOENT */
 int state_remove(const char *name);
 /* Names with a state file; *names malloc'd array of IFNAMSIZ strings. */
 int state_list(char (**names)[IFNAMSIZ], size_t *n);

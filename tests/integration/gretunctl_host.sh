@@ -2,13 +2,14 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # gretunctl on this host (no kernel GRE), inside namespaces made here:
 # the kernel backend fails cleanly, config and privilege errors change
-# nothing, and route commands work on a TUN device, checked with libnl's
-# nl-route-list rather than our own code.
+# nothing, and route commands work on a tunnel (and on nothing else),
+# checked with libnl's nl-route-list rather than our own code.
 set -u
 PREFIX=gtct
 . "$(dirname "$0")/lib.sh"
 require_root
 command -v nl-route-list >/dev/null || skip_all "nl-route-list (libnl-utils) not installed"
+[ -x "$GRETUND" ] || skip_all "gretund not built ($GRETUND): route commands need a tunnel"
 
 ns=$PREFIX-a-$$
 netns_add "$ns"
@@ -62,11 +63,17 @@ else
 	not_ok "capsh missing: privilege test not run"
 fi
 
-# --- route commands on a TUN device, verified through libnl -------------------
-ip -n "$ns" tuntap add dev gt0 mode tun
-ip -n "$ns" link set gt0 up
-ip -n "$ns" addr add 203.0.113.5/24 dev gt0
-ip -n "$ns" addr add 2001:db8:7::5/64 dev gt0 nodad
+# --- route commands on a tunnel (a userspace one: a TUN device), verified
+# through libnl --------------------------------------------------------------
+G up gt0 mode gre remote 198.51.100.2 address 203.0.113.5/24 \
+	address 2001:db8:7::5/64 --backend userspace >"$t_tmp/o" 2>&1
+check "a userspace tunnel gt0 for the route commands" test "$?" = 0
+# ... and on nothing else (a TUN device gretun did not make)
+ip -n "$ns" tuntap add dev gt1 mode tun
+ip -n "$ns" link set gt1 up
+G route add gt1 198.51.100.64/26 >/dev/null 2>&1; rc=$?
+check "route add on a device that is no gretun tunnel exits 4" test "$rc" = 4
+check "and adds nothing" sh -c "test -z \"\$(ip -n $ns route show dev gt1)\""
 # nl-route-list (libnl-route-3) prints one route a line, "... via dev gt0".
 nlr() { f=$1; shift; ip netns exec "$ns" nl-route-list --family="$f" "$@" 2>/dev/null | grep 'dev gt0'; }
 
@@ -115,5 +122,6 @@ check "and changes nothing" sh -c "! ip netns exec $ns nl-route-list --family=in
 sed 's/^add/del/' "$b" | G route batch gt0 - >/dev/null 2>&1
 n=$(nlr inet6 | grep -c '2001:db8:1000:')
 check "batch del from stdin removes all 1000 (left $n)" test "$n" = 0
+check "down gt0" G down gt0
 
 finish
