@@ -6,6 +6,7 @@
 #include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "gretunctl.h"
 
@@ -24,6 +25,29 @@ static const char *link_state(const struct nl_link *l, bool exists)
 	if (!(l->flags & IFF_UP))
 		return "down";
 	return (l->flags & IFF_LOWER_UP) ? "up" : "lowerlayerdown";
+}
+
+/* A past Unix time as people read it: "never" for 0, else how long ago, in
+ * the largest unit that still shows it to a few percent. A clock stepped
+ * back makes a time in the future, shown as 0 s ago. */
+static void format_ago(char *buf, size_t size, int64_t then, int64_t now)
+{
+	int64_t d = now - then;
+
+	if (!then) {
+		snprintf(buf, size, "never");
+		return;
+	}
+	if (d < 0)
+		d = 0;
+	if (d < 120)
+		snprintf(buf, size, "%" PRId64 " s ago", d);
+	else if (d < 120 * 60)
+		snprintf(buf, size, "%" PRId64 " min ago", d / 60);
+	else if (d < 48 * 3600)
+		snprintf(buf, size, "%" PRId64 " h ago", d / 3600);
+	else
+		snprintf(buf, size, "%" PRId64 " d ago", d / 86400);
 }
 
 static void print_addr(struct out *o, const char *key, const char *fmt, bool has, int family,
@@ -206,9 +230,15 @@ static int show_one(struct out *o, struct nl_sock *nl, const char *name)
 		out_u64(o, "interval", "  keepalive %" PRIu64, st.keepalive_interval);
 		out_u64(o, "retries", " %" PRIu64, st.keepalive_retries);
 		if (st.backend == BACKEND_USERSPACE) {
+			char ago[32];
+
 			out_str(o, "state", ", %s", stats.keepalive_up ? "up" : "down");
-			out_u64(o, "last_reply", ", last reply %" PRIu64,
-				(uint64_t)stats.keepalive_last_reply);
+			/* JSON keeps the Unix time (0 = never); text says how
+			 * long ago */
+			format_ago(ago, sizeof(ago), stats.keepalive_last_reply,
+				   (int64_t)time(NULL));
+			out_u64(o, "last_reply", NULL, (uint64_t)stats.keepalive_last_reply);
+			out_text(o, ", last reply %s", ago);
 		}
 		out_text(o, "\n");
 		out_object_end(o);

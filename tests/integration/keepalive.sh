@@ -61,13 +61,28 @@ ip -n "$a" link set veth0 up
 ip -n "$b" link set veth0 up
 ip -n "$b" addr add 203.0.113.241/28 dev lo
 
-check "gre1 up on both ends with keepalive 1 3" sh -c "
-	ip netns exec $a $GRETUNCTL -q up gre1 backend userspace mode gre local 192.0.2.193 remote 192.0.2.194 \
-		address 203.0.113.225/30 route 203.0.113.240/28 keepalive 1 3 &&
-	ip netns exec $b $GRETUNCTL -q up gre1 backend userspace mode gre local 192.0.2.194 remote 192.0.2.193 \
-		address 203.0.113.226/30 keepalive 1 3"
+check "gre1 up on a with keepalive 1 3" \
+	A -q up gre1 backend userspace mode gre local 192.0.2.193 remote 192.0.2.194 \
+		address 203.0.113.225/30 route 203.0.113.240/28 keepalive 1 3
+# no peer yet, so no reply: text says never, JSON keeps the number 0
+reply_never() {
+	A show gre1 | grep 'keepalive 1 3, ' | tee /dev/stderr | grep -q ', last reply never$' &&
+		[ "$(ka "$a" gre1 last_reply)" = 0 ]
+}
+check "show before any reply: text \"last reply never\", JSON last_reply 0" reply_never
+check "gre1 up on b with keepalive 1 3" \
+	B -q up gre1 backend userspace mode gre local 192.0.2.194 remote 192.0.2.193 \
+		address 203.0.113.226/30 keepalive 1 3
 check "keepalive state up, a last reply recorded" wait_for 10 sh -c \
 	"test \"\$(ip netns exec $a $GRETUNCTL show gre1 -j | $PY -c 'import json,sys; k=json.load(sys.stdin)[0][\"keepalive\"]; print(k[\"state\"], k[\"last_reply\"] > 0)')\" = 'up True'"
+# text: seconds ago (a reply comes every second), not the Unix time
+reply_ago() {
+	local n
+	n=$(A show gre1 | grep 'keepalive 1 3, up, ' | tee /dev/stderr |
+		sed -n 's/.*, last reply \([0-9][0-9]*\) s ago$/\1/p')
+	[ -n "$n" ] && [ "$n" -le 5 ]
+}
+check "show after a reply: text \"last reply N s ago\", N small" reply_ago
 check "carrier on, route usable" sh -c "$(declare -f carrier not_linkdown); a=$a PY=$PY; carrier $a gre1 on && not_linkdown"
 check "traffic flows" wait_for 5 pings "$a" 203.0.113.241
 
