@@ -33,6 +33,7 @@ static const struct {
 	{ "route", route_main, "add|del|replace|list|batch NAME ...", "manage routes over a tunnel" },
 	{ "restart", restart_main, "NAME|all", "hand the userspace data plane to a new gretund" },
 	{ "version", version_main, "", "print the version" },
+	{ "help", help_main, "", "print this usage" },
 };
 
 void errmsg(const char *fmt, ...)
@@ -114,6 +115,16 @@ static void usage(FILE *f)
 	      "  -h, --help            this help\n"
 	      "  --version             print the version\n"
 	      "\nSee gretunctl(8) and gretun.conf(5).\n", f);
+}
+
+int help_main(int argc, char *argv[])
+{
+	if (argc > 1) {
+		errmsg("help: unexpected argument `%s'", argv[1]);
+		return EXIT_USAGE;
+	}
+	usage(stdout);
+	return EXIT_OK;
 }
 
 int version_main(int argc, char *argv[])
@@ -220,10 +231,6 @@ int main(int argc, char *argv[])
 	if (argc < 1) {
 		usage(stderr);
 		return EXIT_USAGE;
-	}
-	if (!strcmp(argv[0], "help")) {
-		usage(stdout);
-		return EXIT_OK;
 	}
 	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++) {
 		if (!strcmp(argv[0], subcommands[i].name))

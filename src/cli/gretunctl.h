@@ -50,6 +50,7 @@ int check_main(int argc, char *argv[]);
 int route_main(int argc, char *argv[]);
 int restart_main(int argc, char *argv[]);
 int version_main(int argc, char *argv[]);
+int help_main(int argc, char *argv[]);
 
 /* Journal: every change a command makes is recorded with its inverse;
  * a failure replays the inverses newest first. */
