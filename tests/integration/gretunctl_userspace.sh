@@ -216,6 +216,23 @@ check "removes the device all the same" sh -c "! ip -n $a link show gre5 2>/dev/
 check "gre1 back after its gretund was killed" A up gre1 $up_a key 8
 check "forwarding again after the kill" pings "$a" 203.0.113.2
 
+# --- a route without a metric gets the default gretunctl(8) states ------------
+# (IPv4 0; IPv6 1024, since the kernel makes an IPv6 metric 0 into 1024)
+if command -v groff >/dev/null; then
+	documented=$(groff -man -Tascii -P-cbou -rLL=200n -rHY=0 "$top_srcdir/man/gretunctl.8" 2>/dev/null |
+		tr -s '\n ' '  ' | sed -n 's/.*priority (default \([0-9]*\) for IPv4, \([0-9]*\) for IPv6.*/\1 \2/p')
+	A route add gre1 192.0.2.128/26 >/dev/null 2>&1
+	A route add gre1 2001:db8:c9::/48 >/dev/null 2>&1
+	measured=$(A route list gre1 -j | jq -r '[(.[] | select(.destination == "192.0.2.128/26") | .metric),
+		(.[] | select(.destination == "2001:db8:c9::/48") | .metric)] | map(tostring) | join(" ")')
+	check "route add without metric: IPv4 and IPv6 defaults as gretunctl(8) says ($measured)" \
+		test "${documented:-none}" = "$measured"
+	A route del gre1 192.0.2.128/26 >/dev/null 2>&1
+	A route del gre1 2001:db8:c9::/48 >/dev/null 2>&1
+else
+	echo "# groff not installed: the documented default metric not compared"
+fi
+
 # --- down -----------------------------------------------------------------------
 ip -n "$a" route add 192.0.2.32/27 dev veth0
 check "down gre1" A down gre1
