@@ -274,7 +274,8 @@ fi
 # Bold quotes ("ip ...", or a whole .B line) and example lines ("# ip ...").
 # An object and a verb alone ("ip route add") name a command: the verb must
 # be in `ip OBJECT help'. A longer line runs in a new network namespace of
-# its own (unshare -n), so it changes nothing here; it may fail in the
+# its own (unshare -n, or -rn with a user namespace when not root), so it
+# changes nothing here; it may fail in the
 # kernel (no fou, no GRE), but not in iproute2's parser: exit status 255,
 # or its "is unknown", "garbage", "is wrong" or usage text.
 for page in "$top_srcdir"/man/*.[1-8]; do
@@ -285,8 +286,9 @@ for page in "$top_srcdir"/man/*.[1-8]; do
 done | sort -u >"$tmp/ipcmds"
 if ! have ip; then
 	skip "iproute2 (ip) not installed: the ip command lines of the man pages not checked"
-elif ! unshare -n true 2>/dev/null; then
-	skip "cannot make a network namespace (unshare -n; needs root): the ip command lines of the man pages not checked"
+elif ! { unshare -n true 2>/dev/null && netns="unshare -n"; } &&
+	! { unshare -rn true 2>/dev/null && netns="unshare -rn"; }; then
+	skip "cannot make a network namespace (unshare -n as root, or -rn): the ip command lines of the man pages not checked"
 else
 	n=0
 	while read -r line; do
@@ -303,7 +305,7 @@ else
 		fi
 		# the words as quoted: no quoting or globbing in them
 		# shellcheck disable=SC2046
-		unshare -n ip $(echo "$line" | sed 's/^ip //') >/dev/null 2>"$tmp/iperr"
+		$netns ip $(echo "$line" | sed 's/^ip //') >/dev/null 2>"$tmp/iperr"
 		rc=$?
 		if [ "$rc" = 255 ] || grep -Eq 'is unknown|garbage|is wrong|Usage:' "$tmp/iperr"; then
 			fail "\`$line' quoted in man/ does not parse with $(ip -V 2>&1 | sed 's/.*, *iproute2/iproute2/; s/,.*//'): $(head -n 1 "$tmp/iperr")"
@@ -323,9 +325,11 @@ fi
 if [ -z "$gretunctl" ]; then
 	skip "gretunctl not built in $top_builddir: the examples not checked"
 else
-	# Under the build directory, not /tmp: hooks want every directory above
-	# the file to be writable by root only (StrictModes).
+	# As root, under the build directory, not /tmp: hooks want every
+	# directory above the file to be writable by root only (StrictModes).
+	# Others cannot have hooks at all (below), and may not write there.
 	ex=$top_builddir/docs_check_examples.$$
+	[ "$(id -u)" = 0 ] || ex=$tmp/examples
 	rm -rf "$ex" && mkdir -m 0755 "$ex" || exit 99
 	trap 'rm -rf "$tmp" "$ex"' EXIT
 	for page in "$top_srcdir"/man/*.[1-8]; do
