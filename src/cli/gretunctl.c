@@ -120,7 +120,9 @@ static void usage(FILE *f)
 int help_main(int argc, char *argv[])
 {
 	if (argc > 1) {
-		errmsg("help: unexpected argument `%s'", argv[1]);
+		char q[80];
+
+		errmsg("help: unexpected argument `%s'", parse_quote(argv[1], q, sizeof(q)));
 		return EXIT_USAGE;
 	}
 	usage(stdout);
