@@ -4,7 +4,8 @@
 # drives it (COMP_LINE, COMP_POINT, COMP_WORDS, COMP_CWORD), against the
 # program itself, so that it cannot drift: every command of the command
 # table (`gretunctl help'), its NAME / all / sub-command arguments as its
-# usage line says, every inline word of the option table in src/config.c
+# usage line says (NAME|FILE and [NAME]: configured tunnels and those that
+# are up; a bare NAME, as in set and restart: tunnels that are up), every inline word of the option table in src/lib/config.c
 # for every command that takes OPTIONs (flags followed by more options,
 # valued words by a value), -c DIR, --config-dir DIR and --config-dir=DIR,
 # and each tunnel name once when it is both configured and up.
@@ -15,7 +16,7 @@ require_root
 [ -x "$GRETUNCTL" ] || skip_all "gretunctl not built ($GRETUNCTL)"
 [ -x "$GRETUND" ] || skip_all "gretund not built ($GRETUND)"
 completion=$top_srcdir/scripts/gretunctl.bash-completion
-config_c=$top_srcdir/src/config.c
+config_c=$top_srcdir/src/lib/config.c
 
 # shellcheck source=../../scripts/gretunctl.bash-completion
 . "$completion"
@@ -69,8 +70,8 @@ check "the command list of the completion is the binary's" \
 check "global options offered after a dash" offers "$g -" -j --json -q --quiet --backend -c --config-dir -h --help
 while read -r cmd usage; do
 	case $cmd in route) continue ;; esac	# below, by sub-command
-	# NAME|all (restart) acts on tunnels that are up: checked below
-	if [[ $usage == *NAME* && $usage != *all* ]]; then
+	# a bare NAME (set, restart) is a tunnel that is up: checked below
+	if [[ $usage == *NAME\|FILE* || $usage == *\[NAME\]* ]]; then
 		check "$cmd NAME: names from the config directory" offers "$g -c $conf $cmd " gtc1
 	fi
 	if [[ $usage == *all* ]]; then
@@ -81,10 +82,10 @@ while read -r cmd usage; do
 		sed -n '/^static const struct config_option options\[\]/,/^};/p' "$config_c" |
 			awk '/OPT\(/ { if (row != "") print row; row = $0; next } { row = row " " $0 } END { print row }' |
 			sed -n 's/.*OPT( *\("[A-Za-z0-9]*"\|NULL\) *, *"\([a-z0-9-]*\)".*/\2 &/p' >"$t_tmp/rows"
-		check "the option table of src/config.c has words" test -s "$t_tmp/rows"
+		check "the option table of src/lib/config.c has words" test -s "$t_tmp/rows"
 		words=$(awk '{ print $1 }' "$t_tmp/rows")
 		# shellcheck disable=SC2086
-		check "$cmd NAME: every inline word of src/config.c offered" offers "$g $cmd gtc1 " $words
+		check "$cmd NAME: every inline word of src/lib/config.c offered" offers "$g $cmd gtc1 " $words
 		while read -r word row; do
 			if [[ $row == *flag_value* ]]; then
 				check "$cmd NAME $word (a flag): options follow" offers "$g $cmd gtc1 $word " mode nokey csum
@@ -128,8 +129,12 @@ once() {
 }
 check "gtc1 up (userspace) from the config directory" \
 	ip netns exec "$ns" "$g" -q -c "$conf" up gtc1 backend userspace local 192.0.2.1
-check "-c DIR up <TAB>: a configured tunnel that is up, once" once "$g -c $conf up "
-check "--config-dir=DIR down <TAB>: once" once "$g --config-dir=$conf down "
-check "restart <TAB>: the tunnel that is up" once "$g restart "
+while read -r cmd usage; do
+	case $cmd in route) continue ;; esac
+	[[ $usage == *NAME* ]] || continue
+	check "-c DIR $cmd <TAB>: a configured tunnel that is up, once" once "$g -c $conf $cmd "
+	check "--config-dir=DIR $cmd <TAB>: once" once "$g --config-dir=$conf $cmd "
+done <"$t_tmp/table"
+check "route add <TAB>: once" once "$g -c $conf route add "
 ip netns exec "$ns" "$g" -q -c "$conf" down gtc1 >/dev/null 2>&1
 finish
