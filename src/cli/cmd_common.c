@@ -65,19 +65,25 @@ static const char *ifname_problem(const char *name, size_t len, char *buf, size_
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)name[i];
 
-		if (c == '/' || c == ':') {
-			snprintf(buf, buflen, "`%c' is not allowed in an interface name", c);
+		if (c == '/' || c == ':' || c == '=' || c == '"' || c == '\\') {
+			snprintf(buf, buflen, "`%c' is not allowed: a tunnel name is " IFNAME_RULE, c);
 			return buf;
 		}
 		if (c <= ' ' || c == 0x7f)
-			return "white space and control bytes are not allowed in an interface name";
+			return "white space and control bytes are not allowed: a tunnel name is "
+			       IFNAME_RULE;
+		if (c >= 0x80) {
+			snprintf(buf, buflen, "byte 0x%02x is not ASCII: a tunnel name is " IFNAME_RULE,
+				 c);
+			return buf;
+		}
 	}
-	return "expected an interface name";
+	return "expected an interface name (" IFNAME_RULE ")";
 }
 
 void name_error(const char *cmd, const char *arg)
 {
-	char q[80], buf[96];
+	char q[80], buf[192];
 
 	errmsg("%s: invalid tunnel name `%s': %s", cmd, parse_quote(arg, q, sizeof(q)),
 	       ifname_problem(arg, strlen(arg), buf, sizeof(buf)));
@@ -86,7 +92,7 @@ void name_error(const char *cmd, const char *arg)
 void target_error(const char *cmd, const char *arg, int err)
 {
 	const char *base = strrchr(arg, '/');
-	char q[80], qb[80], buf[96];
+	char q[80], qb[80], buf[192];
 	size_t len;
 
 	if (err == -E2BIG) {

@@ -79,20 +79,18 @@ static void jprintf(struct jbuf *j, const char *fmt, ...)
 		j->len += (size_t)n;
 }
 
+/* "key":"value", the value escaped (ctl_json_quote): names, messages and
+ * whatever else is text goes out through here and nowhere else. */
 static void jstr(struct jbuf *j, const char *key, const char *s)
 {
-	jprintf(j, "\"%s\":\"", key);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
+	char q[6 * CTL_ERR_MAX + 3];
 
-		if (c == '"' || c == '\\')
-			jprintf(j, "\\%c", c);
-		else if (c < 0x20 || c >= 0x7f)
-			jprintf(j, "\\u%04x", c);
-		else
-			jprintf(j, "%c", c);
-	}
-	jprintf(j, "\"");
+	if (ctl_json_quote(q, sizeof(q), s))
+		snprintf(q, sizeof(q), "\"?\"");
+	if (key)
+		jprintf(j, "\"%s\":%s", key, q);
+	else
+		jprintf(j, "%s", q);
 }
 
 static void reply_error(struct jbuf *j, int err, const char *msg)
@@ -134,8 +132,10 @@ static void reply_tunnel(struct jbuf *j, const struct gd_tunnel *gt, bool params
 			jprintf(j, ",\"tos\":%u", t->tos);
 		jprintf(j, ",\"pmtudisc\":%s,\"ignore_df\":%s", t->pmtudisc ? "true" : "false",
 			t->ignore_df ? "true" : "false");
-		if (t->dev[0])
-			jprintf(j, ",\"dev\":\"%s\"", t->dev);
+		if (t->dev[0]) {
+			jprintf(j, ",");
+			jstr(j, "dev", t->dev);
+		}
 		jprintf(j, ",\"fwmark\":%u,\"encap\":\"%s\",\"encap_dport\":%u,\"encap_sport\":%u",
 			t->fwmark, t->encap == ENCAP_UDP ? "udp" : "none", t->encap_dport,
 			t->encap_sport);
@@ -192,8 +192,10 @@ void gd_ctl_handle_line(struct gd *gd, const char *line, size_t len, char *reply
 		return;
 	case CTL_CMD_LIST:
 		jprintf(&j, "{\"ok\":true,\"tunnels\":[");
-		for (gt = gd->tunnels; gt; gt = gt->next)
-			jprintf(&j, "%s\"%s\"", gt == gd->tunnels ? "" : ",", gt->t.name);
+		for (gt = gd->tunnels; gt; gt = gt->next) {
+			jprintf(&j, "%s", gt == gd->tunnels ? "" : ",");
+			jstr(&j, NULL, gt->t.name);
+		}
 		jprintf(&j, "]}");
 		break;
 	case CTL_CMD_CREATE:
@@ -230,10 +232,11 @@ done:
 	} else {
 		gd_state_save(gd);
 		gt = gd_table_find(gd, req.name);
+		jprintf(&j, "{\"ok\":true,");
+		jstr(&j, "name", req.name);
 		if (gt)
-			jprintf(&j, "{\"ok\":true,\"name\":\"%s\",\"ifindex\":%d}", req.name, gt->ifindex);
-		else
-			jprintf(&j, "{\"ok\":true,\"name\":\"%s\"}", req.name);
+			jprintf(&j, ",\"ifindex\":%d", gt->ifindex);
+		jprintf(&j, "}");
 	}
 out:
 	if (j.len >= j.size) {

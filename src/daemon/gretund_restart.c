@@ -512,9 +512,8 @@ out:
 static void restart_end(struct gd *gd, int err, const char *why)
 {
 	struct gd_restart *rs = gd->restart;
-	char line[CTL_ERR_MAX + 128], esc[CTL_ERR_MAX + 32], m[48];
+	char line[6 * CTL_ERR_MAX + 128], esc[6 * CTL_ERR_MAX + 3], m[48];
 	pid_t pid = rs->pid;
-	size_t k = 0;
 	int status;
 
 	if (err) {
@@ -524,13 +523,9 @@ static void restart_end(struct gd *gd, int err, const char *why)
 		}
 		if (rs->paused)
 			gd_io_pause(gd, false);
-		for (const char *s = why; *s && k < sizeof(esc) - 2; s++) {
-			if (*s == '"' || *s == '\\')
-				esc[k++] = '\\';
-			esc[k++] = (char)((unsigned char)*s < 0x20 ? ' ' : *s);
-		}
-		esc[k] = '\0';
-		snprintf(line, sizeof(line), "{\"ok\":false,\"error\":\"%s\",\"errno\":%d}\n", esc,
+		if (ctl_json_quote(esc, sizeof(esc), why))
+			snprintf(esc, sizeof(esc), "\"handover failed\"");
+		snprintf(line, sizeof(line), "{\"ok\":false,\"error\":%s,\"errno\":%d}\n", esc,
 			 -err);
 	} else {
 		snprintf(line, sizeof(line), "{\"ok\":true,\"pid\":%d,\"old_pid\":%d}\n", (int)pid,

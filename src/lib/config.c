@@ -244,7 +244,7 @@ static int set_dev(struct cfg_ctx *c, const struct config_option *o, const char 
 	}
 	if (!ifname_valid(v)) {
 		snprintf(c->reason, sizeof(c->reason),
-			 "expected an interface name of 1 to 15 bytes without `/', `:' or blanks");
+			 "expected an interface name (" IFNAME_RULE ")");
 		return -EINVAL;
 	}
 	memset(c->t->dev, 0, sizeof(c->t->dev));

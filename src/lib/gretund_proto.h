@@ -92,5 +92,9 @@ int ctl_request_format(char *buf, size_t size, enum ctl_cmd cmd, const struct tu
 
 /* "csum,key,seq" words for GRE_OPT_* bits ("none" for 0); buf >= 16. */
 const char *ctl_flags_str(uint8_t flags, char *buf, size_t size);
+/* s as a JSON string, quotes included, into buf: '"', '\\' and control
+ * bytes escaped, valid UTF-8 kept, any other byte as U+FFFD. Never an
+ * invalid document, whatever s holds. 0, or -ENOSPC (buf then holds ""). */
+int ctl_json_quote(char *buf, size_t size, const char *s);
 
 #endif

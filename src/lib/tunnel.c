@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -104,7 +105,13 @@ bool ifname_valid(const char *name)
 	for (const char *p = name; *p; p++) {
 		unsigned char c = (unsigned char)*p;
 
-		if (c == '/' || c == ':' || c <= ' ' || c == 0x7f)
+		/* The kernel's own rule ('/', ':', blanks), and what a name must
+		 * not need on its way: quoting in JSON (" and \, control and
+		 * non-ASCII bytes), splitting in gretund's key=value requests
+		 * (=). One rule for both backends, checked before anything is
+		 * changed. */
+		if (c <= ' ' || c >= 0x7f || c == '/' || c == ':' || c == '=' || c == '"' ||
+		    c == '\\')
 			return false;
 	}
 	return true;

@@ -160,7 +160,10 @@ const char *tunnel_backend_name(enum tunnel_backend b);
 uint32_t tunnel_mtu_auto(const struct tunnel *t, uint32_t underlay_mtu);
 /* Bytes of GRE header this tunnel sends (4 + 4 per csum/key/seq option). */
 unsigned int tunnel_gre_hlen(const struct tunnel *t);
-/* Valid interface name: 1-15 bytes, no '/', no whitespace, not "." or "..". */
+/* A tunnel (or underlay) name both backends take: 1-15 printable ASCII
+ * characters other than / : = " \, not "." or "..". IFNAME_RULE says so in
+ * error messages. */
+#define IFNAME_RULE "1 to 15 printable ASCII characters, none of / : = \" \\ or blanks, not . or .."
 bool ifname_valid(const char *name);
 int tunnel_add_address(struct tunnel *t, const struct prefix *p);	/* 0 or -E2BIG/-ENOMEM */
 int tunnel_add_route(struct tunnel *t, const struct route *r);

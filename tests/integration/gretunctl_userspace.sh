@@ -48,6 +48,22 @@ check "ping across IPv6" pings "$a" 2001:db8:c1::2
 ip -n "$b" addr add 192.0.2.1/26 dev lo
 check "ping across the tunnel route" pings "$a" 192.0.2.1
 
+# --- names: what both backends serve, or a usage error that changes nothing ---
+# (a " once reached gretund, which made the device and then answered with
+# JSON it had not escaped: the up failed, the device stayed and held its
+# endpoints; gretund refused é with exit 1 after gretunctl had taken it)
+no_other_links() { ! ip -n "$a" -br link | awk '{ sub(/@.*/, "", $1); print $1 }' | grep -vxq 'lo\|veth0\|gre1'; }
+for n in 'q"1' 'é1' 'q=1' 'q\1'; do
+	A up "$n" remote 198.51.100.9 key 11 >"$t_tmp/o" 2>&1; rc=$?
+	l=$(printf '%s' "$n" | sed 's/\\/\\\\/g')	# for echo in check
+	check "up \`$l' is a usage error (exit 2)" test "$rc" = 2
+	check "up \`$l' says which names are valid" grep -q "printable ASCII" "$t_tmp/o"
+done
+check "nothing made for them: no device" no_other_links
+check "nothing made for them: list has gre1 alone" sh -c "test \"\$(ip netns exec $a $GRETUNCTL list)\" = 'gre1 userspace up'"
+check "their endpoints and key are free" A up q1 remote 198.51.100.9 key 11
+check "and down again" A down q1
+
 # --- converge -----------------------------------------------------------------
 snapshot "$a" >"$t_tmp/s1"
 idx=$(ifindex "$a"); pid=$(gretund_pid "$a")

@@ -82,6 +82,23 @@ done
 ctl_ok "$NSA" ping >/dev/null
 echo "  control garbage: error replies, daemon alive"
 
+# names that would need quoting in a reply, or that split a request: an
+# error reply that is JSON all the same, and nothing made (no device, no
+# table entry holding the endpoints)
+for name in 'q"1' 'q\1' 'q=1'; do
+	r=$(ctl "$NSA" "create $name local=192.0.2.1 remote=192.0.2.9 ikey=5 okey=5")
+	python3 -c 'import json,sys; sys.exit(json.loads(sys.argv[1])["ok"] is not False)' "$r" \
+		2>/dev/null || fail "create $name: not a JSON error reply: $r"
+	if ip -n "$NSA" link show "$name" >/dev/null 2>&1; then
+		fail "create $name: a device was left"
+	fi
+done
+ctl_ok "$NSA" "create q1 local=192.0.2.1 remote=192.0.2.9 ikey=5 okey=5" >/dev/null
+python3 -c 'import json,sys; json.loads(sys.argv[1])' "$(ctl_ok "$NSA" list)" ||
+	fail "list: not JSON"
+ctl_ok "$NSA" "destroy q1" >/dev/null
+echo "  names needing quoting: JSON error replies, nothing made"
+
 # a second gretund in the same namespace refuses, the first goes on
 set +e
 msg=$(ip netns exec "$NSA" "$GRETUND" 2>&1)
