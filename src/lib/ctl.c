@@ -665,9 +665,23 @@ static int tunnel_request(enum ctl_cmd cmd, const struct tunnel *t)
 	return request(line, cmd == CTL_CMD_CREATE, reply, sizeof(reply));
 }
 
+/* A create that got no clear answer (no reply in time, the connection
+ * lost, a reply that does not parse) may have made the tunnel all the
+ * same: then it is destroyed again, so that a failed create leaves nothing
+ * behind either way. The first error and its message are what the caller
+ * gets. */
 int ctl_tunnel_create(const struct tunnel *t)
 {
-	return tunnel_request(CTL_CMD_CREATE, t);
+	char msg[sizeof(errmsg)];
+	int ret = tunnel_request(CTL_CMD_CREATE, t);
+
+	if (ret != -EBADMSG && ret != -ETIMEDOUT && ret != -ECONNRESET && ret != -EPIPE &&
+	    ret != -EMSGSIZE)
+		return ret;
+	memcpy(msg, errmsg, sizeof(msg));
+	ctl_tunnel_destroy(t->name);
+	memcpy(errmsg, msg, sizeof(errmsg));
+	return ret;
 }
 
 int ctl_tunnel_change(const struct tunnel *t)

@@ -262,4 +262,34 @@ A down gre1 >/dev/null 2>&1; rc=$?
 check "a second down exits 4" test "$rc" = 4
 check "peer down" B down gre1
 
+# --- a create without a clear answer is undone ----------------------------------
+# A stand-in for gretund that answers create with a line that does not parse:
+# the create may have happened, so gretunctl destroys the tunnel again.
+if command -v python3 >/dev/null; then
+	c=$PREFIX-c-$$
+	netns_add "$c"
+	ip netns exec "$c" python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind("\0gretun/gretund")
+s.listen(8)
+print("ready", flush=True)
+while True:
+    c, _ = s.accept()
+    line = c.makefile().readline()
+    with open(sys.argv[1], "a") as log:
+        log.write(line)
+    c.sendall(b"{\"ok\":tru\n" if line.startswith("create") else b"{\"ok\":true}\n")
+    c.close()
+' "$t_tmp/fake.log" >"$t_tmp/fake.out" 2>&1 &
+	bg_pid $!
+	i=0; while ! grep -q ready "$t_tmp/fake.out" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	ip netns exec "$c" "$GRETUNCTL" --backend userspace up gx remote 198.51.100.9 >"$t_tmp/o" 2>&1; rc=$?
+	check "an up whose create gets an unreadable reply exits 1" test "$rc" = 1
+	check "and says so" grep -q "malformed reply" "$t_tmp/o"
+	check "gretunctl then destroys what the create may have made" grep -qx "destroy gx" "$t_tmp/fake.log"
+else
+	echo "# SKIP a create without a clear answer: python3 missing"
+fi
+
 finish
