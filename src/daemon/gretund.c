@@ -60,6 +60,9 @@ void gd_tick(struct gd *gd)
 			gd_keepalive_tick(gd, gt, now);
 	}
 	gd_restart_tick(gd, now);
+	/* tunnels whose device was deleted (seen by the data path) */
+	if (!gd->restart)
+		gd_tunnels_reap(gd, false);
 	/* counters and sequence numbers for crash recovery, once a second */
 	if (gd->n_tunnels && !gd->restart && gd->takeover_fd < 0 && now != gd->state_saved)
 		gd_state_save(gd);

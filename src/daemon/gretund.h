@@ -55,6 +55,9 @@ struct gd_tunnel {
 	int ifindex;			/* of the TUN/TAP device */
 	bool dev_down;			/* a write said EIO: the device is down
 					 * (receive looks again, gretund_data.c) */
+	bool dev_gone;			/* the device was deleted (`ip link del`):
+					 * out of the epoll set, dropped by
+					 * gd_tunnel_live at the next look */
 	uint32_t o_seqno;		/* next sequence number sent */
 	uint32_t i_seqno;		/* next expected, 0 = accept any */
 	uint32_t pmtu;			/* underlay path MTU to remote, 0 = unknown */
@@ -80,6 +83,12 @@ struct gd_tunnel {
 struct gd_tunnel *gd_table_find(struct gd *gd, const char *name);
 void gd_table_insert(struct gd *gd, struct gd_tunnel *gt);
 void gd_table_remove(struct gd *gd, struct gd_tunnel *gt);
+/* gt if its TUN/TAP device still exists, else NULL: a tunnel whose device
+ * was deleted behind our back is dropped here (not during a handover, which
+ * holds the list), so its name and endpoints are free again. */
+struct gd_tunnel *gd_tunnel_live(struct gd *gd, struct gd_tunnel *gt);
+/* Drop every tunnel whose device is gone; true if one was. */
+bool gd_tunnels_reap(struct gd *gd, bool check_all);
 /* The tunnel whose (local, remote, key) identity equals t's, or NULL. */
 struct gd_tunnel *gd_table_find_identity(struct gd *gd, const struct tunnel *t,
 					 const struct gd_tunnel *except);
@@ -110,6 +119,9 @@ struct gd_tunnel *gd_table_lookup_near(struct gd *gd, const struct gd_rx_key *k,
  * the opener for the /dev/net/tun descriptor when opener >= 0.
  * -EEXIST if a device of that name exists and is not a tun/tap of this type. */
 int gd_dev_open(int opener, const char *name, bool tap, int *fd, int *ifindex);
+/* True when fd's device is gone: deleted, or its namespace went (tun.c
+ * answers EBADFD and polls EPOLLERR from then on). */
+bool gd_dev_detached(int fd);
 /* persist=false: clear TUNSETPERSIST so the device goes away on close. */
 void gd_dev_close(int fd, bool persist);
 int gd_dev_mtu(const char *name, uint32_t *mtu);

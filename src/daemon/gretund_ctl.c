@@ -190,14 +190,22 @@ void gd_ctl_handle_line(struct gd *gd, const char *line, size_t len, char *reply
 		/* answered when the handover ends (gd_ctl_reply_pending) */
 		reply[0] = '\0';
 		return;
-	case CTL_CMD_LIST:
+	case CTL_CMD_LIST: {
+		bool first = true;
+
+		/* only tunnels whose device still exists */
+		gd_tunnels_reap(gd, true);
 		jprintf(&j, "{\"ok\":true,\"tunnels\":[");
 		for (gt = gd->tunnels; gt; gt = gt->next) {
-			jprintf(&j, "%s", gt == gd->tunnels ? "" : ",");
+			if (gt->dev_gone)
+				continue;
+			jprintf(&j, "%s", first ? "" : ",");
 			jstr(&j, NULL, gt->t.name);
+			first = false;
 		}
 		jprintf(&j, "]}");
 		break;
+	}
 	case CTL_CMD_CREATE:
 		ret = gd_tunnel_create(gd, &req.t, err, sizeof(err));
 		goto done;
@@ -213,8 +221,8 @@ void gd_ctl_handle_line(struct gd *gd, const char *line, size_t len, char *reply
 		goto done;
 	case CTL_CMD_GET:
 	case CTL_CMD_STATS:
-		gt = gd_table_find(gd, req.name);
-		if (!gt) {
+		gt = gd_tunnel_live(gd, gd_table_find(gd, req.name));
+		if (!gt || gt->dev_gone) {
 			snprintf(err, sizeof(err), "no tunnel %s", req.name);
 			reply_error(&j, -ENODEV, err);
 			break;

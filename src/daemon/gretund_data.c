@@ -958,6 +958,13 @@ void gd_data_tun_event(struct gd *gd, struct gd_watch *w, uint32_t events)
 	struct gd_tunnel *gt = container_of(w, struct gd_tunnel, w);
 	bool vnet = tun_vnet(gt);
 
+	/* A deleted device polls EPOLLERR for good: stop watching it (or the
+	 * loop spins); the tunnel is dropped at the next tick or request. */
+	if ((events & (EPOLLERR | EPOLLHUP)) && gd_dev_detached(w->fd)) {
+		gd_loop_del(gd, w);
+		gt->dev_gone = true;
+		return;
+	}
 	if (tx_batch_init()) {
 		gt->st.tx_errors++;
 		return;

@@ -95,6 +95,14 @@ fail:
 	return ret;
 }
 
+bool gd_dev_detached(int fd)
+{
+	struct ifreq ifr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	return fd >= 0 && ioctl(fd, TUNGETIFF, &ifr) < 0 && errno == EBADFD;
+}
+
 void gd_dev_close(int fd, bool persist)
 {
 	if (fd < 0)

@@ -236,7 +236,7 @@ void gd_io_pause(struct gd *gd, bool pause)
 	for (struct gd_tunnel *gt = gd->tunnels; gt; gt = gt->next) {
 		if (pause)
 			gd_loop_del(gd, &gt->w);
-		else
+		else if (!gt->dev_gone)
 			gd_loop_add(gd, &gt->w, EPOLLIN);
 	}
 	for (struct gd_rxsock *rs = gd->rx; rs; rs = rs->next) {

@@ -210,16 +210,53 @@ static void copy_params(struct tunnel *dst, const struct tunnel *src)
 	dst->hook_pre_up = dst->hook_post_up = dst->hook_pre_down = dst->hook_post_down = NULL;
 }
 
+static void tunnel_free_one(struct gd *gd, struct gd_tunnel *gt)
+{
+	gd_loop_del(gd, &gt->w);
+	gd_dev_close(gt->w.fd, false);
+	gd_table_remove(gd, gt);
+	free(gt);
+}
+
+struct gd_tunnel *gd_tunnel_live(struct gd *gd, struct gd_tunnel *gt)
+{
+	if (!gt)
+		return NULL;
+	if (!gt->dev_gone && !gd_dev_detached(gt->w.fd))
+		return gt;
+	gt->dev_gone = true;
+	if (gd->restart)
+		return gt;	/* the handover holds the list: later */
+	tunnel_free_one(gd, gt);
+	gd_state_save(gd);
+	return NULL;
+}
+
+bool gd_tunnels_reap(struct gd *gd, bool check_all)
+{
+	struct gd_tunnel *gt, *next;
+	bool any = false;
+
+	for (gt = gd->tunnels; gt; gt = next) {
+		next = gt->next;
+		if ((check_all || gt->dev_gone) && !gd_tunnel_live(gd, gt))
+			any = true;
+	}
+	return any;
+}
+
 int gd_tunnel_create(struct gd *gd, const struct tunnel *t, char *err, size_t errlen)
 {
 	struct gd_tunnel *gt, *other;
 	int ret;
 
-	if (gd_table_find(gd, t->name)) {
+	/* a tunnel whose device was deleted is dropped here: an up after
+	 * `ip link del` makes the device again */
+	if (gd_tunnel_live(gd, gd_table_find(gd, t->name))) {
 		snprintf(err, errlen, "tunnel %s exists", t->name);
 		return -EEXIST;
 	}
-	other = gd_table_find_identity(gd, t, NULL);
+	other = gd_tunnel_live(gd, gd_table_find_identity(gd, t, NULL));
 	if (other) {
 		snprintf(err, errlen, "tunnel %s has the same local, remote and key", other->t.name);
 		return -EEXIST;
@@ -286,10 +323,10 @@ int gd_tunnel_adopt(struct gd *gd, const struct tunnel *t, int fd, int ifindex,
 
 int gd_tunnel_change(struct gd *gd, const struct tunnel *t, char *err, size_t errlen)
 {
-	struct gd_tunnel *gt = gd_table_find(gd, t->name), *other;
+	struct gd_tunnel *gt = gd_tunnel_live(gd, gd_table_find(gd, t->name)), *other;
 	int ret;
 
-	if (!gt) {
+	if (!gt || gt->dev_gone) {
 		snprintf(err, errlen, "no tunnel %s", t->name);
 		return -ENODEV;
 	}
@@ -298,7 +335,7 @@ int gd_tunnel_change(struct gd *gd, const struct tunnel *t, char *err, size_t er
 			 tunnel_mode_name(gt->t.mode), tunnel_mode_name(t->mode));
 		return -EOPNOTSUPP;
 	}
-	other = gd_table_find_identity(gd, t, gt);
+	other = gd_tunnel_live(gd, gd_table_find_identity(gd, t, gt));
 	if (other) {
 		snprintf(err, errlen, "tunnel %s has the same local, remote and key", other->t.name);
 		return -EEXIST;
@@ -334,9 +371,6 @@ int gd_tunnel_destroy(struct gd *gd, const char *name)
 
 	if (!gt)
 		return -ENODEV;
-	gd_loop_del(gd, &gt->w);
-	gd_dev_close(gt->w.fd, false);
-	gd_table_remove(gd, gt);
-	free(gt);
+	tunnel_free_one(gd, gt);
 	return 0;
 }

@@ -249,6 +249,31 @@ else
 	echo "# groff not installed: the documented default metric not compared"
 fi
 
+# --- the device deleted behind gretun's back (ip link del): show and list say
+# so, gretund lets go of it (name, endpoints, CPU), and up makes it again -------
+gretund_ticks() { # CPU ticks of every gretund in namespace $1
+	for p in $(ip netns pids "$1"); do
+		[ "$(cat /proc/"$p"/comm 2>/dev/null)" = gretund ] && cut -d' ' -f14,15 /proc/"$p"/stat
+	done | awk '{ t += $1 + $2 } END { print t + 0 }'
+}
+quiet_gretund() { # less than a fifth of a CPU over a second
+	t0=$(gretund_ticks "$a"); sleep 1; t1=$(gretund_ticks "$a")
+	echo "gretund used $((t1 - t0)) ticks in 1 s"; [ $((t1 - t0)) -lt 20 ]
+}
+ip -n "$a" link del gre1
+check "show after ip link del: state absent" sh -c "ip netns exec $a $GRETUNCTL show gre1 -j | jq -e '.[0].state == \"absent\" and .[0].backend == \"userspace\"'"
+check "list after ip link del: absent" sh -c "test \"\$(ip netns exec $a $GRETUNCTL list)\" = 'gre1 userspace absent'"
+check "gretund does not spin on the deleted device" quiet_gretund
+# shellcheck disable=SC2086
+check "its endpoints and key are free at once" A up gre9 mode gre local 198.51.100.1 remote 198.51.100.2 key 8
+check "down gre9" A down gre9
+# shellcheck disable=SC2086
+check "up after ip link del exits 0" A up gre1 $up_a key 8
+check "the device is back with its addresses" sh -c "ip -n $a addr show dev gre1 | grep -q 203.0.113.1/30 && ip -n $a addr show dev gre1 | grep -q 2001:db8:c1::1/64"
+check "and its route" sh -c "ip -n $a route show 192.0.2.0/26 | grep -q gre1"
+check "show: up, served by gretund" sh -c "ip netns exec $a $GRETUNCTL show gre1 -j | jq -e '.[0].state == \"up\" and .[0].ikey == 8'"
+check "forwarding again after ip link del" pings "$a" 203.0.113.2
+
 # --- down -----------------------------------------------------------------------
 ip -n "$a" route add 192.0.2.32/27 dev veth0
 check "down gre1" A down gre1
