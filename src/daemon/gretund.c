@@ -69,6 +69,13 @@ void gd_tick(struct gd *gd)
 	if (!gd->persistent && !gd->n_tunnels && gd->idle_since &&
 	    now - gd->idle_since >= GD_IDLE_EXIT)
 		gd->stop = true;
+	/* a stat a second; a scan of /run/netns only when the name went (the
+	 * namespace may have another) */
+	if (gd->netns_name[0] && !gd->restart && !runtime_netns_is_named(gd->netns_name) &&
+	    runtime_netns_name(gd->netns_name, sizeof(gd->netns_name)) == -ENOENT) {
+		gd->netns_gone = true;
+		gd->stop = true;
+	}
 }
 
 static void signal_event(struct gd *gd, struct gd_watch *w, uint32_t events)
@@ -100,15 +107,15 @@ static int activation_fd(void)
 	return SD_LISTEN_FDS_START;
 }
 
-static void tunnels_close_keep(struct gd *gd)
+/* persist: devices, addresses and routes survive a restart, the next
+ * gretund reattaches on create; else the devices go with their fds. */
+static void tunnels_close(struct gd *gd, bool persist)
 {
 	while (gd->tunnels) {
 		struct gd_tunnel *gt = gd->tunnels;
 
 		gd_loop_del(gd, &gt->w);
-		/* persist stays set: devices, addresses and routes survive a
-		 * restart, the next gretund reattaches on create */
-		gd_dev_close(gt->w.fd, true);
+		gd_dev_close(gt->w.fd, persist);
 		gd_table_remove(gd, gt);
 		free(gt);
 	}
@@ -358,6 +365,8 @@ int main(int argc, char *argv[])
 		gd_notify("READY=1");
 	}
 	gd.idle_since = time(NULL);
+	if (runtime_netns_name(gd.netns_name, sizeof(gd.netns_name)) < 0)
+		gd.netns_name[0] = '\0';
 	if (daemonize) {
 		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 
@@ -376,13 +385,22 @@ int main(int argc, char *argv[])
 	if (ret)
 		fprintf(stderr, "gretund: event loop: %s\n", strerror(-ret));
 	status = ret ? 1 : 0;
-	if (gd.handed_over)
+	if (gd.handed_over) {
 		status = gd.supervised ? GD_EXIT_HANDOVER : 0;
-	else if (!ret)
+	} else if (gd.netns_gone) {
+		/* nobody can reach the namespace by name any more: its devices
+		 * and its state under /run/gretun go with us */
+		fprintf(stderr, "gretund: network namespace %s was deleted: exiting\n",
+			gd.netns_name);
+		tunnels_close(&gd, false);
+		runtime_dir_remove();
+	} else if (!ret) {
 		gd_state_remove();	/* a clean stop: nothing to recover */
+		runtime_dir_prune();	/* after the last down: nothing left */
+	}
 out:
 	gd_ctl_stop(&gd);
-	tunnels_close_keep(&gd);
+	tunnels_close(&gd, true);
 	gd_sock_close_all(&gd);
 	if (sigw.fd >= 0)
 		close(sigw.fd);

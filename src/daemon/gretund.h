@@ -284,6 +284,11 @@ struct gd {
 	int takeover_fd;	/* new side until gd_takeover_finish, else -1 */
 	time_t state_saved;
 	int opener_fd;		/* asks the TUN/TAP opener (--user), else -1 */
+	/* `ip netns del` only unmounts the name; the namespace lives on while
+	 * we are in it. So a gretund started in a named namespace watches the
+	 * name and leaves when no name of its namespace is left. */
+	char netns_name[256];	/* under /run/netns, "" if it had none */
+	bool netns_gone;
 };
 
 void gd_tick(struct gd *gd);

@@ -70,6 +70,27 @@ static void dir_empty(int dfd)
 	closedir(d);
 }
 
+/* The directory, open and locked (flock on it: claim, prune and sweep take
+ * it); -ESTALE when it was removed before we got the lock. */
+static int dir_lock(const char *dir, bool wait)
+{
+	struct stat st;
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW), ret;
+
+	if (dfd < 0)
+		return -errno;
+	if (flock(dfd, wait ? LOCK_EX : LOCK_EX | LOCK_NB) < 0) {
+		ret = -errno;
+		close(dfd);
+		return ret;
+	}
+	if (fstat(dfd, &st) < 0 || st.st_nlink == 0) {
+		close(dfd);
+		return -ESTALE;
+	}
+	return dfd;
+}
+
 /*
  * The directory is named by the namespace's inode, which the kernel reuses
  * once a namespace is gone; a namespace deleted with tunnels in it leaves
@@ -87,13 +108,9 @@ static int runtime_dir_claim(const char *dir)
 	if (!cookie)
 		return 0;	/* kernel without SO_NETNS_COOKIE: trust the inode */
 	snprintf(want, sizeof(want), "%" PRIu64 "\n", cookie);
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	dfd = dir_lock(dir, true);
 	if (dfd < 0)
-		return -errno;
-	if (flock(dfd, LOCK_EX) < 0) {
-		ret = -errno;
-		goto out;
-	}
+		return dfd;
 	fd = openat(dfd, "netns-cookie", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd >= 0) {
 		n = read(fd, have, sizeof(have) - 1);
@@ -113,37 +130,51 @@ out:
 	return ret;
 }
 
+static bool sweep_done;
+static void runtime_sweep_once(void);
+
 int runtime_dir(char *buf, size_t len, bool create)
 {
 	static bool claimed;
 	struct stat st;
-	int n;
+	int n, ret;
 
 	if (stat("/proc/self/ns/net", &st) < 0)
 		return -errno;
 	n = snprintf(buf, len, "%s/net-%" PRIu64, runtime_base(), (uint64_t)st.st_ino);
 	if (n < 0 || (size_t)n >= len)
 		return -ENAMETOOLONG;
-	if (create) {
-		if (mkdir(runtime_base(), 0755) < 0 && errno != EEXIST)
-			return -errno;
-		if (mkdir(buf, 0700) < 0 && errno != EEXIST)
-			return -errno;
-	} else if (access(buf, F_OK) < 0) {
-		/* absent: no state, no tunnels; anything else (EACCES for
-		 * someone not root) is no answer at all */
-		return errno == ENOENT ? 0 : -errno;
-	}
-	if (!claimed) {
-		int ret = runtime_dir_claim(buf);
-
+	if (create && !sweep_done)
+		runtime_sweep_once();
+	/* A prune (last down) or a sweep (dead namespace) may remove the
+	 * directory between our mkdir and our lock on it: then again. */
+	for (int tries = 0;; tries++) {
+		if (create) {
+			if (mkdir(runtime_base(), 0755) < 0 && errno != EEXIST)
+				return -errno;
+			if (mkdir(buf, 0700) == 0)
+				claimed = false;	/* a new one: its cookie */
+			else if (errno != EEXIST)
+				return -errno;
+		} else if (access(buf, F_OK) < 0) {
+			/* absent: no state, no tunnels; anything else (EACCES for
+			 * someone not root) is no answer at all */
+			return errno == ENOENT ? 0 : -errno;
+		}
+		if (claimed)
+			return 0;
+		ret = runtime_dir_claim(buf);
+		if ((ret == -ESTALE || ret == -ENOENT) && tries < 10)
+			continue;
+		if (ret == -ENOENT && !create)
+			return 0;
 		/* a gretund --user passes through (0711) to its own directory,
 		 * which root prepared, and claimed, before the drop */
 		if (ret < 0 && !(ret == -EACCES && geteuid() != 0))
 			return ret;
 		claimed = true;
+		return 0;
 	}
-	return 0;
 }
 
 static int runtime_path(char *buf, size_t len, const char *name, const char *suffix, bool create)
@@ -236,40 +267,290 @@ int runtime_daemon_dir_prepare(uid_t uid, gid_t gid)
 	return ret;
 }
 
-static void runtime_dir_prune(void)
+void runtime_dir_prune(void)
 {
 	char dir[256];
-
-	DIR *d;
-	struct dirent *de;
 	bool others = false;
+	struct dirent *de;
+	DIR *d;
+	int dfd;
 
 	if (runtime_dir(dir, sizeof(dir), false) < 0)
 		return;
 	/* Leave nothing behind after the last down: the cookie alone does
-	 * not keep the directory. */
-	d = opendir(dir);
-	if (!d)
+	 * not keep the directory. Under its lock, so that a claim never sees
+	 * it without the cookie. */
+	dfd = dir_lock(dir, true);
+	if (dfd < 0)
 		return;
-	while ((de = readdir(d)))
-		if (de->d_name[0] != '.' && strcmp(de->d_name, "netns-cookie") &&
-		    !(!strcmp(de->d_name, RUNTIME_DAEMON_DIR) && dir_is_empty(dir, de->d_name)))
-			others = true;
-	closedir(d);
-	if (others)
-		return;
-	{
-		char cookie[320];
-
-		/* gretund's directory, once it has nothing left in it */
-		snprintf(cookie, sizeof(cookie), "%s/%s", dir, RUNTIME_DAEMON_DIR);
-		rmdir(cookie);
-
-		snprintf(cookie, sizeof(cookie), "%s/netns-cookie", dir);
-		unlink(cookie);
+	d = fdopendir(dup(dfd));
+	if (d) {
+		while ((de = readdir(d)))
+			if (de->d_name[0] != '.' && strcmp(de->d_name, "netns-cookie") &&
+			    !(!strcmp(de->d_name, RUNTIME_DAEMON_DIR) &&
+			      dir_is_empty(dir, de->d_name)))
+				others = true;
+		closedir(d);
 	}
+	if (d && !others) {
+		char cookie[64] = "";
+		ssize_t n = 0;
+		int fd = openat(dfd, "netns-cookie", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+
+		if (fd >= 0) {
+			n = read(fd, cookie, sizeof(cookie) - 1);
+			close(fd);
+		}
+		/* gretund's directory, once it has nothing left in it */
+		unlinkat(dfd, RUNTIME_DAEMON_DIR, AT_REMOVEDIR);
+		unlinkat(dfd, "netns-cookie", 0);
+		if (rmdir(dir) == 0) {
+			rmdir(runtime_base());
+		} else if (n > 0) {
+			/* a file came in meanwhile (a lock): the directory stays,
+			 * and so does its cookie */
+			fd = openat(dfd, "netns-cookie",
+				    O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+			if (fd >= 0) {
+				if (write(fd, cookie, (size_t)n) != n)
+					unlinkat(dfd, "netns-cookie", 0);
+				close(fd);
+			}
+		}
+	}
+	close(dfd);
+}
+
+void runtime_dir_remove(void)
+{
+	char dir[256];
+	int dfd;
+
+	if (runtime_dir(dir, sizeof(dir), false) < 0)
+		return;
+	dfd = dir_lock(dir, true);
+	if (dfd < 0)
+		return;
+	dir_empty(dfd);
 	if (rmdir(dir) == 0)
 		rmdir(runtime_base());
+	close(dfd);
+}
+
+/* ---- network namespaces: names, and which are alive ---------------------- */
+
+#define NETNS_RUN_DIR "/run/netns"	/* where `ip netns add` mounts them */
+
+static int self_netns(struct stat *st)
+{
+	return stat("/proc/self/ns/net", st) < 0 ? -errno : 0;
+}
+
+int runtime_netns_name(char *name, size_t len)
+{
+	struct stat self, st;
+	struct dirent *de;
+	char path[512];
+	DIR *d;
+	int ret = -ENOENT;
+
+	if (self_netns(&self) < 0)
+		return -errno;
+	d = opendir(NETNS_RUN_DIR);
+	if (!d)
+		return errno == ENOENT ? -ENOENT : -errno;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), NETNS_RUN_DIR "/%s", de->d_name);
+		if (stat(path, &st) == 0 && st.st_ino == self.st_ino && st.st_dev == self.st_dev &&
+		    strlen(de->d_name) < len) {
+			strcpy(name, de->d_name);
+			ret = 0;
+			break;
+		}
+	}
+	closedir(d);
+	return ret;
+}
+
+bool runtime_netns_is_named(const char *name)
+{
+	struct stat self, st;
+	char path[512];
+
+	if (self_netns(&self) < 0)
+		return true;	/* cannot tell: assume it is */
+	snprintf(path, sizeof(path), NETNS_RUN_DIR "/%s", name);
+	return stat(path, &st) == 0 && st.st_ino == self.st_ino && st.st_dev == self.st_dev;
+}
+
+struct inos {
+	uint64_t *v;
+	size_t n, cap;
+};
+
+static int inos_add(struct inos *s, uint64_t ino)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (s->v[i] == ino)
+			return 0;
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 64;
+		uint64_t *nv = realloc(s->v, cap * sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		s->v = nv;
+		s->cap = cap;
+	}
+	s->v[s->n++] = ino;
+	return 0;
+}
+
+static bool inos_has(const struct inos *s, uint64_t ino)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (s->v[i] == ino)
+			return true;
+	return false;
+}
+
+/*
+ * The inodes of every network namespace that is alive as far as we can
+ * see: one a process is in (/proc/PID/ns/net) or one mounted somewhere
+ * (nsfs in our mountinfo: `ip netns add` names, container runtimes' bind
+ * mounts). /proc/PID/ns/net of a process with capabilities we lack says
+ * EACCES; its /proc/PID/net/dev is readable, and that entry's inode is one
+ * per namespace: a namespace seen through another process names it. A
+ * process whose namespace stays unknown makes the answer unknown (-EACCES):
+ * nothing is swept then.
+ */
+static int netns_alive(struct inos *s)
+{
+	struct inos dev = { 0 }, hidden = { 0 };
+	char path[64], line[1024];
+	struct dirent *de;
+	struct stat st, dst;
+	FILE *f;
+	DIR *d;
+	int ret = 0;
+
+	f = fopen("/proc/self/mountinfo", "re");
+	if (!f)
+		return -errno;
+	while (!ret && fgets(line, sizeof(line), f)) {
+		const char *p = strstr(line, " net:[");
+		unsigned long long ino;
+
+		if (p && sscanf(p, " net:[%llu]", &ino) == 1)
+			ret = inos_add(s, ino);
+	}
+	fclose(f);
+	d = opendir("/proc");
+	if (!d)
+		return -errno;
+	while (!ret && (de = readdir(d))) {
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%.20s/ns/net", de->d_name);
+		if (stat(path, &st) == 0) {
+			ret = inos_add(s, (uint64_t)st.st_ino);
+			snprintf(path, sizeof(path), "/proc/%.20s/net/dev", de->d_name);
+			if (!ret && stat(path, &dst) == 0)
+				ret = inos_add(&dev, (uint64_t)dst.st_ino);
+		} else if (errno == EACCES || errno == EPERM) {
+			snprintf(path, sizeof(path), "/proc/%.20s/net/dev", de->d_name);
+			if (stat(path, &dst) == 0)
+				ret = inos_add(&hidden, (uint64_t)dst.st_ino);
+			else if (errno != ENOENT && errno != ESRCH)
+				ret = -EACCES;
+		} else if (errno != ENOENT && errno != ESRCH) {
+			ret = -errno;	/* gone meanwhile is fine */
+		}
+	}
+	closedir(d);
+	/* the namespace of a hidden process is one a visible process is in
+	 * (and so in s), or unknown */
+	for (size_t i = 0; !ret && i < hidden.n; i++)
+		if (!inos_has(&dev, hidden.v[i]))
+			ret = -EACCES;
+	free(dev.v);
+	free(hidden.v);
+	return ret;
+}
+
+/* Directories of namespaces that are gone: net-INODE with no process in
+ * that namespace and no mount of it. Checked again under each directory's
+ * lock (a claim of a new namespace with the same inode waits for it, and
+ * then finds the directory gone and makes a new one). */
+static void runtime_sweep_once(void)
+{
+	struct inos alive = { 0 }, dead = { 0 };
+	struct stat self;
+	struct dirent *de;
+	char path[512];
+	int *fds = NULL;
+	DIR *d;
+
+	sweep_done = true;
+	if (self_netns(&self) < 0 || !(d = opendir(runtime_base())))
+		return;
+	while ((de = readdir(d))) {
+		unsigned long long ino;
+		char end;
+
+		if (sscanf(de->d_name, "net-%llu%c", &ino, &end) != 1 ||
+		    ino == (uint64_t)self.st_ino)
+			continue;
+		if (inos_add(&dead, ino) < 0)
+			goto out;
+	}
+	if (!dead.n)
+		goto out;	/* nothing but ours: no need to look at processes */
+	if (netns_alive(&alive) < 0)
+		goto out;
+	{
+		size_t k = 0;
+
+		for (size_t i = 0; i < dead.n; i++)
+			if (!inos_has(&alive, dead.v[i]))
+				dead.v[k++] = dead.v[i];
+		dead.n = k;
+	}
+	if (!dead.n)
+		goto out;
+	fds = calloc(dead.n, sizeof(*fds));
+	if (!fds)
+		goto out;
+	for (size_t i = 0; i < dead.n; i++) {
+		snprintf(path, sizeof(path), "%s/net-%" PRIu64, runtime_base(), dead.v[i]);
+		fds[i] = dir_lock(path, false);	/* busy: someone uses it */
+	}
+	free(alive.v);
+	alive = (struct inos){ 0 };
+	if (netns_alive(&alive) == 0) {
+		for (size_t i = 0; i < dead.n; i++) {
+			if (fds[i] < 0 || inos_has(&alive, dead.v[i]))
+				continue;
+			snprintf(path, sizeof(path), "%s/net-%" PRIu64, runtime_base(), dead.v[i]);
+			dir_empty(fds[i]);
+			rmdir(path);
+		}
+	}
+	for (size_t i = 0; i < dead.n; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+out:
+	closedir(d);
+	free(fds);
+	free(alive.v);
+	free(dead.v);
+}
+
+void runtime_sweep(void)
+{
+	runtime_sweep_once();
 }
 
 void runtime_unlock(int fd, const char *name, bool remove)

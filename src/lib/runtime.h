@@ -25,6 +25,21 @@ int runtime_dir(char *buf, size_t len, bool create);
 #define RUNTIME_DAEMON_DIR "gretund"
 /* Make it (and runtime_dir) as root, owned by uid/gid, mode 0700. */
 int runtime_daemon_dir_prepare(uid_t uid, gid_t gid);
+/* After the last tunnel: remove our directory if nothing but its cookie is
+ * left in it. */
+void runtime_dir_prune(void);
+/* Our namespace is being deleted (gretund): remove its directory and all
+ * in it. */
+void runtime_dir_remove(void);
+/* Remove the directories of namespaces that no longer exist (no process in
+ * them, no mount of them); runtime_dir(create) does it once per process.
+ * Nothing is removed when a process cannot be looked at. */
+void runtime_sweep(void);
+/* The name under /run/netns of our network namespace: 0, or -ENOENT when
+ * it has none (a container's, the host's). */
+int runtime_netns_name(char *name, size_t len);
+/* Whether /run/netns/NAME is still our namespace. */
+bool runtime_netns_is_named(const char *name);
 /* Exclusive lock of one tunnel name; blocks. Returns an fd or -errno. */
 int runtime_lock(const char *name);
 void runtime_unlock(int fd, const char *name, bool remove);

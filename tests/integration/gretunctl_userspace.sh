@@ -25,8 +25,9 @@ snapshot() { # what a converging up must not change
 	ip -n "$1" addr show dev gre1 | grep -v valid_lft
 	ip -n "$1" route show table all dev gre1
 }
-gretund_pid() { ip netns pids "$1" | while read -r p; do
-	[ "$(cat /proc/"$p"/comm 2>/dev/null)" = gretund ] && echo "$p"; done | head -n 1; }
+gretund_pids() { ip netns pids "$1" | while read -r p; do
+	[ "$(cat /proc/"$p"/comm 2>/dev/null)" = gretund ] && echo "$p"; done; }
+gretund_pid() { gretund_pids "$1" | head -n 1; }
 ifindex() { ip -n "$1" -j link show gre1 | jq '.[0].ifindex'; }
 pings() { ip netns exec "$1" ping -c 2 -i 0.2 -W 2 "$2" >/dev/null 2>&1; }
 up_a="mode gre local 198.51.100.1 remote 198.51.100.2 key 7 address 203.0.113.1/30 address 2001:db8:c1::1/64 route 192.0.2.0/26"
@@ -283,9 +284,60 @@ check "the admin's route on veth0 survives" sh -c "ip -n $a route show 192.0.2.3
 check "no state left under /run/gretun" sh -c "! ip netns exec $a $GRETUNCTL show gre1 >/dev/null 2>&1 && test \"\$(ip netns exec $a $GRETUNCTL list)\" = ''"
 i=0; while [ -n "$(gretund_pid "$a")" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 check "gretund exits with its last tunnel" test -z "$(gretund_pid "$a")"
+ino_a=$(ip netns exec "$a" stat -L -c %i /proc/self/ns/net)
+check "the namespace's runtime directory goes with its last tunnel" test ! -e "/run/gretun/net-$ino_a"
 A down gre1 >/dev/null 2>&1; rc=$?
 check "a second down exits 4" test "$rc" = 4
 check "peer down" B down gre1
+
+# --- ip netns del of a namespace with a userspace tunnel: its gretund leaves,
+# its devices and its directory under /run/gretun go ---------------------------
+gone_within() { # SECONDS CMD...: CMD succeeds within SECONDS
+	n=$(($1 * 10)); shift
+	i=0; until "$@"; do [ $i -ge "$n" ] && return 1; sleep 0.1; i=$((i + 1)); done
+}
+pids_gone() { for p in "$@"; do [ ! -e "/proc/$p" ] || return 1; done; }
+# netns_alive INODE: some process is in that namespace, or it is mounted
+netns_alive() {
+	grep -q " net:\[$1\] " /proc/self/mountinfo && return 0
+	for p in /proc/[0-9]*; do [ "$(stat -L -c %i "$p/ns/net" 2>/dev/null)" = "$1" ] && return 0; done
+	return 1
+}
+d=$PREFIX-d-$$
+netns_add "$d"
+ino_d=$(ip netns exec "$d" stat -L -c %i /proc/self/ns/net)
+ip netns exec "$d" "$GRETUNCTL" up gd1 remote 198.51.100.9 key 5 address 203.0.113.21/30 >/dev/null 2>&1
+dpids=$(gretund_pids "$d")
+check "a userspace tunnel and its gretund in a namespace" test -n "$dpids" -a -d "/run/gretun/net-$ino_d"
+ip netns del "$d"
+# shellcheck disable=SC2086
+check "ip netns del: its gretund processes exit" gone_within 5 pids_gone $dpids
+check "ip netns del: its runtime directory is removed" gone_within 5 test ! -e "/run/gretun/net-$ino_d"
+for p in $dpids; do	# should they have stayed: ours, end them
+	[ "$(cat /proc/"$p"/comm 2>/dev/null)" = gretund ] &&
+		[ "$(stat -L -c %i /proc/"$p"/ns/net 2>/dev/null)" = "$ino_d" ] && kill -9 "$p"
+done
+
+# A namespace deleted while its gretund could not clean up (killed): the next
+# gretunctl that writes state, in any namespace, removes the directory.
+e=$PREFIX-e-$$
+netns_add "$e"
+ino_e=$(ip netns exec "$e" stat -L -c %i /proc/self/ns/net)
+ip netns exec "$e" "$GRETUNCTL" up ge1 remote 198.51.100.9 key 6 >/dev/null 2>&1
+epids=$(gretund_pids "$e")
+check "its gretund and directory" test -n "$epids" -a -d "/run/gretun/net-$ino_e"
+# stopped first, so that the supervisor cannot start a new worker
+for p in $epids; do kill -STOP "$p"; done
+for p in $epids; do kill -9 "$p"; done
+# shellcheck disable=SC2086
+gone_within 5 pids_gone $epids
+ip netns del "$e"
+# shellcheck disable=SC2086
+check "up in another namespace" B up gre1 $up_b
+# (unless a namespace made since took the inode: then it is that one's)
+dir_swept() { [ ! -e "/run/gretun/net-$1" ] || netns_alive "$1"; }
+check "which removes the dead namespace's directory" dir_swept "$ino_e"
+check "peer down again" B down gre1
 
 # --- a create without a clear answer is undone ----------------------------------
 # A stand-in for gretund that answers create with a line that does not parse:
