@@ -203,8 +203,8 @@ else
 	grep -oE '\[GRE_DROP_[A-Z_]+\] *= *"[a-z_]+"' "$gre_c" | sed 's/.*"\(.*\)"/\1/' |
 		sort -u >"$tmp/drops"
 	[ -s "$tmp/drops" ] || fail "no drop reason table ([GRE_DROP_X] = \"x\") in src/lib/gre.c"
-	render_text "$man8" | sed -n '/^ *JSON output/,/^CONFIGURATION FILE/p' | tr '\n' ' ' >"$tmp/json"
-	render_text "$man_d" | tr '\n' ' ' | grep -oE 'by reason: [^.]*' >"$tmp/get"
+	render_text "$man8" | sed -n '/^ *JSON output/,/^CONFIGURATION FILE/p' | tr -s '\n ' '  ' >"$tmp/json"
+	render_text "$man_d" | tr -s '\n ' '  ' | grep -oE 'by reason: [^.]*' >"$tmp/get"
 	while read -r d; do
 		grep -Eq "[ ,]$d \(" "$tmp/json" ||
 			fail "drop reason \`$d' of src/lib/gre.c is not in gretunctl(8), JSON output (drops)"
