@@ -61,7 +61,6 @@ struct gd_tunnel {
 	uint32_t o_seqno;		/* next sequence number sent */
 	uint32_t i_seqno;		/* next expected, 0 = accept any */
 	uint32_t pmtu;			/* underlay path MTU to remote, 0 = unknown */
-	uint32_t dev_mtu;		/* of the TUN/TAP device, 0 = unknown */
 	time_t pmtu_at;
 	struct tunnel_stats st;
 	uint64_t pmtu_tx;		/* st.tx_packets at the last refresh */
@@ -124,7 +123,6 @@ int gd_dev_open(int opener, const char *name, bool tap, int *fd, int *ifindex);
 bool gd_dev_detached(int fd);
 /* persist=false: clear TUNSETPERSIST so the device goes away on close. */
 void gd_dev_close(int fd, bool persist);
-int gd_dev_mtu(const char *name, uint32_t *mtu);
 
 /* ---- gretund_sock.c: underlay sockets -------------------------------------- */
 

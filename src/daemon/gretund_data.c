@@ -1402,20 +1402,11 @@ static void tunnel_rcv(struct gd *gd, struct gd_rx_key *k, const struct rx_outer
 		count_drop(gt, GRE_DROP_INNER);
 		return;
 	}
-	/* Deviation from Linux, which hands any size to the stack: an inner
-	 * packet larger than the device MTU (plus the Ethernet header on TAP)
-	 * is dropped as oversize, so a peer cannot push frames the local
-	 * configuration never allowed. The MTU is re-read before dropping. */
-	if (gt->dev_mtu && ilen > gt->dev_mtu + (tap ? PKT_ETH_HLEN + PKT_VLAN_HLEN : 0)) {
-		uint32_t mtu;
-
-		if (!gd_dev_mtu(t->name, &mtu))
-			gt->dev_mtu = mtu;
-		if (ilen > gt->dev_mtu + (tap ? PKT_ETH_HLEN + PKT_VLAN_HLEN : 0)) {
-			count_drop(gt, GRE_DROP_OVERSIZE);
-			return;
-		}
-	}
+	/* No MTU check, as in Linux (ip_tunnel_rcv, __ip6_tnl_rcv): an inner
+	 * packet larger than the device MTU, which a peer sends when its
+	 * tunnel MTU is larger than ours and its underlay fragments the outer
+	 * packet, goes up to the stack like any other. The TUN/TAP device
+	 * takes any size up to 64 KB. */
 	/* RFC 6040: CE on the outer with a Not-ECT inner cannot be
 	 * expressed, drop as the kernel does */
 	if (pkt_inner_ecn_decap(inner, ilen, &pi, o->tos) == PKT_ECN_DROP) {

@@ -21,7 +21,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "gretund.h"
@@ -110,22 +109,4 @@ void gd_dev_close(int fd, bool persist)
 	if (!persist)
 		ioctl(fd, TUNSETPERSIST, 0);
 	close(fd);
-}
-
-int gd_dev_mtu(const char *name, uint32_t *mtu)
-{
-	struct ifreq ifr;
-	int fd, ret = 0;
-
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
-	if (ioctl(fd, SIOCGIFMTU, &ifr) < 0)
-		ret = -errno;
-	else
-		*mtu = (uint32_t)ifr.ifr_mtu;
-	close(fd);
-	return ret;
 }

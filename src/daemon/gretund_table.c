@@ -196,8 +196,6 @@ void gd_tunnel_refresh_pmtu(struct gd_tunnel *gt, time_t now)
 	gt->pmtu_tx = gt->st.tx_packets;
 	if (!gd_sock_path_mtu(&gt->t, &mtu))
 		gt->pmtu = mtu;
-	if (!gd_dev_mtu(gt->t.name, &mtu))
-		gt->dev_mtu = mtu;
 }
 
 static void copy_params(struct tunnel *dst, const struct tunnel *src)

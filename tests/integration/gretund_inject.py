@@ -4,7 +4,8 @@
 the outer IPv4 header). Usage: gretund_inject.py DST CASE [SEQ [SRC]]
 Cases match gretund's drop reasons; "good" is a valid packet for a tunnel
 with key 77, checksum and sequence numbers, carrying an ICMP echo request
-from 203.0.113.2 to 203.0.113.1."""
+from 203.0.113.2 to 203.0.113.1; "big" is one with a 9000-byte echo request
+(this host's kernel fragments the outer packet)."""
 import socket
 import struct
 import sys
@@ -59,7 +60,7 @@ def main():
         "flags": gre(p, flags=0x3000, seq=seq),
         "proto": gre(p, seq=seq, proto=0x6558),
         "inner": gre(p[:30], seq=seq),
-        "oversize": gre(inner_ping(9000), seq=seq),
+        "big": gre(inner_ping(9000), seq=seq),
     }
     s = socket.socket(socket.AF_INET, socket.SOCK_RAW, 47)
     if len(sys.argv) > 4:
