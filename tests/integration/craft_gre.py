@@ -16,6 +16,8 @@ the next, exactly as in the kernel):
   drop             silently dropped
   port-unreach     no tunnel matches: ICMP(v6) port unreachable to the sender
   pending          an outer fragment; the verdict is on the last fragment
+                   (the fragments of one packet are named
+                   GROUP_fragment_I_of_N)
 
 Usage:
   craft_gre.py list  --local A --remote B [--key N] [--csum] [--seq] [--mode M]
@@ -162,7 +164,7 @@ def craft(local, remote, key=None, csum=False, seq=False, mode=None, seq_start=1
     tap = mode.endswith("tap")
     rx = Receiver(v6, key, csum, seq, tap)
     out = []
-    state = {"seq": seq_start}
+    state = {"seq": seq_start, "frag_id": 0x47000000}
 
     def inner(version=4, ecn=0, vlan=False, size=0):
         pad = Raw(b"x" * size) if size else Raw(b"gretun")
@@ -180,9 +182,26 @@ def craft(local, remote, key=None, csum=False, seq=False, mode=None, seq_start=1
             e = e / Dot1Q(vlan=7)
         return P_TEB, bytes(e / p)
 
+    def frag6(g, tos, src, size):
+        """IPv6 fragments of at most size bytes, made here: scapy's
+        fragment6 refuses a payload of 65535 bytes with its fragment
+        header, which Linux reassembles (the header is not counted)."""
+        hdr = bytes(IPv6(src=src, dst=local, nh=44, hlim=64, tc=tos, plen=0))
+        step = (size - 48) & ~7
+        state["frag_id"] += 1
+        frags = []
+        for off in range(0, len(g), step):
+            chunk = g[off:off + step]
+            more = 1 if off + step < len(g) else 0
+            fh = struct.pack("!BBHI", 47, 0, off | more, state["frag_id"])
+            frags.append(hdr[:4] + struct.pack("!H", 8 + len(chunk)) + hdr[6:] + fh + chunk)
+        return frags
+
     def outer(g, tos=0, src=remote, frag=None):
         if v6:
             o = IPv6(src=src, dst=local, nh=47, hlim=64, tc=tos) / Raw(g)
+            if frag and len(g) > 0xFFFF - 8:
+                return frag6(g, tos, src, frag)
             if frag:
                 return [bytes(f) for f in fragment6(
                     IPv6(src=src, dst=local, hlim=64, tc=tos) / IPv6ExtHdrFragment(nh=47) /
@@ -282,6 +301,22 @@ def craft(local, remote, key=None, csum=False, seq=False, mode=None, seq_start=1
     for i, fb in enumerate(frags):
         out.append(("outer_fragment_%d_of_%d" % (i + 1, len(frags)), fb,
                     v if i == len(frags) - 1 else "pending"))
+    # inner packets larger than the tunnel MTU, from a peer whose tunnel MTU
+    # is larger than its underlay's (1500): outer fragments of 1500 bytes.
+    # Linux checks no MTU on receive and delivers them (its answer leaves
+    # fragmented at the inner level). 3000 bytes, and the largest inner IP
+    # packet one outer packet holds: 65535 bytes of IPv4 packet or of IPv6
+    # payload, less GRE (and Ethernet on gretap).
+    room = (0xFFFF if v6 else 0xFFFF - 20) - hl - (14 if tap else 0)
+    for name, version, total in (("big3000_ipv4", 4, 3000), ("big3000_ipv6", 6, 3000),
+                                 ("max_ipv4", 4, room), ("max_ipv6", 6, room)):
+        et, p = inner(version, size=total - (28 if version == 4 else 48))
+        g = gre(std_flags(), et, p, key=key or 0, seq=next_seq())
+        frags = outer(g, frag=1480 if not v6 else 1500)
+        v = rx.verdict(g)
+        for i, fb in enumerate(frags):
+            out.append(("%s_outer_fragment_%d_of_%d" % (name, i + 1, len(frags)), fb,
+                        v if i == len(frags) - 1 else "pending"))
     # sequence numbers: duplicates, gaps, late, wrap, next == 0
     if seq:
         # offsets from the receiver's expected next number (the kernel's i_seqno)

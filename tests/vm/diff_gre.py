@@ -48,6 +48,7 @@ craft_gre.INNER6_SRC, craft_gre.INNER6_DST = "2001:db8:401::1", "2001:db8:401::2
 
 REQ = re.compile(rb"[\x08\x80]\x00..\x00\x47(..)", re.S)
 REP = re.compile(rb"[\x00\x81]\x00..\x00\x47(..)", re.S)
+FRAG = re.compile(r"^(.*)_fragment_(\d+)_of_(\d+)$")
 
 
 def cmd_send(argv):
@@ -67,11 +68,12 @@ def cmd_send(argv):
     for name, data, verdict in pk:
         m = REQ.search(data)
         seq = struct.unpack("!H", m.group(1))[0] if m else None
-        if name.startswith("outer_fragment_"):
-            # one logical packet: the tag is in the first fragment, the
-            # verdict on the last
-            if group is None:
-                group = {"name": "outer_fragments", "seq": seq, "expect": verdict}
+        f = FRAG.match(name)
+        if f:
+            # the fragments of one packet are one row: the tag is in the
+            # first fragment, the verdict on the last
+            if f.group(2) == "1":
+                group = {"name": f.group(1) + "_fragments", "seq": seq, "expect": verdict}
                 rows.append(group)
             group["expect"] = verdict
         else:
@@ -84,7 +86,9 @@ def cmd_send(argv):
     for name, data, _ in pk:
         dst = socket.inet_ntop(fam, data[24:40] if v6 else data[16:20])
         s.sendto(data, (dst, 0))
-        time.sleep(a.gap / 1000.0)
+        f = FRAG.match(name)
+        if not f or f.group(2) == f.group(3):   # fragments back to back
+            time.sleep(a.gap / 1000.0)
     return 0
 
 
@@ -98,12 +102,21 @@ def gre_inner(g):
 
 
 def ip_payload(pkt):
-    """(version, proto, src, payload start offset) of an IP packet."""
+    """(version, proto, src, payload start offset) of an IP packet; proto
+    is None for a fragment other than the first (an answer larger than the
+    tunnel MTU leaves in inner fragments; its ICMP header is in the first)."""
     if pkt[0] >> 4 == 4:
         ihl = (pkt[0] & 15) * 4
-        return 4, pkt[9], socket.inet_ntop(socket.AF_INET, pkt[12:16]), ihl
+        first = not struct.unpack("!H", pkt[6:8])[0] & 0x1FFF
+        return 4, pkt[9] if first else None, socket.inet_ntop(socket.AF_INET, pkt[12:16]), ihl
     nh, off = pkt[6], 40
-    while nh in (0, 43, 60) and len(pkt) >= off + 8:   # hop-by-hop, routing, dstopts
+    # hop-by-hop, routing, fragment, dstopts
+    while nh in (0, 43, 44, 60) and len(pkt) >= off + 8:
+        if nh == 44:
+            if struct.unpack("!H", pkt[off + 2:off + 4])[0] & 0xFFF8:
+                return 6, None, socket.inet_ntop(socket.AF_INET6, pkt[8:24]), off
+            nh, off = pkt[off], off + 8
+            continue
         nh, off = pkt[off], off + (pkt[off + 1] + 1) * 8
     return 6, nh, socket.inet_ntop(socket.AF_INET6, pkt[8:24]), off
 
