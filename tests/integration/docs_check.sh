@@ -325,12 +325,17 @@ fi
 if [ -z "$gretunctl" ]; then
 	skip "gretunctl not built in $top_builddir: the examples not checked"
 else
-	# As root, under the build directory, not /tmp: hooks want every
-	# directory above the file to be writable by root only (StrictModes).
-	# Others cannot have hooks at all (below), and may not write there.
-	ex=$top_builddir/docs_check_examples.$$
-	[ "$(id -u)" = 0 ] || ex=$tmp/examples
-	rm -rf "$ex" && mkdir -m 0755 "$ex" || exit 99
+	# As root, under /run, not /tmp nor the build directory (which may
+	# itself be below /tmp): hooks want every directory above the file to
+	# be writable by root only (StrictModes). Others cannot have hooks at
+	# all (below), and may not write there.
+	if [ "$(id -u)" = 0 ]; then
+		ex=$(mktemp -d -p /run gretun-docs.XXXXXX) || exit 99
+		chmod 0755 "$ex" || exit 99
+	else
+		ex=$tmp/examples
+		mkdir -m 0755 "$ex" || exit 99
+	fi
 	trap 'rm -rf "$tmp" "$ex"' EXIT
 	for page in "$top_srcdir"/man/*.[1-8]; do
 		awk -v ex="$ex" -v page="${page##*/}" '
