@@ -108,6 +108,11 @@ static bool same_encap(const struct tunnel *a, const struct tunnel *b)
 	return a->encap == ENCAP_NONE || a->encap_dport == b->encap_dport;
 }
 
+static uint32_t rx_key_value(const struct tunnel *t)
+{
+	return (t->iflags & GRE_OPT_KEY) ? t->ikey : 0;
+}
+
 struct gd_tunnel *gd_table_find_identity(struct gd *gd, const struct tunnel *t,
 					 const struct gd_tunnel *except)
 {
@@ -122,17 +127,23 @@ struct gd_tunnel *gd_table_find_identity(struct gd *gd, const struct tunnel *t,
 		if (!addr_eq(t->family, &o->local, &t->local) ||
 		    !addr_eq(t->family, &o->remote, &t->remote))
 			continue;
-		if ((o->iflags & GRE_OPT_KEY) != (t->iflags & GRE_OPT_KEY))
-			continue;
-		if ((t->iflags & GRE_OPT_KEY) && o->ikey != t->ikey)
+		if (t->family == AF_INET6 ? rx_key_value(o) != rx_key_value(t) :
+		    (o->iflags & GRE_OPT_KEY) != (t->iflags & GRE_OPT_KEY) ||
+		    ((t->iflags & GRE_OPT_KEY) && o->ikey != t->ikey))
 			continue;
 		return gt;
 	}
 	return NULL;
 }
 
+/* Linux's IPv4 lookup (ip_tunnel_key_match) wants the key's presence and
+ * value to match; ip6gre_tunnel_lookup compares only the value, an absent
+ * key counting as 0: a keyless ip6gre tunnel takes a packet with key 0,
+ * and one with key 0 takes a packet without a key. So does gretund. */
 static bool key_match(const struct tunnel *t, const struct gd_rx_key *k)
 {
+	if (t->family == AF_INET6)
+		return (k->has_key ? k->key : 0) == rx_key_value(t);
 	if (t->iflags & GRE_OPT_KEY)
 		return k->has_key && k->key == t->ikey;
 	return !k->has_key;

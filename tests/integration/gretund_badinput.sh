@@ -104,6 +104,19 @@ python3 -c 'import json,sys; json.loads(sys.argv[1])' "$(ctl_ok "$NSA" list)" ||
 ctl_ok "$NSA" "destroy q1" >/dev/null
 echo "  names needing quoting: JSON error replies, nothing made"
 
+# over IPv6 a keyless tunnel and one with key 0 are the same tunnel, as in
+# ip6gre (only the key's value counts); over IPv4 they are two
+ctl_ok "$NSA" "create k6a mode=ip6gre local=2001:db8:200::1 remote=2001:db8:200::2" >/dev/null
+r=$(ctl "$NSA" "create k6b mode=ip6gre local=2001:db8:200::1 remote=2001:db8:200::2 ikey=0 okey=0")
+case "$r" in *'"ok":false'*'same local, remote and key'*) ;;
+*) fail "ip6gre with key 0 beside a keyless one: $r" ;; esac
+ctl_ok "$NSA" "destroy k6a" >/dev/null
+ctl_ok "$NSA" "create k4a mode=gre local=192.0.2.1 remote=192.0.2.2" >/dev/null
+ctl_ok "$NSA" "create k4b mode=gre local=192.0.2.1 remote=192.0.2.2 ikey=0 okey=0" >/dev/null
+ctl_ok "$NSA" "destroy k4a" >/dev/null
+ctl_ok "$NSA" "destroy k4b" >/dev/null
+echo "  key 0 and no key: one tunnel over IPv6, two over IPv4 (as Linux)"
+
 # a second gretund in the same namespace refuses, the first goes on
 set +e
 msg=$(ip netns exec "$NSA" "$GRETUND" 2>&1)
