@@ -7,7 +7,7 @@
  * - ip6gre: IP6_TNL_F_IGN_ENCAP_LIMIT is set (iproute2 "encaplimit none")
  *   so the kernel sends plain GRE over IPv6 without a Tunnel Encapsulation
  *   Limit destination option: the same bytes as gretund, and the MTU
- *   arithmetic of DESIGN.md (40 bytes of outer IPv6).
+ *   arithmetic of tunnel_mtu_auto() (40 bytes of outer IPv6).
  * - Every attribute is sent even at its default, so nl_link_change sets
  *   exactly the struct tunnel (e.g. clears a key), not a merge.
  */

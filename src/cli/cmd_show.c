@@ -330,7 +330,7 @@ int list_main(int argc, char *argv[])
 		return EXIT_USAGE;
 	}
 	/* Scripts get the same objects from `list -j` as from `show -j`
-	 * (INTERFACE.md); only the text form is the short one. */
+	 * (gretunctl(8), JSON output); only the text form is the short one. */
 	if (g.json)
 		return show_main(1, argv);
 	ret = state_list(&names, &n);

@@ -52,7 +52,7 @@ static bool tunnel_params_equal(const struct tunnel *a, const struct tunnel *b)
 	       a->keepalive_retries == b->keepalive_retries;
 }
 
-/* DESIGN.md's auto MTU, from the device or route that carries the underlay;
+/* The auto MTU (tunnel_mtu_auto, gretun.conf(5) MTU=), from the device or route that carries the underlay;
  * with no route yet, the kernel's own fallback of 1500. */
 static int mtu_resolve(struct up_ctx *c)
 {

@@ -27,7 +27,7 @@ int config_parse_buffer(const char *filename, const char *buf, size_t len, struc
 /* Read and parse path; -ENOENT if absent, -EFBIG above CONFIG_FILE_MAX. */
 int config_load_file(const char *path, struct tunnel *t, char *err, size_t errlen);
 /* OPTION VALUE... overrides as `gretunctl up NAME [OPTION VALUE]...` takes
- * them; see gretun.conf(5) and INTERFACE.md. `address` and `route` add to
+ * them; see gretun.conf(5) and gretunctl(8). `address` and `route` add to
  * the file's, everything else replaces. `keepalive` takes `off` or two
  * words: `keepalive 10 3`. */
 int config_apply_inline(struct tunnel *t, int argc, char *const argv[], char *err, size_t errlen);

@@ -156,7 +156,8 @@ void tunnel_free(struct tunnel *t);	/* frees the arrays and hooks, not t */
 const char *tunnel_mode_name(enum tunnel_mode m);	/* "gre", "gretap", ... */
 int tunnel_mode_parse(const char *s, enum tunnel_mode *m);	/* 0 or -EINVAL */
 const char *tunnel_backend_name(enum tunnel_backend b);
-/* "auto" MTU per DESIGN.md: underlay_mtu - outer IP - GRE - UDP - Ethernet */
+/* "auto" MTU (gretun.conf(5)): underlay_mtu - outer IP (20/40) - GRE (4, +4 each
+ * for csum, key, seq) - UDP (8, GRE-in-UDP) - Ethernet (14, gretap) */
 uint32_t tunnel_mtu_auto(const struct tunnel *t, uint32_t underlay_mtu);
 /* Bytes of GRE header this tunnel sends (4 + 4 per csum/key/seq option). */
 unsigned int tunnel_gre_hlen(const struct tunnel *t);

@@ -123,7 +123,7 @@ t_eval "show -j: addresses and routes listed" \
 t_exit "list -j" 0 sh -c "$G list -j > /tmp/list.json"
 t_check "list -j: k1 with backend kernel" jqf /tmp/list.json \
 	'map(select(.name == "k1" and .backend == "kernel")) | length == 1'
-# INTERFACE.md: show and list print the same kind of objects.
+# gretunctl(8): show and list print the same kind of objects.
 t_check "list -j: the contract's keys" jqf /tmp/list.json '
 	map(select(.name == "k1"))[0] | has("name") and has("mode") and has("backend") and
 	has("state") and has("local") and has("remote") and has("mtu") and has("addresses") and has("routes")'
