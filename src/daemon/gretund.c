@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "gretund.h"
+#include "gretund_log.h"
 #include "gretund_proto.h"
 #include "runtime.h"
 
@@ -88,7 +89,7 @@ static void signal_event(struct gd *gd, struct gd_watch *w, uint32_t events)
 	if (si.ssi_signo == SIGHUP) {
 		/* reload: the same handover as `gretunctl restart` */
 		if (gd_restart_begin(gd, NULL, err, sizeof(err)))
-			fprintf(stderr, "gretund: restart: %s\n", err);
+			gd_log(LOG_ERR, "restart: %s", err);
 		return;
 	}
 	gd->stop = true;
@@ -145,7 +146,7 @@ static void daemon_dir_prepare(const char *user)
 		return;	/* gd_priv_drop says so */
 	ret = runtime_daemon_dir_prepare(pw ? pw->pw_uid : 0, pw ? pw->pw_gid : 0);
 	if (ret)
-		fprintf(stderr, "gretund: cannot prepare the runtime directory: %s\n",
+		gd_log(LOG_ERR, "cannot prepare the runtime directory: %s",
 			strerror(-ret));
 }
 
@@ -197,14 +198,14 @@ int main(int argc, char *argv[])
 		case 'T':
 			takeover = fd_arg(optarg);
 			if (takeover < 0) {
-				fprintf(stderr, "gretund: invalid --takeover `%s'\n", optarg);
+				gd_log(LOG_ERR, "invalid --takeover `%s'", optarg);
 				return 2;
 			}
 			break;
 		case 'L':
 			lfd = fd_arg(optarg);
 			if (lfd < 0) {
-				fprintf(stderr, "gretund: invalid --listen-fd `%s'\n", optarg);
+				gd_log(LOG_ERR, "invalid --listen-fd `%s'", optarg);
 				return 2;
 			}
 			break;
@@ -214,7 +215,7 @@ int main(int argc, char *argv[])
 		case 'O':
 			o.opener_fd = fd_arg(optarg);
 			if (o.opener_fd < 0) {
-				fprintf(stderr, "gretund: invalid --opener-fd `%s'\n", optarg);
+				gd_log(LOG_ERR, "invalid --opener-fd `%s'", optarg);
 				return 2;
 			}
 			break;
@@ -230,7 +231,7 @@ int main(int argc, char *argv[])
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, "gretund: unexpected argument `%s'\n", argv[optind]);
+		gd_log(LOG_ERR, "unexpected argument `%s'", argv[optind]);
 		usage(stderr);
 		return 2;
 	}
@@ -252,12 +253,12 @@ int main(int argc, char *argv[])
 		char b;
 
 		if (pipe2(ready, O_CLOEXEC)) {
-			fprintf(stderr, "gretund: pipe: %s\n", strerror(errno));
+			gd_log(LOG_ERR, "pipe: %s", strerror(errno));
 			return 1;
 		}
 		pid = fork();
 		if (pid < 0) {
-			fprintf(stderr, "gretund: fork: %s\n", strerror(errno));
+			gd_log(LOG_ERR, "fork: %s", strerror(errno));
 			return 1;
 		}
 		if (pid > 0) {
@@ -274,18 +275,18 @@ int main(int argc, char *argv[])
 		 * backlog while a crashed worker is replaced */
 		ret = gd_ctl_listen(&lfd);
 		if (ret == -EADDRINUSE) {
-			fprintf(stderr, "gretund: another gretund is already running in this "
-				"network namespace (@gretun/gretund is in use)\n");
+			gd_log(LOG_ERR, "another gretund is already running in this "
+				"network namespace (@gretun/gretund is in use)");
 			return 1;
 		}
 		if (ret) {
-			fprintf(stderr, "gretund: cannot listen on @gretun/gretund: %s\n",
+			gd_log(LOG_ERR, "cannot listen on @gretun/gretund: %s",
 				strerror(-ret));
 			return 1;
 		}
 		ret = opener_ensure(&o);
 		if (ret) {
-			fprintf(stderr, "gretund: cannot start the TUN/TAP opener: %s\n",
+			gd_log(LOG_ERR, "cannot start the TUN/TAP opener: %s",
 				strerror(-ret));
 			return 1;
 		}
@@ -306,19 +307,19 @@ int main(int argc, char *argv[])
 	if (takeover < 0 && lfd < 0) {
 		ret = gd_ctl_listen(&lfd);
 		if (ret == -EADDRINUSE) {
-			fprintf(stderr, "gretund: another gretund is already running in this "
-				"network namespace (@gretun/gretund is in use)\n");
+			gd_log(LOG_ERR, "another gretund is already running in this "
+				"network namespace (@gretun/gretund is in use)");
 			goto out;
 		}
 		if (ret) {
-			fprintf(stderr, "gretund: cannot listen on @gretun/gretund: %s\n",
+			gd_log(LOG_ERR, "cannot listen on @gretun/gretund: %s",
 				strerror(-ret));
 			goto out;
 		}
 	}
 	ret = opener_ensure(&o);
 	if (ret) {
-		fprintf(stderr, "gretund: cannot start the TUN/TAP opener: %s\n", strerror(-ret));
+		gd_log(LOG_ERR, "cannot start the TUN/TAP opener: %s", strerror(-ret));
 		if (lfd >= 0)
 			close(lfd);
 		goto out;
@@ -331,7 +332,7 @@ int main(int argc, char *argv[])
 	if (ret == -EPERM && (takeover >= 0 || gd.supervised))
 		ret = 0;
 	if (ret) {
-		fprintf(stderr, "gretund: cannot drop privileges%s%s: %s\n",
+		gd_log(LOG_ERR, "cannot drop privileges%s%s: %s",
 			o.user ? " to user " : "", o.user ? o.user : "",
 			ret == -ESRCH ? "no such user" : strerror(-ret));
 		if (lfd >= 0)
@@ -342,7 +343,7 @@ int main(int argc, char *argv[])
 	sigw.fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (!gd.buf || sigw.fd < 0 || (ret = gd_loop_init(&gd)) ||
 	    (ret = gd_loop_add(&gd, &sigw, EPOLLIN))) {
-		fprintf(stderr, "gretund: cannot start: %s\n", strerror(ret ? -ret : ENOMEM));
+		gd_log(LOG_ERR, "cannot start: %s", strerror(ret ? -ret : ENOMEM));
 		goto out;
 	}
 	if (takeover >= 0) {
@@ -350,7 +351,7 @@ int main(int argc, char *argv[])
 		if (!ret)
 			ret = gd_takeover_finish(&gd);
 		if (ret) {
-			fprintf(stderr, "gretund: takeover: %s\n", err[0] ? err : strerror(-ret));
+			gd_log(LOG_ERR, "takeover: %s", err[0] ? err : strerror(-ret));
 			goto out;
 		}
 	} else {
@@ -358,7 +359,7 @@ int main(int argc, char *argv[])
 		if (!ret)
 			ret = gd_state_load(&gd, err, sizeof(err));
 		if (ret) {
-			fprintf(stderr, "gretund: cannot start: %s\n", err[0] ? err : strerror(-ret));
+			gd_log(LOG_ERR, "cannot start: %s", err[0] ? err : strerror(-ret));
 			goto out;
 		}
 		gd_pidfile_write(getpid());
@@ -383,14 +384,14 @@ int main(int argc, char *argv[])
 	}
 	ret = gd_loop_run(&gd);
 	if (ret)
-		fprintf(stderr, "gretund: event loop: %s\n", strerror(-ret));
+		gd_log(LOG_ERR, "event loop: %s", strerror(-ret));
 	status = ret ? 1 : 0;
 	if (gd.handed_over) {
 		status = gd.supervised ? GD_EXIT_HANDOVER : 0;
 	} else if (gd.netns_gone) {
 		/* nobody can reach the namespace by name any more: its devices
 		 * and its state under /run/gretun go with us */
-		fprintf(stderr, "gretund: network namespace %s was deleted: exiting\n",
+		gd_log(LOG_INFO, "network namespace %s was deleted: exiting",
 			gd.netns_name);
 		tunnels_close(&gd, false);
 		runtime_dir_remove();
