@@ -369,14 +369,7 @@ int main(int argc, char *argv[])
 	if (runtime_netns_name(gd.netns_name, sizeof(gd.netns_name)) < 0)
 		gd.netns_name[0] = '\0';
 	if (daemonize) {
-		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-
-		if (null >= 0) {
-			dup2(null, 0);
-			dup2(null, 1);
-			dup2(null, 2);
-			close(null);
-		}
+		gd_stdio_null();
 		if (write(ready[1], "1", 1) != 1)
 			goto out;
 		close(ready[1]);
@@ -406,6 +399,7 @@ out:
 	if (sigw.fd >= 0)
 		close(sigw.fd);
 	gd_loop_fini(&gd);
+	gd_state_fini(&gd);
 	free(gd.buf);
 	return status;
 }

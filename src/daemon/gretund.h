@@ -5,7 +5,8 @@
  * (epoll), gretund_table.c (tunnel table, demux hash), gretund_dev.c
  * (TUN/TAP), gretund_sock.c (underlay sockets), gretund_data.c (packet
  * paths), gretund_ctl.c (control socket), gretund_priv.c (capabilities),
- * gretund_restart.c (handover to a new process, state file, pid file),
+ * gretund_restart.c (handover to a new process), gretund_state.c (state
+ * file), gretund_proc.c (pid file, sd_notify, our binary),
  * gretund_supervisor.c (crash recovery), gretund_keepalive.c (Cisco
  * keepalives), gretund_opener.c (opens /dev/net/tun for a --user worker).
  */
@@ -64,7 +65,7 @@ struct gd_tunnel {
 	time_t pmtu_at;
 	struct tunnel_stats st;
 	uint64_t pmtu_tx;		/* st.tx_packets at the last refresh */
-	/* State file cache (gretund_restart.c): the create line, formatted
+	/* State file cache (gretund_state.c): the create line, formatted
 	 * again only after the configuration changed (NULL), and the state
 	 * line, formatted again only when what it shows changed. */
 	char *save_cfg, *save_state;
@@ -173,7 +174,7 @@ int gd_opener_start(int *sock, pid_t *pid);
 /* A fresh /dev/net/tun descriptor from the opener, or -errno. */
 int gd_opener_open(int sock);
 
-/* ---- gretund_restart.c: handover, state file, pid file --------------------- */
+/* ---- gretund_restart.c: handover to a new process ------------------------- */
 
 /* Old side: start a new gretund and hand over to it; the pending client (if
  * any) gets the answer later. 0, or -errno with err filled. */
@@ -185,18 +186,39 @@ void gd_restart_tick(struct gd *gd, time_t now);
 int gd_takeover(struct gd *gd, int fd, char *err, size_t errlen);
 /* New side, after the loop is ready: tell the old one to go. */
 int gd_takeover_finish(struct gd *gd);
+
+/* ---- gretund_state.c: the state file ---------------------------------------- */
+
 /* The state file (tunnels, sequence numbers, counters) for crash recovery. */
 int gd_state_save(struct gd *gd);
 /* Drop gt's cached state file lines (its configuration changed, or it goes). */
 void gd_tunnel_forget_saved(struct gd_tunnel *gt);
 int gd_state_load(struct gd *gd, char *err, size_t errlen);
+/* A clean stop: nothing to recover (the pid file goes too). */
 void gd_state_remove(void);
+/* Frees what gd_state_save keeps between saves. */
+void gd_state_fini(struct gd *gd);
+/* "state NAME k=v ..." of gt, and applying one to the tunnel it names;
+ * seq_jump is added to a sequenced tunnel's o_seqno (after a crash the
+ * saved number may be behind what the peer saw). */
+int gd_state_format(const struct gd_tunnel *gt, char *buf, size_t size);
+int gd_state_apply(struct gd *gd, char *line, uint32_t seq_jump);
+
+/* ---- gretund_proc.c: pid file, sd_notify, our binary ----------------------- */
+
 int gd_pidfile_write(pid_t pid);
 int gd_pidfile_read(pid_t *pid);
+void gd_pidfile_remove(void);
 /* One sd_notify datagram to $NOTIFY_SOCKET, by hand. */
 void gd_notify(const char *msg);
-/* Stop (pause=true) or resume reading every data fd and the control socket. */
-void gd_io_pause(struct gd *gd, bool pause);
+/* The gretund binary for a new process: $GRETUND, else our own path. */
+void gd_self_path(char *buf, size_t size);
+/* A daemon's stdin, stdout and stderr on /dev/null (nobody reads them). */
+void gd_stdio_null(void);
+/* FILE in gretund's own runtime directory, made if missing. */
+int gd_run_path(char *buf, size_t size, const char *file);
+/* Write path atomically (temporary file + rename). */
+int gd_file_replace(const char *path, const char *data, size_t len);
 
 /* ---- gretund_supervisor.c: crash recovery --------------------------------- */
 
@@ -211,8 +233,6 @@ struct gd_options {
  * true), or the supervisor's exit status; close_fd is closed in the
  * supervisor (the first worker's readiness pipe). */
 int gd_supervise(int lfd, int close_fd, const struct gd_options *o, bool *is_worker);
-/* The gretund binary for a new process: $GRETUND, else our own path. */
-void gd_self_path(char *buf, size_t size);
 
 /* ---- gretund_keepalive.c: Cisco keepalives ---------------------------------- */
 
@@ -280,7 +300,11 @@ struct gd {
 	struct gd_restart *restart;	/* the handover in progress, NULL if none */
 	struct gd_client *restart_client;
 	int takeover_fd;	/* new side until gd_takeover_finish, else -1 */
+	/* the state file (gretund_state.c) */
 	time_t state_saved;
+	uint64_t state_cookie;	/* the namespace's, 0 until the first save */
+	char *state_buf;	/* the file's text, kept between saves */
+	size_t state_cap;
 	int opener_fd;		/* asks the TUN/TAP opener (--user), else -1 */
 	/* `ip netns del` only unmounts the name; the namespace lives on while
 	 * we are in it. So a gretund started in a named namespace watches the

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Handing the data plane to a new gretund without losing a packet, and the
- * files that let a gretund come back after a crash.
+ * Handing the data plane to a new gretund without losing a packet: the old
+ * side (gd_restart_begin, on `gretunctl restart' or SIGHUP) and the new side
+ * (gd_takeover, gretund --takeover=FD). The state lines it sends are the
+ * state file's (gretund_state.c).
  *
  * Handover (gretund(8), RESTART), over a SOCK_SEQPACKET socketpair, one
  * descriptor per message at most:
@@ -32,8 +34,6 @@
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -41,11 +41,6 @@
 
 #include "gretund.h"
 #include "gretund_proto.h"
-#include "runtime.h"
-
-#ifndef SO_NETNS_COOKIE
-#define SO_NETNS_COOKIE 71
-#endif
 
 #define MSG_MAX	(CTL_LINE_MAX + 64)
 
@@ -143,368 +138,31 @@ static int msg_wait(int sock, char *buf, size_t size, int *fd, int timeout_ms)
 	return msg_recv(sock, buf, size, fd);
 }
 
-/* ---- per-tunnel state: "state NAME k=v ..." --------------------------------- */
-
-static int state_format(const struct gd_tunnel *gt, char *buf, size_t size)
-{
-	const struct tunnel_stats *st = &gt->st;
-	size_t len;
-	int n;
-
-	n = snprintf(buf, size, "state %s o_seqno=%" PRIu32 " i_seqno=%" PRIu32
-		     " rx_packets=%" PRIu64 " rx_bytes=%" PRIu64 " tx_packets=%" PRIu64
-		     " tx_bytes=%" PRIu64 " rx_errors=%" PRIu64 " tx_errors=%" PRIu64
-		     " tx_dropped=%" PRIu64 " ka_up=%d ka_last=%" PRId64 " ka_missed=%u drops=",
-		     gt->t.name, gt->o_seqno, gt->i_seqno, st->rx_packets, st->rx_bytes,
-		     st->tx_packets, st->tx_bytes, st->rx_errors, st->tx_errors, st->tx_dropped,
-		     st->keepalive_up, st->keepalive_last_reply, gt->ka_missed);
-	if (n < 0 || (size_t)n >= size)
-		return -ENOSPC;
-	len = (size_t)n;
-	for (int r = GRE_OK + 1; r < GRE_DROP_MAX_; r++) {
-		n = snprintf(buf + len, size - len, "%s%" PRIu64, r == GRE_OK + 1 ? "" : ",",
-			     st->drops[r]);
-		if (n < 0 || (size_t)n >= size - len)
-			return -ENOSPC;
-		len += (size_t)n;
-	}
-	return 0;
-}
-
-/* Apply a state line to the tunnel it names. seq_jump is added to o_seqno
- * (after a crash the saved number may be behind what the peer saw). */
-static int state_apply(struct gd *gd, char *line, uint32_t seq_jump)
-{
-	char *save = NULL, *tok = strtok_r(line, " \n", &save);
-	struct gd_tunnel *gt;
-
-	if (!tok || strcmp(tok, "state") || !(tok = strtok_r(NULL, " \n", &save)))
-		return -EINVAL;
-	gt = gd_table_find(gd, tok);
-	if (!gt)
-		return -ENODEV;
-	while ((tok = strtok_r(NULL, " \n", &save))) {
-		char *eq = strchr(tok, '=');
-		unsigned long long v;
-
-		if (!eq)
-			return -EINVAL;
-		*eq++ = '\0';
-		if (!strcmp(tok, "drops")) {
-			char *s2 = NULL, *d = strtok_r(eq, ",", &s2);
-
-			for (int r = GRE_OK + 1; d && r < GRE_DROP_MAX_; r++) {
-				gt->st.drops[r] = strtoull(d, NULL, 10);
-				d = strtok_r(NULL, ",", &s2);
-			}
-			continue;
-		}
-		v = strtoull(eq, NULL, 10);
-		if (!strcmp(tok, "o_seqno"))
-			gt->o_seqno = (uint32_t)v + ((gt->t.oflags & GRE_OPT_SEQ) ? seq_jump : 0);
-		else if (!strcmp(tok, "i_seqno"))
-			gt->i_seqno = (uint32_t)v;
-		else if (!strcmp(tok, "rx_packets"))
-			gt->st.rx_packets = v;
-		else if (!strcmp(tok, "rx_bytes"))
-			gt->st.rx_bytes = v;
-		else if (!strcmp(tok, "tx_packets"))
-			gt->st.tx_packets = v;
-		else if (!strcmp(tok, "tx_bytes"))
-			gt->st.tx_bytes = v;
-		else if (!strcmp(tok, "rx_errors"))
-			gt->st.rx_errors = v;
-		else if (!strcmp(tok, "tx_errors"))
-			gt->st.tx_errors = v;
-		else if (!strcmp(tok, "tx_dropped"))
-			gt->st.tx_dropped = v;
-		else if (!strcmp(tok, "ka_up"))
-			gt->st.keepalive_up = v != 0;
-		else if (!strcmp(tok, "ka_last"))
-			gt->st.keepalive_last_reply = (int64_t)v;
-		else if (!strcmp(tok, "ka_missed"))
-			gt->ka_missed = (unsigned int)v;
-		/* unknown keys: a newer gretund handing back to an older one */
-	}
-	return 0;
-}
-
 /* ---- pausing the data plane -------------------------------------------------- */
 
-void gd_io_pause(struct gd *gd, bool pause)
+/* Every data fd (TUN/TAP and underlay sockets) in or out of the epoll set. */
+static void data_watch(struct gd *gd, bool on)
 {
 	for (struct gd_tunnel *gt = gd->tunnels; gt; gt = gt->next) {
-		if (pause)
+		if (!on)
 			gd_loop_del(gd, &gt->w);
 		else if (!gt->dev_gone)
 			gd_loop_add(gd, &gt->w, EPOLLIN);
 	}
 	for (struct gd_rxsock *rs = gd->rx; rs; rs = rs->next) {
-		if (pause)
+		if (!on)
 			gd_loop_del(gd, &rs->w);
 		else
 			gd_loop_add(gd, &rs->w, EPOLLIN);
 	}
+}
+
+/* The handover point and its undoing: the kernel queues hold what arrives
+ * meanwhile, and clients wait in the listening socket's backlog. */
+static void io_pause(struct gd *gd, bool pause)
+{
+	data_watch(gd, !pause);
 	gd_ctl_pause(gd, pause);
-}
-
-/* ---- systemd notification, pid file, state file ------------------------------- */
-
-void gd_notify(const char *m)
-{
-	const char *path = getenv("NOTIFY_SOCKET");
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	size_t len;
-	int fd;
-
-	if (!path || (path[0] != '/' && path[0] != '@'))
-		return;
-	len = strlen(path);
-	if (len >= sizeof(sun.sun_path))
-		return;
-	memcpy(sun.sun_path, path, len);
-	if (sun.sun_path[0] == '@')
-		sun.sun_path[0] = '\0';
-	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return;
-	sendto(fd, m, strlen(m), MSG_NOSIGNAL, (struct sockaddr *)&sun,
-	       (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len));
-	close(fd);
-}
-
-/* A file in gretund's own directory (made by runtime_daemon_dir_prepare()
- * while still root; a gretund started without root makes it now). */
-static int run_path(char *buf, size_t size, const char *file)
-{
-	char dir[256];
-	int ret = runtime_dir(dir, sizeof(dir), true), n;
-
-	if (ret)
-		return ret;
-	n = snprintf(buf, size, "%s/%s", dir, RUNTIME_DAEMON_DIR);
-	if (n < 0 || (size_t)n >= size)
-		return -ENAMETOOLONG;
-	if (mkdir(buf, 0700) < 0 && errno != EEXIST)
-		return -errno;
-	n = snprintf(buf, size, "%s/%s/%s", dir, RUNTIME_DAEMON_DIR, file);
-	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
-}
-
-/* Write path atomically (temporary file + rename). */
-static int file_replace(const char *path, const char *data, size_t len)
-{
-	char tmp[300];
-	ssize_t n;
-	int fd, ret = 0;
-
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, data, len);
-	if (n < 0 || (size_t)n != len)
-		ret = n < 0 ? -errno : -EIO;
-	close(fd);
-	if (!ret && rename(tmp, path))
-		ret = -errno;
-	if (ret)
-		unlink(tmp);
-	return ret;
-}
-
-int gd_pidfile_write(pid_t pid)
-{
-	char path[300], b[32];
-
-	if (run_path(path, sizeof(path), "gretund.pid"))
-		return -ENAMETOOLONG;
-	snprintf(b, sizeof(b), "%d\n", (int)pid);
-	return file_replace(path, b, strlen(b));
-}
-
-int gd_pidfile_read(pid_t *pid)
-{
-	char path[300], b[32] = "";
-	ssize_t n;
-	int fd;
-
-	if (run_path(path, sizeof(path), "gretund.pid"))
-		return -ENAMETOOLONG;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, b, sizeof(b) - 1);
-	close(fd);
-	if (n <= 0)
-		return -EINVAL;
-	*pid = (pid_t)atoi(b);
-	return *pid > 0 ? 0 : -EINVAL;
-}
-
-/* The network namespace's cookie: unlike its inode it is never reused, so a
- * state file left by a namespace that is gone cannot be taken for ours. */
-static uint64_t netns_cookie(void)
-{
-	return runtime_netns_cookie();
-}
-
-void gd_tunnel_forget_saved(struct gd_tunnel *gt)
-{
-	free(gt->save_cfg);
-	free(gt->save_state);
-	gt->save_cfg = gt->save_state = NULL;
-	gt->save_cfg_len = gt->save_state_len = 0;
-}
-
-static char *dup_line(const char *line, size_t *len)
-{
-	char *p;
-
-	*len = strlen(line);
-	p = malloc(*len + 1);
-	if (p)
-		memcpy(p, line, *len + 1);
-	return p;
-}
-
-/* Bring gt's two cached lines up to date: only a tunnel whose counters or
- * sequence numbers moved is formatted again, so a save of 1,000 tunnels of
- * which one carries traffic costs little more than copying. */
-static int save_lines(struct gd_tunnel *gt)
-{
-	char line[MSG_MAX];
-	int ret;
-
-	if (!gt->save_cfg) {
-		ret = ctl_request_format(line, sizeof(line), CTL_CMD_CREATE, &gt->t);
-		if (ret < 0)
-			return ret;
-		gt->save_cfg = dup_line(line, &gt->save_cfg_len);
-		if (!gt->save_cfg)
-			return -ENOMEM;
-	}
-	if (gt->save_state && gt->save_o_seqno == gt->o_seqno &&
-	    gt->save_i_seqno == gt->i_seqno && gt->save_ka_missed == gt->ka_missed &&
-	    !memcmp(&gt->save_st, &gt->st, sizeof(gt->st)))
-		return 0;
-	ret = state_format(gt, line, sizeof(line) - 1);
-	if (ret)
-		return ret;
-	strcat(line, "\n");
-	free(gt->save_state);
-	gt->save_state = dup_line(line, &gt->save_state_len);
-	if (!gt->save_state)
-		return -ENOMEM;
-	gt->save_st = gt->st;
-	gt->save_o_seqno = gt->o_seqno;
-	gt->save_i_seqno = gt->i_seqno;
-	gt->save_ka_missed = gt->ka_missed;
-	return 0;
-}
-
-int gd_state_save(struct gd *gd)
-{
-	/* the namespace never changes under a running gretund */
-	static uint64_t cookie;
-	static char *buf;
-	static size_t cap;
-	char path[300], head[64];
-	size_t len, need;
-	int ret;
-
-	gd->state_saved = time(NULL);
-	if (!cookie)
-		cookie = netns_cookie();
-	snprintf(head, sizeof(head), "gretund-state 1\ncookie %" PRIu64 "\n", cookie);
-	need = strlen(head);
-	for (struct gd_tunnel *gt = gd->tunnels; gt; gt = gt->next) {
-		ret = save_lines(gt);
-		if (ret)
-			return ret;
-		need += gt->save_cfg_len + gt->save_state_len;
-	}
-	if (need > cap) {
-		char *nb = realloc(buf, need + need / 4);
-
-		if (!nb)
-			return -ENOMEM;
-		buf = nb;
-		cap = need + need / 4;
-	}
-	len = strlen(head);
-	memcpy(buf, head, len);
-	for (struct gd_tunnel *gt = gd->tunnels; gt; gt = gt->next) {
-		memcpy(buf + len, gt->save_cfg, gt->save_cfg_len);
-		len += gt->save_cfg_len;
-		memcpy(buf + len, gt->save_state, gt->save_state_len);
-		len += gt->save_state_len;
-	}
-	ret = run_path(path, sizeof(path), "gretund.state");
-	if (!ret)
-		ret = file_replace(path, buf, len);
-	return ret;
-}
-
-void gd_state_remove(void)
-{
-	char path[300];
-
-	if (!run_path(path, sizeof(path), "gretund.state"))
-		unlink(path);
-	if (!run_path(path, sizeof(path), "gretund.pid"))
-		unlink(path);
-}
-
-int gd_state_load(struct gd *gd, char *err, size_t errlen)
-{
-	char path[300], line[MSG_MAX];
-	struct ctl_request *req = NULL;
-	bool skip = false;
-	FILE *f;
-	int ret = 0;
-
-	if (run_path(path, sizeof(path), "gretund.state"))
-		return 0;
-	f = fopen(path, "re");
-	if (!f)
-		return errno == ENOENT ? 0 : -errno;
-	req = malloc(sizeof(*req));
-	if (!req) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	if (!fgets(line, sizeof(line), f) || strcmp(line, "gretund-state 1\n"))
-		goto out;
-	if (!fgets(line, sizeof(line), f) ||
-	    strtoull(line + (strncmp(line, "cookie ", 7) ? 0 : 7), NULL, 10) != netns_cookie())
-		goto out;	/* another (gone) namespace's file */
-	while (fgets(line, sizeof(line), f)) {
-		if (!strncmp(line, "create ", 7)) {
-			char e[CTL_ERR_MAX];
-
-			skip = true;
-			if (ctl_request_parse(line, strlen(line), req, e, sizeof(e)))
-				continue;
-			/* the device is the truth: one removed meanwhile stays gone */
-			if (!if_nametoindex(req->t.name))
-				continue;
-			ret = gd_tunnel_create(gd, &req->t, e, sizeof(e));
-			if (ret) {
-				snprintf(err, errlen, "%s: %s", req->t.name, e);
-				goto out;
-			}
-			skip = false;
-		} else if (!strncmp(line, "state ", 6) && !skip) {
-			/* sequence numbers: we may have sent up to a second's
-			 * worth after the last save; jump well ahead */
-			state_apply(gd, line, 1u << 20);
-		}
-	}
-out:
-	free(req);
-	fclose(f);
-	return ret;
 }
 
 /* ---- old side ------------------------------------------------------------------ */
@@ -522,7 +180,7 @@ static void restart_end(struct gd *gd, int err, const char *why)
 			waitpid(pid, &status, 0);
 		}
 		if (rs->paused)
-			gd_io_pause(gd, false);
+			io_pause(gd, false);
 		if (ctl_json_quote(esc, sizeof(esc), why))
 			snprintf(esc, sizeof(esc), "\"handover failed\"");
 		snprintf(line, sizeof(line), "{\"ok\":false,\"error\":%s,\"errno\":%d}\n", esc,
@@ -600,10 +258,10 @@ static void restart_event(struct gd *gd, struct gd_watch *w, uint32_t events)
 	if (rs->phase == PHASE_READY && !strcmp(buf, "ready")) {
 		/* the handover point: from here the kernel queues hold what
 		 * arrives until the new process reads */
-		gd_io_pause(gd, true);
+		io_pause(gd, true);
 		rs->paused = true;
 		for (struct gd_tunnel *gt = gd->tunnels; gt; gt = gt->next) {
-			ret = state_format(gt, line, sizeof(line));
+			ret = gd_state_format(gt, line, sizeof(line));
 			if (!ret)
 				ret = msg_send(w->fd, line, -1);
 			if (ret)
@@ -641,27 +299,6 @@ void gd_restart_tick(struct gd *gd, time_t now)
 	restart_end(gd, -ETIMEDOUT, why);
 }
 
-void gd_self_path(char *buf, size_t size)
-{
-	const char *env = getenv("GRETUND");
-	ssize_t n;
-
-	if (env && *env == '/') {
-		snprintf(buf, size, "%s", env);
-		return;
-	}
-	/* the binary on disk now: after an upgrade the link reads
-	 * "PATH (deleted)" and PATH is the new binary */
-	n = readlink("/proc/self/exe", buf, size - 1);
-	if (n <= 0) {
-		snprintf(buf, size, "%s/gretund", SBINDIR);
-		return;
-	}
-	buf[n] = '\0';
-	if ((size_t)n > 10 && !strcmp(buf + n - 10, " (deleted)"))
-		buf[n - 10] = '\0';
-}
-
 /* In the child, before exec: keep CAP_NET_ADMIN and CAP_NET_RAW across exec
  * for a non-root user (ambient set); root gets them from the bounding set. */
 static void caps_keep_across_exec(void)
@@ -695,38 +332,33 @@ static int send_phase1(struct gd *gd, int sock)
 	return ret ? ret : msg_send(sock, "end", -1);
 }
 
-int gd_restart_begin(struct gd *gd, struct gd_client *c, char *err, size_t errlen)
+/* In the child: exec the new gretund; it learns of a failure from us. */
+static void successor_exec(const struct gd *gd, const char *path, char *argv[], int sock)
 {
-	char path[4096], fdarg[32], openerarg[32];
-	struct gd_restart *rs;
-	struct timeval tv = { .tv_sec = 2 };
-	int sv[2], ret, bufsz = 1 << 22;
-	char *argv[9];
-	int argc = 0;
+	char m[MSG_MAX];
+	sigset_t all;
 
-	if (gd->restart) {
-		snprintf(err, errlen, "a restart is already in progress (new pid %d)",
-			 (int)gd->restart->pid);
-		return -EBUSY;
-	}
-	if (gd->takeover_fd >= 0) {
-		snprintf(err, errlen, "this gretund is still taking over");
-		return -EBUSY;
-	}
-	rs = calloc(1, sizeof(*rs));
-	if (!rs)
-		return -ENOMEM;
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv)) {
-		ret = -errno;
-		snprintf(err, errlen, "socketpair: %s", strerror(-ret));
-		free(rs);
-		return ret;
-	}
-	/* many tunnels are many messages; never block the data plane long */
-	setsockopt(sv[0], SOL_SOCKET, SO_SNDBUFFORCE, &bufsz, sizeof(bufsz));
-	setsockopt(sv[0], SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	gd_self_path(path, sizeof(path));
-	snprintf(fdarg, sizeof(fdarg), "--takeover=%d", sv[1]);
+	sigemptyset(&all);
+	sigprocmask(SIG_SETMASK, &all, NULL);
+	fcntl(sock, F_SETFD, 0);
+	if (gd->opener_fd >= 0)
+		fcntl(gd->opener_fd, F_SETFD, 0);
+	caps_keep_across_exec();
+	execv(path, argv);
+	snprintf(m, sizeof(m), "error cannot run %s: %s", path, strerror(errno));
+	msg_send(sock, m, -1);
+	_exit(127);
+}
+
+/* Fork the new gretund with our options and --takeover=sock: its pid, or
+ * -errno. */
+static pid_t successor_spawn(const struct gd *gd, const char *path, int sock)
+{
+	char fdarg[32], openerarg[32], *argv[9];
+	int argc = 0;
+	pid_t pid;
+
+	snprintf(fdarg, sizeof(fdarg), "--takeover=%d", sock);
 	argv[argc++] = "gretund";
 	argv[argc++] = fdarg;
 	if (gd->persistent)
@@ -742,29 +374,58 @@ int gd_restart_begin(struct gd *gd, struct gd_client *c, char *err, size_t errle
 		argv[argc++] = openerarg;
 	}
 	argv[argc] = NULL;
-	rs->pid = fork();
+	pid = fork();
+	if (pid == 0)
+		successor_exec(gd, path, argv, sock);
+	return pid < 0 ? -errno : pid;
+}
+
+/* sv[0] ours, sv[1] the new process's. 0 or -errno. */
+static int handover_socketpair(int sv[2])
+{
+	struct timeval tv = { .tv_sec = 2 };
+	int bufsz = 1 << 22;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv))
+		return -errno;
+	/* many tunnels are many messages; never block the data plane long */
+	setsockopt(sv[0], SOL_SOCKET, SO_SNDBUFFORCE, &bufsz, sizeof(bufsz));
+	setsockopt(sv[0], SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	return 0;
+}
+
+int gd_restart_begin(struct gd *gd, struct gd_client *c, char *err, size_t errlen)
+{
+	int sv[2], ret, status;
+	struct gd_restart *rs;
+	char path[4096];
+
+	if (gd->restart) {
+		snprintf(err, errlen, "a restart is already in progress (new pid %d)",
+			 (int)gd->restart->pid);
+		return -EBUSY;
+	}
+	if (gd->takeover_fd >= 0) {
+		snprintf(err, errlen, "this gretund is still taking over");
+		return -EBUSY;
+	}
+	rs = calloc(1, sizeof(*rs));
+	if (!rs)
+		return -ENOMEM;
+	ret = handover_socketpair(sv);
+	if (ret) {
+		snprintf(err, errlen, "socketpair: %s", strerror(-ret));
+		free(rs);
+		return ret;
+	}
+	gd_self_path(path, sizeof(path));
+	rs->pid = successor_spawn(gd, path, sv[1]);
+	close(sv[1]);
 	if (rs->pid < 0) {
-		ret = -errno;
+		ret = rs->pid;
 		snprintf(err, errlen, "fork: %s", strerror(-ret));
 		goto fail;
 	}
-	if (rs->pid == 0) {
-		char m[MSG_MAX];
-		sigset_t all;
-
-		sigemptyset(&all);
-		sigprocmask(SIG_SETMASK, &all, NULL);
-		fcntl(sv[1], F_SETFD, 0);
-		if (gd->opener_fd >= 0)
-			fcntl(gd->opener_fd, F_SETFD, 0);
-		caps_keep_across_exec();
-		execv(path, argv);
-		snprintf(m, sizeof(m), "error cannot run %s: %s", path, strerror(errno));
-		msg_send(sv[1], m, -1);
-		_exit(127);
-	}
-	close(sv[1]);
-	sv[1] = -1;
 	rs->w.fd = sv[0];
 	rs->w.fn = restart_event;
 	rs->phase = PHASE_READY;
@@ -776,8 +437,6 @@ int gd_restart_begin(struct gd *gd, struct gd_client *c, char *err, size_t errle
 		ret = gd_loop_add(gd, &rs->w, EPOLLIN);
 	if (ret) {
 		/* most likely the new process died already: say why */
-		int status;
-
 		gd->restart_client = NULL;
 		kill(rs->pid, SIGKILL);
 		waitpid(rs->pid, &status, 0);
@@ -789,8 +448,6 @@ int gd_restart_begin(struct gd *gd, struct gd_client *c, char *err, size_t errle
 	return 0;
 fail:
 	close(sv[0]);
-	if (sv[1] >= 0)
-		close(sv[1]);
 	free(rs);
 	return ret;
 }
@@ -883,13 +540,12 @@ static int takeover_one(struct gd *gd, char *buf, int fd, char *err, size_t errl
 	return -EPROTO;
 }
 
-int gd_takeover(struct gd *gd, int sock, char *err, size_t errlen)
+/* Phase 1: the descriptors, up to "end"; then "ready" or "error ...". */
+static int takeover_receive_fds(struct gd *gd, int sock, char *err, size_t errlen)
 {
 	char buf[MSG_MAX], m[CTL_ERR_MAX + 8];
 	int ret, fd;
 
-	gd->takeover_fd = sock;
-	fcntl(sock, F_SETFD, FD_CLOEXEC);
 	for (;;) {
 		ret = msg_wait(sock, buf, sizeof(buf), &fd, GD_RESTART_TIMEOUT * 1000);
 		if (ret) {
@@ -915,7 +571,19 @@ int gd_takeover(struct gd *gd, int sock, char *err, size_t errlen)
 		snprintf(err, errlen, "handover: %s", strerror(-ret));
 		goto fail;
 	}
-	/* the old process stops reading now and sends the final state */
+	return 0;
+fail:
+	snprintf(m, sizeof(m), "error %s", err);
+	msg_send(sock, m, -1);
+	return ret;
+}
+
+/* Phase 2: the old process stopped reading; its final state, up to "go". */
+static int takeover_receive_state(struct gd *gd, int sock, char *err, size_t errlen)
+{
+	char buf[MSG_MAX];
+	int ret, fd;
+
 	for (;;) {
 		ret = msg_wait(sock, buf, sizeof(buf), &fd, GD_RESTART_TIMEOUT * 1000);
 		if (fd >= 0)
@@ -925,9 +593,9 @@ int gd_takeover(struct gd *gd, int sock, char *err, size_t errlen)
 			return ret;
 		}
 		if (!strcmp(buf, "go"))
-			break;
+			return 0;
 		if (!strncmp(buf, "state ", 6)) {
-			state_apply(gd, buf, 0);
+			gd_state_apply(gd, buf, 0);
 		} else if (!strncmp(buf, "global ", 7)) {
 			char *u = strstr(buf, "unmatched="), *r = strstr(buf, "rx_malformed=");
 
@@ -937,20 +605,26 @@ int gd_takeover(struct gd *gd, int sock, char *err, size_t errlen)
 				gd->rx_malformed = strtoull(r + 13, NULL, 10);
 		}
 	}
+}
+
+int gd_takeover(struct gd *gd, int sock, char *err, size_t errlen)
+{
+	int ret;
+
+	gd->takeover_fd = sock;
+	fcntl(sock, F_SETFD, FD_CLOEXEC);
+	ret = takeover_receive_fds(gd, sock, err, errlen);
+	if (!ret)
+		ret = takeover_receive_state(gd, sock, err, errlen);
+	if (ret)
+		return ret;
 	ret = gd_ctl_start(gd, gd->ctl.fd);
 	if (ret) {
 		snprintf(err, errlen, "control socket: %s", strerror(-ret));
 		return ret;
 	}
-	for (struct gd_tunnel *gt = gd->tunnels; gt; gt = gt->next)
-		gd_loop_add(gd, &gt->w, EPOLLIN);
-	for (struct gd_rxsock *rs = gd->rx; rs; rs = rs->next)
-		gd_loop_add(gd, &rs->w, EPOLLIN);
+	data_watch(gd, true);
 	return 0;
-fail:
-	snprintf(m, sizeof(m), "error %s", err);
-	msg_send(sock, m, -1);
-	return ret;
 }
 
 int gd_takeover_finish(struct gd *gd)

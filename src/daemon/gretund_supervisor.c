@@ -94,16 +94,7 @@ int gd_supervise(int lfd, int close_fd, const struct gd_options *o, bool *is_wor
 	}
 	if (close_fd >= 0)
 		close(close_fd);
-	{
-		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-
-		if (null >= 0) {
-			dup2(null, 0);
-			dup2(null, 1);
-			dup2(null, 2);
-			close(null);
-		}
-	}
+	gd_stdio_null();
 	for (;;) {
 		sig = sigwaitinfo(&mask, NULL);
 		if (sig < 0)
