@@ -6,6 +6,7 @@
  * READY=1 over $NOTIFY_SOCKET) without libsystemd. In --daemon mode the
  * daemon is a supervisor with a worker (gretund_supervisor.c); SIGHUP and
  * the `restart` request hand over to a new process (gretund_restart.c).
+ * main runs the steps below in order.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,8 +18,6 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -28,6 +27,17 @@
 #include "runtime.h"
 
 #define SD_LISTEN_FDS_START 3
+
+/* What main sets up before the event loop and tears down after it. */
+struct gd_main {
+	bool daemonize;
+	int takeover;		/* --takeover=FD, else -1 */
+	int lfd;		/* the listening control socket until gd_ctl_start */
+	int ready[2];		/* --daemon: the parent waits on ready[0] */
+	struct gd_options o;
+	struct gd_watch sigw;
+	sigset_t mask;
+};
 
 static void usage(FILE *f)
 {
@@ -127,9 +137,14 @@ static void tunnels_close(struct gd *gd, bool persist)
  * worker after us (gretund_opener.c), unless one was handed down. */
 static int opener_ensure(struct gd_options *o)
 {
+	int ret;
+
 	if (!o->user || o->opener_fd >= 0 || geteuid() != 0)
 		return 0;
-	return gd_opener_start(&o->opener_fd, NULL);
+	ret = gd_opener_start(&o->opener_fd, NULL);
+	if (ret)
+		gd_log(LOG_ERR, "cannot start the TUN/TAP opener: %s", strerror(-ret));
+	return ret;
 }
 
 /* While still root: the directory for the pid and state files, owned by
@@ -146,19 +161,35 @@ static void daemon_dir_prepare(const char *user)
 		return;	/* gd_priv_drop says so */
 	ret = runtime_daemon_dir_prepare(pw ? pw->pw_uid : 0, pw ? pw->pw_gid : 0);
 	if (ret)
-		gd_log(LOG_ERR, "cannot prepare the runtime directory: %s",
-			strerror(-ret));
+		gd_log(LOG_ERR, "cannot prepare the runtime directory: %s", strerror(-ret));
 }
 
-static int fd_arg(const char *s)
+/* A descriptor number given with an internal option: 0, or -1 said. */
+static int fd_arg(const char *opt, const char *s, int *fd)
 {
 	char *end;
 	long v = strtol(s, &end, 10);
 
-	return *s && !*end && v >= 0 && v < 65536 ? (int)v : -1;
+	if (*s && !*end && v >= 0 && v < 65536) {
+		*fd = (int)v;
+		return 0;
+	}
+	gd_log(LOG_ERR, "invalid --%s `%s'", opt, s);
+	return -1;
 }
 
-int main(int argc, char *argv[])
+/* --help or --version. */
+static int main_show(int c)
+{
+	if (c == 'V')
+		printf("gretund %s\n", PACKAGE_VERSION);
+	else
+		usage(stdout);
+	return 0;
+}
+
+/* -1 to go on, else main's exit status. */
+static int main_parse_args(int argc, char *argv[], struct gd *gd, struct gd_main *m)
 {
 	static const struct option opts[] = {
 		{ "daemon", no_argument, NULL, 'd' },
@@ -173,233 +204,238 @@ int main(int argc, char *argv[])
 		{ "opener-fd", required_argument, NULL, 'O' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct gd gd = { .epfd = -1, .ctl = { .fd = -1 }, .takeover_fd = -1, .opener_fd = -1 };
-	struct gd_watch sigw = { .fd = -1, .fn = signal_event };
-	struct gd_options o = { .opener_fd = -1 };
-	bool daemonize = false;
-	int c, ret, lfd = -1, ready[2] = { -1, -1 }, status = 1, takeover = -1;
-	char err[CTL_ERR_MAX] = "";
-	sigset_t mask;
+	int c, bad = 0;
 
-	while ((c = getopt_long(argc, argv, "dfpu:hV", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			daemonize = true;
-			break;
-		case 'f':
-			daemonize = false;
-			break;
-		case 'p':
-			gd.persistent = true;
-			break;
-		case 'u':
-			o.user = optarg;
-			break;
-		case 'T':
-			takeover = fd_arg(optarg);
-			if (takeover < 0) {
-				gd_log(LOG_ERR, "invalid --takeover `%s'", optarg);
-				return 2;
-			}
-			break;
-		case 'L':
-			lfd = fd_arg(optarg);
-			if (lfd < 0) {
-				gd_log(LOG_ERR, "invalid --listen-fd `%s'", optarg);
-				return 2;
-			}
-			break;
-		case 'S':
-			gd.supervised = true;
-			break;
-		case 'O':
-			o.opener_fd = fd_arg(optarg);
-			if (o.opener_fd < 0) {
-				gd_log(LOG_ERR, "invalid --opener-fd `%s'", optarg);
-				return 2;
-			}
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		case 'V':
-			printf("gretund %s\n", PACKAGE_VERSION);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
-		}
+	while (!bad && (c = getopt_long(argc, argv, "dfpu:hV", opts, NULL)) != -1) {
+		if (c == 'd' || c == 'f')
+			m->daemonize = c == 'd';
+		else if (c == 'p')
+			gd->persistent = true;
+		else if (c == 'u')
+			m->o.user = optarg;
+		else if (c == 'T')
+			bad = fd_arg("takeover", optarg, &m->takeover);
+		else if (c == 'L')
+			bad = fd_arg("listen-fd", optarg, &m->lfd);
+		else if (c == 'S')
+			gd->supervised = true;
+		else if (c == 'O')
+			bad = fd_arg("opener-fd", optarg, &m->o.opener_fd);
+		else if (c == 'h' || c == 'V')
+			return main_show(c);
+		else
+			bad = 2;
 	}
+	if (bad == 2)
+		usage(stderr);
+	if (bad)
+		return 2;
 	if (optind < argc) {
 		gd_log(LOG_ERR, "unexpected argument `%s'", argv[optind]);
 		usage(stderr);
 		return 2;
 	}
-	o.persistent = gd.persistent;
-	gd.user = o.user;
-	if (takeover >= 0 || lfd >= 0)
-		daemonize = false;
+	m->o.persistent = gd->persistent;
+	gd->user = m->o.user;
+	if (m->takeover >= 0 || m->lfd >= 0)
+		m->daemonize = false;
+	return -1;
+}
 
-	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGHUP);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
+/* The control socket's name, ours: 0, or -1 said. */
+static int main_listen(int *lfd)
+{
+	int ret = gd_ctl_listen(lfd);
 
-	if (daemonize) {
-		bool is_worker;
-		pid_t pid;
-		char b;
+	if (ret == -EADDRINUSE)
+		gd_log(LOG_ERR, "another gretund is already running in this "
+		       "network namespace (@gretun/gretund is in use)");
+	else if (ret)
+		gd_log(LOG_ERR, "cannot listen on @gretun/gretund: %s", strerror(-ret));
+	return ret ? -1 : 0;
+}
 
-		if (pipe2(ready, O_CLOEXEC)) {
-			gd_log(LOG_ERR, "pipe: %s", strerror(errno));
-			return 1;
-		}
-		pid = fork();
-		if (pid < 0) {
-			gd_log(LOG_ERR, "fork: %s", strerror(errno));
-			return 1;
-		}
-		if (pid > 0) {
-			close(ready[1]);
-			if (read(ready[0], &b, 1) == 1)
-				return 0;
-			/* the child said why on stderr before dying */
-			waitpid(pid, &status, 0);
-			return WIFEXITED(status) && WEXITSTATUS(status) ? WEXITSTATUS(status) : 1;
-		}
-		close(ready[0]);
-		setsid();
-		/* the supervisor holds the control socket: clients wait in its
-		 * backlog while a crashed worker is replaced */
-		ret = gd_ctl_listen(&lfd);
-		if (ret == -EADDRINUSE) {
-			gd_log(LOG_ERR, "another gretund is already running in this "
-				"network namespace (@gretun/gretund is in use)");
-			return 1;
-		}
-		if (ret) {
-			gd_log(LOG_ERR, "cannot listen on @gretun/gretund: %s",
-				strerror(-ret));
-			return 1;
-		}
-		ret = opener_ensure(&o);
-		if (ret) {
-			gd_log(LOG_ERR, "cannot start the TUN/TAP opener: %s",
-				strerror(-ret));
-			return 1;
-		}
-		status = gd_supervise(lfd, ready[1], &o, &is_worker);
-		if (!is_worker)
-			return status;
-		gd.supervised = true;
-		status = 1;
-	}
+/* --daemon: the parent returns when the worker's control socket accepts
+ * (or with the worker's exit status); the child becomes the supervisor,
+ * and its first worker returns -1 here to carry on in main. */
+static int main_daemonize(struct gd *gd, struct gd_main *m)
+{
+	int status = 1;
+	bool is_worker;
+	pid_t pid;
+	char b;
 
-	if (takeover >= 0) {
-		lfd = -1;	/* it comes with the handover */
-	} else if (lfd < 0) {
-		lfd = activation_fd();
-		if (lfd >= 0)
-			gd.persistent = true;	/* systemd starts us again on demand */
+	if (pipe2(m->ready, O_CLOEXEC)) {
+		gd_log(LOG_ERR, "pipe: %s", strerror(errno));
+		return 1;
 	}
-	if (takeover < 0 && lfd < 0) {
-		ret = gd_ctl_listen(&lfd);
-		if (ret == -EADDRINUSE) {
-			gd_log(LOG_ERR, "another gretund is already running in this "
-				"network namespace (@gretun/gretund is in use)");
-			goto out;
-		}
-		if (ret) {
-			gd_log(LOG_ERR, "cannot listen on @gretun/gretund: %s",
-				strerror(-ret));
-			goto out;
-		}
+	pid = fork();
+	if (pid < 0) {
+		gd_log(LOG_ERR, "fork: %s", strerror(errno));
+		return 1;
 	}
-	ret = opener_ensure(&o);
-	if (ret) {
-		gd_log(LOG_ERR, "cannot start the TUN/TAP opener: %s", strerror(-ret));
-		if (lfd >= 0)
-			close(lfd);
-		goto out;
+	if (pid > 0) {
+		close(m->ready[1]);
+		if (read(m->ready[0], &b, 1) == 1)
+			return 0;
+		/* the child said why on stderr before dying */
+		waitpid(pid, &status, 0);
+		return WIFEXITED(status) && WEXITSTATUS(status) ? WEXITSTATUS(status) : 1;
 	}
-	gd.opener_fd = o.opener_fd;
-	daemon_dir_prepare(o.user);
-	ret = gd_priv_drop(o.user);
+	close(m->ready[0]);
+	setsid();
+	/* the supervisor holds the control socket: clients wait in its
+	 * backlog while a crashed worker is replaced */
+	if (main_listen(&m->lfd) || opener_ensure(&m->o))
+		return 1;
+	status = gd_supervise(m->lfd, m->ready[1], &m->o, &is_worker);
+	if (!is_worker)
+		return status;
+	gd->supervised = true;
+	return -1;
+}
+
+/* The control socket (handed over, from systemd or our own), the opener
+ * and the privilege drop: 0, or -1 said. */
+static int main_prepare(struct gd *gd, struct gd_main *m)
+{
+	int ret;
+
+	if (m->takeover >= 0) {
+		m->lfd = -1;	/* it comes with the handover */
+	} else if (m->lfd < 0) {
+		m->lfd = activation_fd();
+		if (m->lfd >= 0)
+			gd->persistent = true;	/* systemd starts us again on demand */
+	}
+	if (m->takeover < 0 && m->lfd < 0 && main_listen(&m->lfd))
+		return -1;
+	if (opener_ensure(&m->o))
+		return -1;
+	gd->opener_fd = m->o.opener_fd;
+	daemon_dir_prepare(m->o.user);
+	ret = gd_priv_drop(m->o.user);
 	/* a successor of a gretund that already dropped them cannot drop from
 	 * the bounding set again (no CAP_SETPCAP): what is left is the same */
-	if (ret == -EPERM && (takeover >= 0 || gd.supervised))
+	if (ret == -EPERM && (m->takeover >= 0 || gd->supervised))
 		ret = 0;
 	if (ret) {
-		gd_log(LOG_ERR, "cannot drop privileges%s%s: %s",
-			o.user ? " to user " : "", o.user ? o.user : "",
-			ret == -ESRCH ? "no such user" : strerror(-ret));
-		if (lfd >= 0)
-			close(lfd);
-		goto out;
+		gd_log(LOG_ERR, "cannot drop privileges%s%s: %s", m->o.user ? " to user " : "",
+		       m->o.user ? m->o.user : "", ret == -ESRCH ? "no such user" : strerror(-ret));
+		return -1;
 	}
-	gd.buf = malloc(GD_HEADROOM + GD_BUF_SIZE);
-	sigw.fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
-	if (!gd.buf || sigw.fd < 0 || (ret = gd_loop_init(&gd)) ||
-	    (ret = gd_loop_add(&gd, &sigw, EPOLLIN))) {
+	return 0;
+}
+
+/* The loop and the tunnels: taken over from
+ * the old gretund, or those of the state file. 0, or -1 said. */
+static int main_start(struct gd *gd, struct gd_main *m)
+{
+	char err[CTL_ERR_MAX] = "";
+	int ret = 0;
+
+	gd->buf = malloc(GD_HEADROOM + GD_BUF_SIZE);
+	m->sigw.fd = signalfd(-1, &m->mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (!gd->buf || m->sigw.fd < 0 || (ret = gd_loop_init(gd)) ||
+	    (ret = gd_loop_add(gd, &m->sigw, EPOLLIN))) {
 		gd_log(LOG_ERR, "cannot start: %s", strerror(ret ? -ret : ENOMEM));
-		goto out;
+		return -1;
 	}
-	if (takeover >= 0) {
-		ret = gd_takeover(&gd, takeover, err, sizeof(err));
+	if (m->takeover >= 0) {
+		ret = gd_takeover(gd, m->takeover, err, sizeof(err));
 		if (!ret)
-			ret = gd_takeover_finish(&gd);
+			ret = gd_takeover_finish(gd);
 		if (ret) {
 			gd_log(LOG_ERR, "takeover: %s", err[0] ? err : strerror(-ret));
-			goto out;
+			return -1;
 		}
 	} else {
-		ret = gd_ctl_start(&gd, lfd);
+		ret = gd_ctl_start(gd, m->lfd);
+		m->lfd = -1;
 		if (!ret)
-			ret = gd_state_load(&gd, err, sizeof(err));
+			ret = gd_state_load(gd, err, sizeof(err));
 		if (ret) {
 			gd_log(LOG_ERR, "cannot start: %s", err[0] ? err : strerror(-ret));
-			goto out;
+			return -1;
 		}
 		gd_pidfile_write(getpid());
 		gd_notify("READY=1");
 	}
-	gd.idle_since = time(NULL);
-	if (runtime_netns_name(gd.netns_name, sizeof(gd.netns_name)) < 0)
-		gd.netns_name[0] = '\0';
-	if (daemonize) {
-		gd_stdio_null();
-		if (write(ready[1], "1", 1) != 1)
-			goto out;
-		close(ready[1]);
-		ready[1] = -1;
-	}
-	ret = gd_loop_run(&gd);
+	gd->idle_since = time(NULL);
+	if (runtime_netns_name(gd->netns_name, sizeof(gd->netns_name)) < 0)
+		gd->netns_name[0] = '\0';
+	return 0;
+}
+
+/* --daemon: the parent may return now; nobody reads our stdio any more. */
+static int main_tell_parent(struct gd_main *m)
+{
+	if (!m->daemonize)
+		return 0;
+	gd_stdio_null();
+	if (write(m->ready[1], "1", 1) != 1)
+		return -1;
+	close(m->ready[1]);
+	m->ready[1] = -1;
+	return 0;
+}
+
+/* The event loop, and what a stop leaves behind: main's exit status. */
+static int main_run(struct gd *gd)
+{
+	int ret = gd_loop_run(gd);
+
 	if (ret)
 		gd_log(LOG_ERR, "event loop: %s", strerror(-ret));
-	status = ret ? 1 : 0;
-	if (gd.handed_over) {
-		status = gd.supervised ? GD_EXIT_HANDOVER : 0;
-	} else if (gd.netns_gone) {
+	if (gd->handed_over)
+		return gd->supervised ? GD_EXIT_HANDOVER : 0;
+	if (gd->netns_gone) {
 		/* nobody can reach the namespace by name any more: its devices
 		 * and its state under /run/gretun go with us */
-		gd_log(LOG_INFO, "network namespace %s was deleted: exiting",
-			gd.netns_name);
-		tunnels_close(&gd, false);
+		gd_log(LOG_INFO, "network namespace %s was deleted: exiting", gd->netns_name);
+		tunnels_close(gd, false);
 		runtime_dir_remove();
 	} else if (!ret) {
 		gd_state_remove();	/* a clean stop: nothing to recover */
 		runtime_dir_prune();	/* after the last down: nothing left */
 	}
-out:
-	gd_ctl_stop(&gd);
-	tunnels_close(&gd, true);
-	gd_sock_close_all(&gd);
-	if (sigw.fd >= 0)
-		close(sigw.fd);
-	gd_loop_fini(&gd);
-	gd_state_fini(&gd);
-	free(gd.buf);
+	return ret ? 1 : 0;
+}
+
+static void main_teardown(struct gd *gd, struct gd_main *m)
+{
+	if (m->lfd >= 0)
+		close(m->lfd);
+	gd_ctl_stop(gd);
+	tunnels_close(gd, true);
+	gd_sock_close_all(gd);
+	if (m->sigw.fd >= 0)
+		close(m->sigw.fd);
+	gd_loop_fini(gd);
+	gd_state_fini(gd);
+	free(gd->buf);
+}
+
+int main(int argc, char *argv[])
+{
+	struct gd gd = { .epfd = -1, .ctl = { .fd = -1 }, .takeover_fd = -1, .opener_fd = -1 };
+	struct gd_main m = { .takeover = -1, .lfd = -1, .ready = { -1, -1 },
+			     .o = { .opener_fd = -1 }, .sigw = { .fd = -1, .fn = signal_event } };
+	int status = main_parse_args(argc, argv, &gd, &m);
+
+	if (status >= 0)
+		return status;
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&m.mask);
+	sigaddset(&m.mask, SIGTERM);
+	sigaddset(&m.mask, SIGINT);
+	sigaddset(&m.mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &m.mask, NULL);
+	if (m.daemonize && (status = main_daemonize(&gd, &m)) >= 0)
+		return status;
+	status = 1;
+	if (!main_prepare(&gd, &m) && !main_start(&gd, &m) && !main_tell_parent(&m))
+		status = main_run(&gd);
+	main_teardown(&gd, &m);
 	return status;
 }
