@@ -6,7 +6,8 @@
  * READY=1 over $NOTIFY_SOCKET) without libsystemd. In --daemon mode the
  * daemon is a supervisor with a worker (gretund_supervisor.c); SIGHUP and
  * the `restart` request hand over to a new process (gretund_restart.c).
- * main runs the steps below in order.
+ * main is the one place that knows every part: it wires the table's hooks,
+ * the data path's handlers and the tick, and runs the steps below in order.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,9 +22,21 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "gretund.h"
+#include "gretund_ctl.h"
+#include "gretund_data.h"
+#include "gretund_dev.h"
+#include "gretund_keepalive.h"
 #include "gretund_log.h"
+#include "gretund_loop.h"
+#include "gretund_opener.h"
+#include "gretund_priv.h"
+#include "gretund_proc.h"
 #include "gretund_proto.h"
+#include "gretund_restart.h"
+#include "gretund_sock.h"
+#include "gretund_state.h"
+#include "gretund_supervisor.h"
+#include "gretund_table.h"
 #include "runtime.h"
 
 #define SD_LISTEN_FDS_START 3
@@ -52,7 +65,7 @@ static void usage(FILE *f)
 		"  -V, --version     print the version\n");
 }
 
-void gd_tick(struct gd *gd)
+static void main_tick(struct gd *gd)
 {
 	time_t now = time(NULL);
 	/* A refresh costs a socket, a connect and a getsockopt: only tunnels
@@ -127,7 +140,7 @@ static void tunnels_close(struct gd *gd, bool persist)
 
 		gd_loop_del(gd, &gt->w);
 		gd_dev_close(gt->w.fd, persist);
-		gd_table_remove(gd, gt);
+		gd_table_remove(gd, gt, GD_TUNNEL_REMOVED);
 		free(gt);
 	}
 }
@@ -327,13 +340,18 @@ static int main_prepare(struct gd *gd, struct gd_main *m)
 	return 0;
 }
 
-/* The loop and the tunnels: taken over from
+/* The loop, the parts wired together, and the tunnels: taken over from
  * the old gretund, or those of the state file. 0, or -1 said. */
 static int main_start(struct gd *gd, struct gd_main *m)
 {
 	char err[CTL_ERR_MAX] = "";
 	int ret = 0;
 
+	gd->on.tun = gd_data_tun_event;
+	gd->on.raw = gd_data_raw_event;
+	gd->on.udp = gd_data_udp_event;
+	gd_table_hook_add(gd, gd_keepalive_tunnel_event);
+	gd_table_hook_add(gd, gd_state_tunnel_event);
 	gd->buf = malloc(GD_HEADROOM + GD_BUF_SIZE);
 	m->sigw.fd = signalfd(-1, &m->mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (!gd->buf || m->sigw.fd < 0 || (ret = gd_loop_init(gd)) ||
@@ -343,6 +361,8 @@ static int main_start(struct gd *gd, struct gd_main *m)
 	}
 	if (m->takeover >= 0) {
 		ret = gd_takeover(gd, m->takeover, err, sizeof(err));
+		if (!ret && (ret = gd_ctl_start(gd, gd->ctl.fd)))
+			snprintf(err, sizeof(err), "control socket: %s", strerror(-ret));
 		if (!ret)
 			ret = gd_takeover_finish(gd);
 		if (ret) {
@@ -383,7 +403,7 @@ static int main_tell_parent(struct gd_main *m)
 /* The event loop, and what a stop leaves behind: main's exit status. */
 static int main_run(struct gd *gd)
 {
-	int ret = gd_loop_run(gd);
+	int ret = gd_loop_run(gd, main_tick);
 
 	if (ret)
 		gd_log(LOG_ERR, "event loop: %s", strerror(-ret));

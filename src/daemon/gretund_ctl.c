@@ -17,9 +17,13 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "gretund.h"
 #include "ctl.h"
+#include "gretund_ctl.h"
+#include "gretund_loop.h"
 #include "gretund_proto.h"
+#include "gretund_restart.h"
+#include "gretund_state.h"
+#include "gretund_table.h"
 
 struct gd_client {
 	struct gd_watch w;
@@ -32,6 +36,8 @@ struct gd_client {
 
 /* The client whose line gd_ctl_handle_line is handling (NULL in tests). */
 static struct gd_client *current_client;
+
+static void reply_pending(struct gd *gd, const char *line);
 
 int gd_ctl_listen(int *out)
 {
@@ -182,11 +188,12 @@ void gd_ctl_handle_line(struct gd *gd, const char *line, size_t len, char *reply
 			(unsigned long long)gd->unmatched);
 		break;
 	case CTL_CMD_RESTART:
-		ret = gd_restart_begin(gd, current_client, err, sizeof(err));
+		ret = gd_restart_begin(gd, reply_pending, err, sizeof(err));
 		if (ret) {
 			reply_error(&j, ret, err);
 			break;
 		}
+		gd->restart_client = current_client;
 		/* answered when the handover ends (gd_ctl_reply_pending) */
 		reply[0] = '\0';
 		return;
@@ -398,21 +405,12 @@ void gd_ctl_stop(struct gd *gd)
 	}
 }
 
-void gd_ctl_reply_pending(struct gd *gd, const char *line)
+/* The answer for the client whose restart request was pending. */
+static void reply_pending(struct gd *gd, const char *line)
 {
 	struct gd_client *c = gd->restart_client;
 
 	gd->restart_client = NULL;
 	if (c && (client_send(c, line, strlen(line)) || c->eof))
 		client_close(gd, c);
-}
-
-void gd_ctl_pause(struct gd *gd, bool pause)
-{
-	if (gd->ctl.fd < 0)
-		return;
-	if (pause)
-		gd_loop_del(gd, &gd->ctl);
-	else
-		gd_loop_add(gd, &gd->ctl, EPOLLIN);
 }

@@ -31,7 +31,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "gretund.h"
+#include "gretund_data.h"
+#include "gretund_dev.h"
+#include "gretund_keepalive.h"
+#include "gretund_loop.h"
+#include "gretund_sock.h"
+#include "gretund_table.h"
 #include "gretund_offload.h"
 #include "pkt.h"
 

@@ -23,7 +23,8 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "gretund.h"
+#include "gretund_dev.h"
+#include "gretund_opener.h"
 
 #ifndef TUN_F_USO4
 #define TUN_F_USO4	0x20

@@ -39,7 +39,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "gretund.h"
+#include "gretund_keepalive.h"
+#include "gretund_sock.h"
+#include "gretund_table.h"
 
 #ifndef TUNSETCARRIER
 #define TUNSETCARRIER _IOW('T', 226, int)
@@ -68,6 +70,16 @@ void gd_keepalive_init(struct gd_tunnel *gt)
 	gt->ka_next = time(NULL) + gt->t.keepalive_interval;
 	if (was_down)
 		carrier_set(gt, true);
+}
+
+void gd_keepalive_tunnel_event(struct gd *gd, struct gd_tunnel *gt, enum gd_tunnel_event ev,
+			       const struct tunnel *old)
+{
+	(void)gd;
+	if (ev == GD_TUNNEL_ADDED ||
+	    (ev == GD_TUNNEL_CHANGED && (old->keepalive_interval != gt->t.keepalive_interval ||
+					 old->keepalive_retries != gt->t.keepalive_retries)))
+		gd_keepalive_init(gt);
 }
 
 /* Send a GRE payload (header included) to t's remote, from src if set. */

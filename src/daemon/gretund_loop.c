@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * The event loop: one epoll set, level-triggered, every fd non-blocking.
- * A watch carries its handler so dispatch needs no lookup. Batching
+ * A watch carries its handler so dispatch needs no lookup, and the tick is
+ * the caller's, so the loop depends on nothing above it. Batching
  * (recvmmsg) can later live entirely inside the handlers.
  */
 #include <errno.h>
@@ -9,7 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "gretund.h"
+#include "gretund_loop.h"
 
 int gd_loop_init(struct gd *gd)
 {
@@ -30,7 +31,7 @@ void gd_loop_del(struct gd *gd, struct gd_watch *w)
 		epoll_ctl(gd->epfd, EPOLL_CTL_DEL, w->fd, NULL);
 }
 
-int gd_loop_run(struct gd *gd)
+int gd_loop_run(struct gd *gd, void (*tick)(struct gd *gd))
 {
 	struct epoll_event ev[32];
 	time_t last = 0, now;
@@ -51,7 +52,7 @@ int gd_loop_run(struct gd *gd)
 		now = time(NULL);
 		if (now != last) {
 			last = now;
-			gd_tick(gd);
+			tick(gd);
 		}
 	}
 	return 0;

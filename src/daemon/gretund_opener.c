@@ -31,7 +31,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include "gretund.h"
+#include "gretund_opener.h"
 
 #define OPENER_REQ	'T'
 #define OPENER_TIMEOUT	2	/* seconds a worker waits for an answer */

@@ -12,7 +12,7 @@
 #include <cap-ng.h>
 #include <sys/prctl.h>
 
-#include "gretund.h"
+#include "gretund_priv.h"
 
 int gd_priv_drop(const char *user)
 {

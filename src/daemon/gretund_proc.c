@@ -16,7 +16,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "gretund.h"
+#include "gretund_proc.h"
 #include "runtime.h"
 
 void gd_notify(const char *m)

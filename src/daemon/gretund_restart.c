@@ -39,8 +39,12 @@
 #include <unistd.h>
 #include <cap-ng.h>
 
-#include "gretund.h"
+#include "gretund_loop.h"
+#include "gretund_proc.h"
 #include "gretund_proto.h"
+#include "gretund_restart.h"
+#include "gretund_state.h"
+#include "gretund_table.h"
 
 #define MSG_MAX	(CTL_LINE_MAX + 64)
 
@@ -52,6 +56,7 @@ struct gd_restart {
 	int phase;
 	time_t deadline;
 	bool paused;
+	gd_restart_done_fn *done;	/* told the answer, if not NULL */
 };
 
 /* ---- messages ---------------------------------------------------------------- */
@@ -162,7 +167,12 @@ static void data_watch(struct gd *gd, bool on)
 static void io_pause(struct gd *gd, bool pause)
 {
 	data_watch(gd, !pause);
-	gd_ctl_pause(gd, pause);
+	if (gd->ctl.fd < 0)
+		return;
+	if (pause)
+		gd_loop_del(gd, &gd->ctl);
+	else
+		gd_loop_add(gd, &gd->ctl, EPOLLIN);
 }
 
 /* ---- old side ------------------------------------------------------------------ */
@@ -189,7 +199,8 @@ static void restart_end(struct gd *gd, int err, const char *why)
 		snprintf(line, sizeof(line), "{\"ok\":true,\"pid\":%d,\"old_pid\":%d}\n", (int)pid,
 			 (int)getpid());
 	}
-	gd_ctl_reply_pending(gd, line);
+	if (rs->done)
+		rs->done(gd, line);
 	if (rs->w.fd >= 0) {
 		gd_loop_del(gd, &rs->w);
 		close(rs->w.fd);
@@ -394,7 +405,7 @@ static int handover_socketpair(int sv[2])
 	return 0;
 }
 
-int gd_restart_begin(struct gd *gd, struct gd_client *c, char *err, size_t errlen)
+int gd_restart_begin(struct gd *gd, gd_restart_done_fn *done, char *err, size_t errlen)
 {
 	int sv[2], ret, status;
 	struct gd_restart *rs;
@@ -430,14 +441,13 @@ int gd_restart_begin(struct gd *gd, struct gd_client *c, char *err, size_t errle
 	rs->w.fn = restart_event;
 	rs->phase = PHASE_READY;
 	rs->deadline = time(NULL) + GD_RESTART_TIMEOUT;
+	rs->done = done;
 	gd->restart = rs;
-	gd->restart_client = c;
 	ret = send_phase1(gd, sv[0]);
 	if (!ret)
 		ret = gd_loop_add(gd, &rs->w, EPOLLIN);
 	if (ret) {
 		/* most likely the new process died already: say why */
-		gd->restart_client = NULL;
 		kill(rs->pid, SIGKILL);
 		waitpid(rs->pid, &status, 0);
 		snprintf(err, errlen, "cannot hand the descriptors to the new gretund (%s): %s",
@@ -510,7 +520,7 @@ static int takeover_one(struct gd *gd, char *buf, int fd, char *err, size_t errl
 		rs->udp = udp;
 		rs->port = (uint16_t)port;
 		rs->w.fd = fd;
-		rs->w.fn = udp ? gd_data_udp_event : gd_data_raw_event;
+		rs->w.fn = udp ? gd->on.udp : gd->on.raw;
 		rs->next = gd->rx;
 		gd->rx = rs;
 		return 0;
@@ -616,15 +626,9 @@ int gd_takeover(struct gd *gd, int sock, char *err, size_t errlen)
 	ret = takeover_receive_fds(gd, sock, err, errlen);
 	if (!ret)
 		ret = takeover_receive_state(gd, sock, err, errlen);
-	if (ret)
-		return ret;
-	ret = gd_ctl_start(gd, gd->ctl.fd);
-	if (ret) {
-		snprintf(err, errlen, "control socket: %s", strerror(-ret));
-		return ret;
-	}
-	data_watch(gd, true);
-	return 0;
+	if (!ret)
+		data_watch(gd, true);
+	return ret;
 }
 
 int gd_takeover_finish(struct gd *gd)

@@ -20,7 +20,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "gretund.h"
+#include "gretund_loop.h"
+#include "gretund_sock.h"
 
 #ifndef IPPROTO_GRE
 #define IPPROTO_GRE 47
@@ -123,7 +124,7 @@ int gd_sock_rx_ensure(struct gd *gd, const struct tunnel *t)
 	rs->family = t->family;
 	rs->udp = udp;
 	rs->port = port;
-	rs->w.fn = udp ? gd_data_udp_event : gd_data_raw_event;
+	rs->w.fn = udp ? gd->on.udp : gd->on.raw;
 	ret = rx_open(t->family, udp, port, &rs->w.fd);
 	if (ret)
 		goto fail;

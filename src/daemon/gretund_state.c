@@ -18,8 +18,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "gretund.h"
+#include "gretund_proc.h"
 #include "gretund_proto.h"
+#include "gretund_state.h"
+#include "gretund_table.h"
 #include "runtime.h"
 
 #define MSG_MAX	(CTL_LINE_MAX + 64)
@@ -106,7 +108,7 @@ int gd_state_apply(struct gd *gd, char *line, uint32_t seq_jump)
 	return 0;
 }
 
-void gd_tunnel_forget_saved(struct gd_tunnel *gt)
+static void forget_saved(struct gd_tunnel *gt)
 {
 	free(gt->save_cfg);
 	free(gt->save_state);
@@ -205,6 +207,19 @@ void gd_state_fini(struct gd *gd)
 	free(gd->state_buf);
 	gd->state_buf = NULL;
 	gd->state_cap = 0;
+}
+
+void gd_state_tunnel_event(struct gd *gd, struct gd_tunnel *gt, enum gd_tunnel_event ev,
+			   const struct tunnel *old)
+{
+	(void)old;
+	if (ev == GD_TUNNEL_ADDED)
+		return;
+	forget_saved(gt);
+	/* a request's change is saved by the control socket after its reply
+	 * is ready; nobody asked for this one */
+	if (ev == GD_TUNNEL_VANISHED)
+		gd_state_save(gd);
 }
 
 void gd_state_remove(void)

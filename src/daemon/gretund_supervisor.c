@@ -25,7 +25,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "gretund.h"
+#include "gretund_proc.h"
+#include "gretund_supervisor.h"
 
 #define GD_SUP_BURST	10
 #define GD_SUP_WINDOW	10

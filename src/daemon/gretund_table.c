@@ -4,6 +4,8 @@
  * (key, remote) for the receive path, looked up in the kernel's order
  * (net/ipv4/ip_tunnel.c ip_tunnel_lookup). Remote is mandatory for gretund
  * tunnels, so the wildcard-remote passes of the kernel never match here.
+ * Who else cares about a tunnel (keepalives, the state file) hears of it
+ * through the hooks, so the table depends on neither.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -11,7 +13,10 @@
 #include <string.h>
 #include <sys/epoll.h>
 
-#include "gretund.h"
+#include "gretund_dev.h"
+#include "gretund_loop.h"
+#include "gretund_sock.h"
+#include "gretund_table.h"
 
 static size_t addr_len(int family)
 {
@@ -51,6 +56,21 @@ static unsigned int tunnel_bucket(const struct tunnel *t)
 	return bucket(t->family, (t->iflags & GRE_OPT_KEY) ? t->ikey : 0, &t->remote);
 }
 
+int gd_table_hook_add(struct gd *gd, gd_tunnel_hook_fn *fn)
+{
+	if (gd->n_tunnel_hooks >= GD_TUNNEL_HOOKS_MAX)
+		return -ENOSPC;
+	gd->tunnel_hooks[gd->n_tunnel_hooks++] = fn;
+	return 0;
+}
+
+static void table_notify(struct gd *gd, struct gd_tunnel *gt, enum gd_tunnel_event ev,
+			 const struct tunnel *old)
+{
+	for (size_t i = 0; i < gd->n_tunnel_hooks; i++)
+		gd->tunnel_hooks[i](gd, gt, ev, old);
+}
+
 struct gd_tunnel *gd_table_find(struct gd *gd, const char *name)
 {
 	for (struct gd_tunnel *gt = gd->tunnels; gt; gt = gt->next)
@@ -84,12 +104,11 @@ static void hash_unlink(struct gd *gd, struct gd_tunnel *gt)
 	gt->hnext = NULL;
 }
 
-void gd_table_remove(struct gd *gd, struct gd_tunnel *gt)
+void gd_table_remove(struct gd *gd, struct gd_tunnel *gt, enum gd_tunnel_event ev)
 {
 	struct gd_tunnel **pp;
 
 	hash_unlink(gd, gt);
-	gd_tunnel_forget_saved(gt);
 	for (pp = &gd->tunnels; *pp; pp = &(*pp)->next) {
 		if (*pp == gt) {
 			*pp = gt->next;
@@ -99,6 +118,7 @@ void gd_table_remove(struct gd *gd, struct gd_tunnel *gt)
 	}
 	if (!gd->n_tunnels)
 		gd->idle_since = time(NULL);
+	table_notify(gd, gt, ev, NULL);
 }
 
 static bool same_encap(const struct tunnel *a, const struct tunnel *b)
@@ -219,11 +239,11 @@ static void copy_params(struct tunnel *dst, const struct tunnel *src)
 	dst->hook_pre_up = dst->hook_post_up = dst->hook_pre_down = dst->hook_post_down = NULL;
 }
 
-static void tunnel_free_one(struct gd *gd, struct gd_tunnel *gt)
+static void tunnel_free_one(struct gd *gd, struct gd_tunnel *gt, enum gd_tunnel_event ev)
 {
 	gd_loop_del(gd, &gt->w);
 	gd_dev_close(gt->w.fd, false);
-	gd_table_remove(gd, gt);
+	gd_table_remove(gd, gt, ev);
 	free(gt);
 }
 
@@ -236,8 +256,7 @@ struct gd_tunnel *gd_tunnel_live(struct gd *gd, struct gd_tunnel *gt)
 	gt->dev_gone = true;
 	if (gd->restart)
 		return gt;	/* the handover holds the list: later */
-	tunnel_free_one(gd, gt);
-	gd_state_save(gd);
+	tunnel_free_one(gd, gt, GD_TUNNEL_VANISHED);
 	return NULL;
 }
 
@@ -290,10 +309,9 @@ int gd_tunnel_create(struct gd *gd, const struct tunnel *t, char *err, size_t er
 		free(gt);
 		return ret;
 	}
-	gt->w.fn = gd_data_tun_event;
+	gt->w.fn = gd->on.tun;
 	gt->st.has_drops = true;
 	gt->dev_down = true;	/* until the first packet finds it up */
-	gd_keepalive_init(gt);
 	ret = gd_loop_add(gd, &gt->w, EPOLLIN);
 	if (ret) {
 		snprintf(err, errlen, "epoll: %s", strerror(-ret));
@@ -303,6 +321,7 @@ int gd_tunnel_create(struct gd *gd, const struct tunnel *t, char *err, size_t er
 	}
 	gd_tunnel_refresh_pmtu(gt, time(NULL));
 	gd_table_insert(gd, gt);
+	table_notify(gd, gt, GD_TUNNEL_ADDED, NULL);
 	return 0;
 }
 
@@ -320,19 +339,21 @@ int gd_tunnel_adopt(struct gd *gd, const struct tunnel *t, int fd, int ifindex,
 		return -ENOMEM;
 	copy_params(&gt->t, t);
 	gt->w.fd = fd;
-	gt->w.fn = gd_data_tun_event;
+	gt->w.fn = gd->on.tun;
 	gt->ifindex = ifindex;
 	gt->st.has_drops = true;
 	gt->dev_down = true;
-	gd_keepalive_init(gt);
 	gd_tunnel_refresh_pmtu(gt, time(NULL));
 	gd_table_insert(gd, gt);
+	table_notify(gd, gt, GD_TUNNEL_ADDED, NULL);
 	return 0;
 }
 
 int gd_tunnel_change(struct gd *gd, const struct tunnel *t, char *err, size_t errlen)
 {
 	struct gd_tunnel *gt = gd_tunnel_live(gd, gd_table_find(gd, t->name)), *other;
+	struct tunnel old;
+	unsigned int b;
 	int ret;
 
 	if (!gt || gt->dev_gone) {
@@ -357,20 +378,13 @@ int gd_tunnel_change(struct gd *gd, const struct tunnel *t, char *err, size_t er
 	hash_unlink(gd, gt);
 	if (gt->t.iflags != t->iflags || gt->t.ikey != t->ikey)
 		gt->i_seqno = 0;
-	if (gt->t.keepalive_interval != t->keepalive_interval ||
-	    gt->t.keepalive_retries != t->keepalive_retries) {
-		copy_params(&gt->t, t);
-		gd_keepalive_init(gt);
-	}
+	old = gt->t;
 	copy_params(&gt->t, t);
-	gd_tunnel_forget_saved(gt);
-	{
-		unsigned int b = tunnel_bucket(&gt->t);
-
-		gt->hnext = gd->hash[b];
-		gd->hash[b] = gt;
-	}
+	b = tunnel_bucket(&gt->t);
+	gt->hnext = gd->hash[b];
+	gd->hash[b] = gt;
 	gd_tunnel_refresh_pmtu(gt, time(NULL));
+	table_notify(gd, gt, GD_TUNNEL_CHANGED, &old);
 	return 0;
 }
 
@@ -380,6 +394,6 @@ int gd_tunnel_destroy(struct gd *gd, const char *name)
 
 	if (!gt)
 		return -ENODEV;
-	tunnel_free_one(gd, gt);
+	tunnel_free_one(gd, gt, GD_TUNNEL_REMOVED);
 	return 0;
 }

@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* gretund_data.c: the packet paths; main puts the handlers in gd->on. */
+#ifndef GRETUN_GRETUND_DATA_H
+#define GRETUN_GRETUND_DATA_H
+
+#include "gretund.h"
+
+void gd_data_tun_event(struct gd *gd, struct gd_watch *w, uint32_t events);
+void gd_data_raw_event(struct gd *gd, struct gd_watch *w, uint32_t events);
+void gd_data_udp_event(struct gd *gd, struct gd_watch *w, uint32_t events);
+/* Overhead t adds in front of an inner packet: outer IP + UDP + GRE. */
+unsigned int gd_data_overhead(const struct tunnel *t);
+
+#endif
