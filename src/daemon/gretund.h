@@ -49,6 +49,14 @@ struct gd;
 struct gd_client;
 struct gd_restart;
 
+/* The options a gretund process runs with, which every process that
+ * follows it (worker, successor) gets again. */
+struct gd_options {
+	bool persistent;
+	const char *user;
+	int opener_fd;		/* gretund_opener.c, or -1 */
+};
+
 struct gd_watch;
 typedef void gd_watch_fn(struct gd *gd, struct gd_watch *w, uint32_t events);
 

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stddef.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,7 +119,8 @@ void gd_pidfile_remove(void)
 		unlink(path);
 }
 
-void gd_self_path(char *buf, size_t size)
+/* The gretund binary for a new process: $GRETUND, else our own path. */
+static void self_path(char *buf, size_t size)
 {
 	const char *env = getenv("GRETUND");
 	ssize_t n;
@@ -149,4 +151,39 @@ void gd_stdio_null(void)
 		dup2(null, 2);
 		close(null);
 	}
+}
+
+void gd_exec_prepare(struct gd_exec *x, const char *fdopt, int fd, const struct gd_options *o,
+		     bool supervised)
+{
+	int argc = 0;
+
+	self_path(x->path, sizeof(x->path));
+	snprintf(x->fdarg, sizeof(x->fdarg), "--%s=%d", fdopt, fd);
+	x->argv[argc++] = "gretund";
+	x->argv[argc++] = x->fdarg;
+	if (o->persistent)
+		x->argv[argc++] = "--persistent";
+	if (supervised)
+		x->argv[argc++] = "--supervised";
+	if (o->user) {
+		x->argv[argc++] = "--user";
+		x->argv[argc++] = (char *)o->user;
+	}
+	if (o->opener_fd >= 0) {
+		snprintf(x->openerarg, sizeof(x->openerarg), "--opener-fd=%d", o->opener_fd);
+		x->argv[argc++] = x->openerarg;
+	}
+	x->argv[argc] = NULL;
+}
+
+void gd_exec_child_prepare(int fd, const struct gd_options *o)
+{
+	sigset_t all;
+
+	sigemptyset(&all);
+	sigprocmask(SIG_SETMASK, &all, NULL);
+	fcntl(fd, F_SETFD, 0);
+	if (o->opener_fd >= 0)
+		fcntl(o->opener_fd, F_SETFD, 0);
 }

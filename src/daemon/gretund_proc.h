@@ -12,8 +12,19 @@ int gd_pidfile_read(pid_t *pid);
 void gd_pidfile_remove(void);
 /* One sd_notify datagram to $NOTIFY_SOCKET, by hand. */
 void gd_notify(const char *msg);
-/* The gretund binary for a new process: $GRETUND, else our own path. */
-void gd_self_path(char *buf, size_t size);
+/* How a new gretund process (a worker or a successor) is run. */
+struct gd_exec {
+	char path[4096];	/* $GRETUND, else our own binary */
+	char *argv[9];
+	char fdarg[32], openerarg[32];
+};
+
+/* x: the binary, with --FDOPT=FD, the options o carries, and --supervised
+ * if supervised. */
+void gd_exec_prepare(struct gd_exec *x, const char *fdopt, int fd, const struct gd_options *o,
+		     bool supervised);
+/* In the child, before execv: signals unblocked, fd and o's opener kept. */
+void gd_exec_child_prepare(int fd, const struct gd_options *o);
 /* A daemon's stdin, stdout and stderr on /dev/null (nobody reads them). */
 void gd_stdio_null(void);
 /* FILE in gretund's own runtime directory, made if missing. */

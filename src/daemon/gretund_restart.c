@@ -343,52 +343,25 @@ static int send_phase1(struct gd *gd, int sock)
 	return ret ? ret : msg_send(sock, "end", -1);
 }
 
-/* In the child: exec the new gretund; it learns of a failure from us. */
-static void successor_exec(const struct gd *gd, const char *path, char *argv[], int sock)
-{
-	char m[MSG_MAX];
-	sigset_t all;
-
-	sigemptyset(&all);
-	sigprocmask(SIG_SETMASK, &all, NULL);
-	fcntl(sock, F_SETFD, 0);
-	if (gd->opener_fd >= 0)
-		fcntl(gd->opener_fd, F_SETFD, 0);
-	caps_keep_across_exec();
-	execv(path, argv);
-	snprintf(m, sizeof(m), "error cannot run %s: %s", path, strerror(errno));
-	msg_send(sock, m, -1);
-	_exit(127);
-}
-
 /* Fork the new gretund with our options and --takeover=sock: its pid, or
- * -errno. */
-static pid_t successor_spawn(const struct gd *gd, const char *path, int sock)
+ * -errno. In the child, a failed exec is told to us over sock. */
+static pid_t successor_spawn(const struct gd *gd, struct gd_exec *x, int sock)
 {
-	char fdarg[32], openerarg[32], *argv[9];
-	int argc = 0;
+	struct gd_options o = { .persistent = gd->persistent, .user = gd->user,
+				.opener_fd = gd->opener_fd };
+	char m[MSG_MAX];
 	pid_t pid;
 
-	snprintf(fdarg, sizeof(fdarg), "--takeover=%d", sock);
-	argv[argc++] = "gretund";
-	argv[argc++] = fdarg;
-	if (gd->persistent)
-		argv[argc++] = "--persistent";
-	if (gd->supervised)
-		argv[argc++] = "--supervised";
-	if (gd->user) {
-		argv[argc++] = "--user";
-		argv[argc++] = (char *)gd->user;
-	}
-	if (gd->opener_fd >= 0) {
-		snprintf(openerarg, sizeof(openerarg), "--opener-fd=%d", gd->opener_fd);
-		argv[argc++] = openerarg;
-	}
-	argv[argc] = NULL;
+	gd_exec_prepare(x, "takeover", sock, &o, gd->supervised);
 	pid = fork();
-	if (pid == 0)
-		successor_exec(gd, path, argv, sock);
-	return pid < 0 ? -errno : pid;
+	if (pid != 0)
+		return pid < 0 ? -errno : pid;
+	gd_exec_child_prepare(sock, &o);
+	caps_keep_across_exec();
+	execv(x->path, x->argv);
+	snprintf(m, sizeof(m), "error cannot run %s: %s", x->path, strerror(errno));
+	msg_send(sock, m, -1);
+	_exit(127);
 }
 
 /* sv[0] ours, sv[1] the new process's. 0 or -errno. */
@@ -409,7 +382,7 @@ int gd_restart_begin(struct gd *gd, gd_restart_done_fn *done, char *err, size_t 
 {
 	int sv[2], ret, status;
 	struct gd_restart *rs;
-	char path[4096];
+	struct gd_exec x;
 
 	if (gd->restart) {
 		snprintf(err, errlen, "a restart is already in progress (new pid %d)",
@@ -429,8 +402,7 @@ int gd_restart_begin(struct gd *gd, gd_restart_done_fn *done, char *err, size_t 
 		free(rs);
 		return ret;
 	}
-	gd_self_path(path, sizeof(path));
-	rs->pid = successor_spawn(gd, path, sv[1]);
+	rs->pid = successor_spawn(gd, &x, sv[1]);
 	close(sv[1]);
 	if (rs->pid < 0) {
 		ret = rs->pid;
@@ -451,7 +423,7 @@ int gd_restart_begin(struct gd *gd, gd_restart_done_fn *done, char *err, size_t 
 		kill(rs->pid, SIGKILL);
 		waitpid(rs->pid, &status, 0);
 		snprintf(err, errlen, "cannot hand the descriptors to the new gretund (%s): %s",
-			 path, strerror(-ret));
+			 x.path, strerror(-ret));
 		gd->restart = NULL;
 		goto fail;
 	}

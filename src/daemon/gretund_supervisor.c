@@ -33,37 +33,14 @@
 
 static pid_t worker_spawn(int lfd, const struct gd_options *o)
 {
-	char path[4096], fdarg[32], openerarg[32];
-	char *argv[9];
-	int argc = 0;
+	struct gd_exec x;
 	pid_t pid;
 
-	gd_self_path(path, sizeof(path));
-	snprintf(fdarg, sizeof(fdarg), "--listen-fd=%d", lfd);
-	argv[argc++] = "gretund";
-	argv[argc++] = fdarg;
-	argv[argc++] = "--supervised";
-	if (o->persistent)
-		argv[argc++] = "--persistent";
-	if (o->user) {
-		argv[argc++] = "--user";
-		argv[argc++] = (char *)o->user;
-	}
-	if (o->opener_fd >= 0) {
-		snprintf(openerarg, sizeof(openerarg), "--opener-fd=%d", o->opener_fd);
-		argv[argc++] = openerarg;
-	}
-	argv[argc] = NULL;
+	gd_exec_prepare(&x, "listen-fd", lfd, o, true);
 	pid = fork();
 	if (pid == 0) {
-		sigset_t all;
-
-		sigemptyset(&all);
-		sigprocmask(SIG_SETMASK, &all, NULL);
-		fcntl(lfd, F_SETFD, 0);
-		if (o->opener_fd >= 0)
-			fcntl(o->opener_fd, F_SETFD, 0);
-		execv(path, argv);
+		gd_exec_child_prepare(lfd, o);
+		execv(x.path, x.argv);
 		_exit(127);
 	}
 	return pid;

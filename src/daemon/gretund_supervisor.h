@@ -5,12 +5,6 @@
 
 #include "gretund.h"
 
-struct gd_options {
-	bool persistent;
-	const char *user;
-	int opener_fd;		/* gretund_opener.c, or -1 */
-};
-
 /* Runs in the daemon after fork: keeps lfd, starts workers and restarts a
  * worker killed by a signal. Returns 0 in the first worker (*is_worker
  * true), or the supervisor's exit status; close_fd is closed in the
