@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <net/if.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +53,31 @@ int gd_state_format(const struct gd_tunnel *gt, char *buf, size_t size)
 	return 0;
 }
 
+/* The plain counters of a state line, by key. */
+static const struct {
+	const char *key;
+	size_t off;	/* of a uint64_t in struct tunnel_stats */
+} state_counters[] = {
+	{ "rx_packets", offsetof(struct tunnel_stats, rx_packets) },
+	{ "rx_bytes", offsetof(struct tunnel_stats, rx_bytes) },
+	{ "tx_packets", offsetof(struct tunnel_stats, tx_packets) },
+	{ "tx_bytes", offsetof(struct tunnel_stats, tx_bytes) },
+	{ "rx_errors", offsetof(struct tunnel_stats, rx_errors) },
+	{ "tx_errors", offsetof(struct tunnel_stats, tx_errors) },
+	{ "tx_dropped", offsetof(struct tunnel_stats, tx_dropped) },
+};
+
+static bool counter_apply(struct tunnel_stats *st, const char *key, uint64_t v)
+{
+	for (size_t i = 0; i < sizeof(state_counters) / sizeof(state_counters[0]); i++) {
+		if (!strcmp(key, state_counters[i].key)) {
+			memcpy((char *)st + state_counters[i].off, &v, sizeof(v));
+			return true;
+		}
+	}
+	return false;
+}
+
 int gd_state_apply(struct gd *gd, char *line, uint32_t seq_jump)
 {
 	char *save = NULL, *tok = strtok_r(line, " \n", &save);
@@ -79,24 +105,12 @@ int gd_state_apply(struct gd *gd, char *line, uint32_t seq_jump)
 			continue;
 		}
 		v = strtoull(eq, NULL, 10);
+		if (counter_apply(&gt->st, tok, v))
+			continue;
 		if (!strcmp(tok, "o_seqno"))
 			gt->o_seqno = (uint32_t)v + ((gt->t.oflags & GRE_OPT_SEQ) ? seq_jump : 0);
 		else if (!strcmp(tok, "i_seqno"))
 			gt->i_seqno = (uint32_t)v;
-		else if (!strcmp(tok, "rx_packets"))
-			gt->st.rx_packets = v;
-		else if (!strcmp(tok, "rx_bytes"))
-			gt->st.rx_bytes = v;
-		else if (!strcmp(tok, "tx_packets"))
-			gt->st.tx_packets = v;
-		else if (!strcmp(tok, "tx_bytes"))
-			gt->st.tx_bytes = v;
-		else if (!strcmp(tok, "rx_errors"))
-			gt->st.rx_errors = v;
-		else if (!strcmp(tok, "tx_errors"))
-			gt->st.tx_errors = v;
-		else if (!strcmp(tok, "tx_dropped"))
-			gt->st.tx_dropped = v;
 		else if (!strcmp(tok, "ka_up"))
 			gt->st.keepalive_up = v != 0;
 		else if (!strcmp(tok, "ka_last"))

@@ -4,6 +4,7 @@
 # address and routes stay; the supervisor started by `--daemon` starts a new
 # worker that re-attaches from the state file; forwarding comes back with no
 # manual step. Prints the time from the kill to the first answered ping.
+# The counters survive a crash and a restart.
 set -u
 . "$(dirname "$0")/restart_lib.sh"
 
@@ -28,6 +29,26 @@ for round in 1 2 3; do
 	check "round $round: the routes stayed" sh -c "ip -n $a route show dev gre1 | cmp -s - $t_tmp/r1"
 	check "round $round: a new worker serves" test "$(worker_pid "$a")" != "$w"
 done
+# The counters come back with the state file (after kill -9) and with the
+# handover (restart). No traffic meanwhile (a new worker is waited for by
+# its pid, not by pings), so they are never below what was counted before.
+tx_packets() { A -j show gre1 | jq -e '.[0].stats.tx_packets'; }
+counted_since() { [ "$(tx_packets)" -ge "$1" ]; }
+new_worker() { local p; p=$(worker_pid "$a"); [ -n "$p" ] && [ "$p" != "$1" ]; }
+ip netns exec "$a" ping -q -c 50 -i 0.002 -W 1 203.0.113.225 >/dev/null 2>&1
+n0=$(tx_packets)
+check "counters: 50 pings counted (${n0:-none})" test "${n0:-0}" -ge 50
+sleep 1.2
+w=$(worker_pid "$a")
+kill -9 "$w"
+check "counters: a new worker after kill -9" wait_for 5 new_worker "$w"
+check "counters: kept across kill -9 (state file)" counted_since "${n0:-50}"
+ip netns exec "$a" ping -q -c 50 -i 0.002 -W 1 203.0.113.225 >/dev/null 2>&1
+n1=$(tx_packets)
+check "counters: 50 more pings counted (${n1:-none})" test "${n1:-0}" -ge 50
+check "counters: a restart hands over" A -q restart gre1
+check "counters: kept across a restart (handover)" counted_since "${n1:-50}"
+check "counters: forwarding after both" wait_for 5 pings "$a" 203.0.113.225
 # A change in place reaches the state file (its lines are cached per tunnel
 # and formatted again only when the configuration or the counters move).
 rekey() {
