@@ -4,7 +4,7 @@
  * part has its own header, and a file includes only the parts it calls.
  *
  * The parts, lowest layer first; a file calls only into layers below its
- * own:
+ * own (tests/integration/gretund_layers.sh checks includes and calls):
  *   0  gretund.h (these types), gretund_log (the log helper)
  *   1  gretund_loop (epoll), gretund_opener (/dev/net/tun for a --user
  *      worker), gretund_priv (capabilities), gretund_proc (pid file,

@@ -194,7 +194,7 @@ void gd_ctl_handle_line(struct gd *gd, const char *line, size_t len, char *reply
 			break;
 		}
 		gd->restart_client = current_client;
-		/* answered when the handover ends (gd_ctl_reply_pending) */
+		/* answered when the handover ends (reply_pending) */
 		reply[0] = '\0';
 		return;
 	case CTL_CMD_LIST: {

@@ -19,7 +19,5 @@ void gd_restart_tick(struct gd *gd, time_t now);
 int gd_takeover(struct gd *gd, int fd, char *err, size_t errlen);
 /* New side, after the loop is ready: tell the old one to go. */
 int gd_takeover_finish(struct gd *gd);
-/* Stop (pause=true) or resume reading every data fd and the control socket. */
-void gd_io_pause(struct gd *gd, bool pause);
 
 #endif
