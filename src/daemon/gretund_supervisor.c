@@ -46,13 +46,74 @@ static pid_t worker_spawn(int lfd, const struct gd_options *o)
 	return pid;
 }
 
+/* The supervisor between signals. */
+struct gd_sup {
+	int lfd;
+	const struct gd_options *o;
+	pid_t worker;		/* 0 while none */
+	bool stopping;		/* SIGTERM/SIGINT passed on: the next exit is ours */
+	time_t window;		/* when the current burst window began */
+	int burst;		/* workers started in it */
+};
+
+/* The worker exited with status: -1 to go on (its successor or a new
+ * worker serves), else the supervisor's exit status. */
+static int sup_worker_exited(struct gd_sup *s, int status)
+{
+	time_t now;
+	pid_t pid;
+
+	s->worker = 0;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == GD_EXIT_HANDOVER &&
+	    !gd_pidfile_read(&pid) && pid > 0 && !kill(pid, 0)) {
+		s->worker = pid;
+		return -1;
+	}
+	if (s->stopping || WIFEXITED(status))
+		return WIFEXITED(status) && WEXITSTATUS(status) != GD_EXIT_HANDOVER ?
+		       WEXITSTATUS(status) : 0;
+	now = time(NULL);
+	if (now - s->window >= GD_SUP_WINDOW) {
+		s->window = now;
+		s->burst = 0;
+	}
+	if (++s->burst > GD_SUP_BURST)
+		return 1;
+	s->worker = worker_spawn(s->lfd, s->o);
+	return s->worker < 0 ? 1 : -1;
+}
+
+static int sup_run(struct gd_sup *s, const sigset_t *mask)
+{
+	int sig, status, ret;
+	pid_t pid;
+
+	for (;;) {
+		sig = sigwaitinfo(mask, NULL);
+		if (sig < 0)
+			continue;
+		if (sig == SIGTERM || sig == SIGINT || sig == SIGHUP) {
+			/* SIGHUP: the worker hands over (reload) */
+			if (sig != SIGHUP)
+				s->stopping = true;
+			if (s->worker > 0)
+				kill(s->worker, sig);
+			continue;
+		}
+		while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+			if (pid != s->worker)
+				continue;	/* an orphan we inherited */
+			ret = sup_worker_exited(s, status);
+			if (ret >= 0)
+				return ret;
+		}
+	}
+}
+
 int gd_supervise(int lfd, int close_fd, const struct gd_options *o, bool *is_worker)
 {
-	time_t window = 0;
-	int burst = 0, status, sig;
-	bool stopping = false;
+	struct gd_sup s = { .lfd = lfd, .o = o };
 	sigset_t mask;
-	pid_t worker, pid;
 
 	*is_worker = false;
 	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
@@ -62,10 +123,10 @@ int gd_supervise(int lfd, int close_fd, const struct gd_options *o, bool *is_wor
 	sigaddset(&mask, SIGHUP);
 	sigaddset(&mask, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
-	worker = fork();
-	if (worker < 0)
+	s.worker = fork();
+	if (s.worker < 0)
 		return 1;
-	if (worker == 0) {
+	if (s.worker == 0) {
 		/* the first worker carries on in main() with lfd */
 		*is_worker = true;
 		return 0;
@@ -73,42 +134,5 @@ int gd_supervise(int lfd, int close_fd, const struct gd_options *o, bool *is_wor
 	if (close_fd >= 0)
 		close(close_fd);
 	gd_stdio_null();
-	for (;;) {
-		sig = sigwaitinfo(&mask, NULL);
-		if (sig < 0)
-			continue;
-		if (sig == SIGTERM || sig == SIGINT || sig == SIGHUP) {
-			/* SIGHUP: the worker hands over (reload) */
-			if (sig != SIGHUP)
-				stopping = true;
-			if (worker > 0)
-				kill(worker, sig);
-			continue;
-		}
-		while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-			time_t now;
-
-			if (pid != worker)
-				continue;	/* an orphan we inherited */
-			worker = 0;
-			if (WIFEXITED(status) && WEXITSTATUS(status) == GD_EXIT_HANDOVER &&
-			    !gd_pidfile_read(&pid) && pid > 0 && !kill(pid, 0)) {
-				worker = pid;
-				continue;
-			}
-			if (stopping || WIFEXITED(status))
-				return WIFEXITED(status) && WEXITSTATUS(status) != GD_EXIT_HANDOVER ?
-				       WEXITSTATUS(status) : 0;
-			now = time(NULL);
-			if (now - window >= GD_SUP_WINDOW) {
-				window = now;
-				burst = 0;
-			}
-			if (++burst > GD_SUP_BURST)
-				return 1;
-			worker = worker_spawn(lfd, o);
-			if (worker < 0)
-				return 1;
-		}
-	}
+	return sup_run(&s, &mask);
 }
