@@ -29,7 +29,8 @@
  * back. A peer's probe (inner IPv4 GRE packet with protocol 0 addressed to
  * our remote) is answered by sending its inner GRE packet straight to the
  * peer over the raw socket, without the kernel's forwarding (no sysctl
- * needed, unlike a kernel tunnel: see DESIGN.md, accept_local+forwarding).
+ * needed, unlike a kernel tunnel, which answers only with accept_local=1
+ * and forwarding=1 on its device: gretund(8), KEEPALIVES).
  */
 #include <errno.h>
 #include <linux/if_tun.h>
