@@ -263,8 +263,8 @@ tun_fds_before=$(gretund_tun_fds "$a")
 ip -n "$a" link del gre1
 check "show after ip link del: state absent" sh -c "ip netns exec $a $GRETUNCTL show gre1 -j | jq -e '.[0].state == \"absent\" and .[0].backend == \"userspace\"'"
 check "list after ip link del: absent" sh -c "test \"\$(ip netns exec $a $GRETUNCTL list)\" = 'gre1 userspace absent'"
-tun_fd_closed() { # within 5 s: gretund reaps the tunnel at its next tick
-	for _ in $(seq 1 50); do
+tun_fd_closed() { # within 30 s (the next tick, on a loaded machine)
+	for _ in $(seq 1 300); do
 		[ "$(gretund_tun_fds "$a")" = "$((tun_fds_before - 1))" ] && return 0
 		sleep 0.1
 	done

@@ -79,7 +79,7 @@ check_opener() {
 # wait_worker NS OLDPID: a worker other than OLDPID answers (bounded)
 wait_worker() {
 	local i p
-	for i in $(seq 1 50); do
+	for i in $(seq 1 300); do
 		p=$(ctl "$1" ping 2>/dev/null | sed -n 's/.*"pid":\([0-9]*\).*/\1/p')
 		if [ -n "$p" ] && [ "$p" != "$2" ]; then echo "$p"; return 0; fi
 		sleep 0.1

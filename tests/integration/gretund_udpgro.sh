@@ -129,7 +129,7 @@ burst() {
 	ip netns exec "$NSB" python3 "$TMP/udp.py" recv "$dst" "$port" "$n" > "$TMP/recv.out" 2>&1 &
 	rp=$!
 	PIDS="$PIDS $rp"
-	for _ in $(seq 50); do
+	for _ in $(seq 300); do
 		grep -q ready "$TMP/recv.out" && break
 		sleep 0.1
 	done
@@ -211,7 +211,7 @@ run_case ug4 gre "encap=udp" 2001:db8:711::2
 echo "case: the kernel refuses USO from TUN (LD_PRELOAD $USO_SHIM)"
 [ -f "$USO_SHIM" ] || fail "shim not built: $USO_SHIM (make check builds it)"
 for p in $(ip netns pids "$NSB"); do kill "$p"; done
-for _ in $(seq 50); do [ -z "$(ip netns pids "$NSB")" ] && break; sleep 0.1; done
+for _ in $(seq 300); do [ -z "$(ip netns pids "$NSB")" ] && break; sleep 0.1; done
 ip netns exec "$NSB" env LD_PRELOAD="$USO_SHIM" "$GRETUND" --daemon --persistent || fail "gretund in $NSB with the shim"
 up ug5 gre ""
 # shellcheck disable=SC2086 # PING may be "busybox ping"
@@ -228,7 +228,7 @@ echo "case: the kernel refuses UDP GSO sends (LD_PRELOAD $USO_SHIM in $NSA)"
 ctl_ok "$NSA" "destroy ug5" >/dev/null
 ctl_ok "$NSB" "destroy ug5" >/dev/null
 for p in $(ip netns pids "$NSA"); do kill "$p"; done
-for _ in $(seq 50); do [ -z "$(ip netns pids "$NSA")" ] && break; sleep 0.1; done
+for _ in $(seq 300); do [ -z "$(ip netns pids "$NSA")" ] && break; sleep 0.1; done
 ip netns exec "$NSA" env LD_PRELOAD="$USO_SHIM" USO_REFUSE_LOG="$TMP/refused" "$GRETUND" --daemon --persistent || fail "gretund in $NSA with the shim"
 up ug6 gre "encap=udp"
 # shellcheck disable=SC2086 # PING may be "busybox ping"
