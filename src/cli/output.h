@@ -11,11 +11,12 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "json.h"
+
 struct out {
 	FILE *f;
 	bool json;
-	int depth;
-	bool need_comma[16];
+	struct json_writer w;	/* the JSON form goes through json.h */
 };
 
 void out_init(struct out *o, FILE *f, bool json);

@@ -8,7 +8,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +23,7 @@
 #include "gretund_restart.h"
 #include "gretund_state.h"
 #include "gretund_table.h"
+#include "json.h"
 
 struct gd_client {
 	struct gd_watch w;
@@ -64,202 +64,233 @@ int gd_peer_allowed(pid_t pid, uid_t uid)
 	return ctl_peer_privileged(pid, uid);
 }
 
-struct jbuf {
-	char *p;
-	size_t size, len;
-};
-
-static void jprintf(struct jbuf *j, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void jprintf(struct jbuf *j, const char *fmt, ...)
+/* Replaces what w holds by the error reply (without its newline: the
+ * caller adds it to every reply alike). */
+static void reply_error(struct json_writer *w, int err, const char *msg)
 {
-	va_list ap;
+	char *buf = w->buf;
+	size_t size = w->size;
 	int n;
 
-	if (j->len >= j->size)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(j->p + j->len, j->size - j->len, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		j->len += (size_t)n;
+	json_init_buf(w, buf, size);
+	n = ctl_reply_error(buf, size, err, msg);
+	if (n < 0)
+		n = ctl_reply_error(buf, size, err, NULL);
+	if (n > 0) {
+		buf[n - 1] = '\0';	/* the newline */
+		w->len = (size_t)n - 1;
+	}
 }
 
-/* "key":"value", the value escaped (ctl_json_quote): names, messages and
- * whatever else is text goes out through here and nowhere else. */
-static void jstr(struct jbuf *j, const char *key, const char *s)
+static void reply_addr(struct json_writer *w, const char *key, int family,
+		       const union inet_addr *a)
 {
-	char q[6 * CTL_ERR_MAX + 3];
+	char s[INET6_ADDRSTRLEN];
 
-	if (ctl_json_quote(q, sizeof(q), s))
-		snprintf(q, sizeof(q), "\"?\"");
-	if (key)
-		jprintf(j, "\"%s\":%s", key, q);
-	else
-		jprintf(j, "%s", q);
+	inet_ntop(family, a, s, sizeof(s));
+	json_str(w, key, s);
 }
 
-static void reply_error(struct jbuf *j, int err, const char *msg)
-{
-	j->len = 0;
-	jprintf(j, "{\"ok\":false,");
-	jstr(j, "error", msg && *msg ? msg : strerror(-err));
-	jprintf(j, ",\"errno\":%d}", -err);
-}
-
-static void reply_tunnel(struct jbuf *j, const struct gd_tunnel *gt, bool params)
+/* The tunnel's parameters, in the protocol's spelling (gretund(8)): the
+ * client reads them back with ctl_tunnel_set_param. */
+static void reply_tunnel_params(struct json_writer *w, const struct gd_tunnel *gt)
 {
 	const struct tunnel *t = &gt->t;
-	const struct tunnel_stats *st = &gt->st;
-	char a[INET6_ADDRSTRLEN], fl[16];
+	char fl[16], ka[32];
 
-	jprintf(j, "{\"ok\":true,");
-	jstr(j, "name", t->name);
-	if (params) {
-		jprintf(j, ",");
-		jstr(j, "mode", tunnel_mode_name(t->mode));
-		jprintf(j, ",\"ifindex\":%d", gt->ifindex);
-		if (t->flags & TUNNEL_HAS_LOCAL) {
-			inet_ntop(t->family, &t->local, a, sizeof(a));
-			jprintf(j, ",\"local\":\"%s\"", a);
-		}
-		inet_ntop(t->family, &t->remote, a, sizeof(a));
-		jprintf(j, ",\"remote\":\"%s\"", a);
-		if (t->iflags & GRE_OPT_KEY)
-			jprintf(j, ",\"ikey\":%u", t->ikey);
-		if (t->oflags & GRE_OPT_KEY)
-			jprintf(j, ",\"okey\":%u", t->okey);
-		jprintf(j, ",\"iflags\":\"%s\"", ctl_flags_str(t->iflags, fl, sizeof(fl)));
-		jprintf(j, ",\"oflags\":\"%s\"", ctl_flags_str(t->oflags, fl, sizeof(fl)));
-		jprintf(j, ",\"ttl\":%u", t->ttl);
-		if (t->tos_inherit)
-			jprintf(j, ",\"tos\":\"inherit\"");
-		else
-			jprintf(j, ",\"tos\":%u", t->tos);
-		jprintf(j, ",\"pmtudisc\":%s,\"ignore_df\":%s", t->pmtudisc ? "true" : "false",
-			t->ignore_df ? "true" : "false");
-		if (t->dev[0]) {
-			jprintf(j, ",");
-			jstr(j, "dev", t->dev);
-		}
-		jprintf(j, ",\"fwmark\":%u,\"encap\":\"%s\",\"encap_dport\":%u,\"encap_sport\":%u",
-			t->fwmark, t->encap == ENCAP_UDP ? "udp" : "none", t->encap_dport,
-			t->encap_sport);
-		jprintf(j, ",\"mtu\":%u,\"path_mtu\":%u,\"o_seqno\":%u,\"i_seqno\":%u", t->mtu,
-			gt->pmtu, gt->o_seqno, gt->i_seqno);
-		if (t->keepalive_interval)
-			jprintf(j, ",\"keepalive\":\"%u,%u\"", t->keepalive_interval,
-				t->keepalive_retries);
+	json_str(w, "mode", tunnel_mode_name(t->mode));
+	json_i64(w, "ifindex", gt->ifindex);
+	if (t->flags & TUNNEL_HAS_LOCAL)
+		reply_addr(w, "local", t->family, &t->local);
+	reply_addr(w, "remote", t->family, &t->remote);
+	if (t->iflags & GRE_OPT_KEY)
+		json_u64(w, "ikey", t->ikey);
+	if (t->oflags & GRE_OPT_KEY)
+		json_u64(w, "okey", t->okey);
+	json_str(w, "iflags", ctl_flags_str(t->iflags, fl, sizeof(fl)));
+	json_str(w, "oflags", ctl_flags_str(t->oflags, fl, sizeof(fl)));
+	json_u64(w, "ttl", t->ttl);
+	if (t->tos_inherit)
+		json_str(w, "tos", "inherit");
+	else
+		json_u64(w, "tos", t->tos);
+	json_bool(w, "pmtudisc", t->pmtudisc);
+	json_bool(w, "ignore_df", t->ignore_df);
+	if (t->dev[0])
+		json_str(w, "dev", t->dev);
+	json_u64(w, "fwmark", t->fwmark);
+	json_str(w, "encap", t->encap == ENCAP_UDP ? "udp" : "none");
+	json_u64(w, "encap_dport", t->encap_dport);
+	json_u64(w, "encap_sport", t->encap_sport);
+	json_u64(w, "mtu", t->mtu);
+	json_u64(w, "path_mtu", gt->pmtu);
+	json_u64(w, "o_seqno", gt->o_seqno);
+	json_u64(w, "i_seqno", gt->i_seqno);
+	if (t->keepalive_interval) {
+		snprintf(ka, sizeof(ka), "%u,%u", t->keepalive_interval, t->keepalive_retries);
+		json_str(w, "keepalive", ka);
 	}
-	jprintf(j, ",\"stats\":{\"rx_packets\":%llu,\"rx_bytes\":%llu,\"tx_packets\":%llu,"
-		"\"tx_bytes\":%llu,\"rx_errors\":%llu,\"tx_errors\":%llu,\"tx_dropped\":%llu,",
-		(unsigned long long)st->rx_packets, (unsigned long long)st->rx_bytes,
-		(unsigned long long)st->tx_packets, (unsigned long long)st->tx_bytes,
-		(unsigned long long)st->rx_errors, (unsigned long long)st->tx_errors,
-		(unsigned long long)st->tx_dropped);
-	if (t->keepalive_interval)
-		jprintf(j, "\"keepalive_up\":%s,\"keepalive_last_reply\":%lld,\"keepalive_missed\":%u,",
-			st->keepalive_up ? "true" : "false", (long long)st->keepalive_last_reply,
-			gt->ka_missed);
-	jprintf(j, "\"drops\":{");
+}
+
+static void reply_tunnel_stats(struct json_writer *w, const struct gd_tunnel *gt)
+{
+	const struct tunnel_stats *st = &gt->st;
+
+	json_object_begin(w, "stats");
+	json_u64(w, "rx_packets", st->rx_packets);
+	json_u64(w, "rx_bytes", st->rx_bytes);
+	json_u64(w, "tx_packets", st->tx_packets);
+	json_u64(w, "tx_bytes", st->tx_bytes);
+	json_u64(w, "rx_errors", st->rx_errors);
+	json_u64(w, "tx_errors", st->tx_errors);
+	json_u64(w, "tx_dropped", st->tx_dropped);
+	if (gt->t.keepalive_interval) {
+		json_bool(w, "keepalive_up", st->keepalive_up);
+		json_i64(w, "keepalive_last_reply", st->keepalive_last_reply);
+		json_u64(w, "keepalive_missed", gt->ka_missed);
+	}
+	json_object_begin(w, "drops");
 	for (int r = GRE_OK + 1; r < GRE_DROP_MAX_; r++)
-		jprintf(j, "%s\"%s\":%llu", r == GRE_OK + 1 ? "" : ",",
-			gre_drop_name((enum gre_drop)r), (unsigned long long)st->drops[r]);
-	jprintf(j, "}}}");
+		json_u64(w, gre_drop_name((enum gre_drop)r), st->drops[r]);
+	json_object_end(w);
+	json_object_end(w);
+}
+
+static void reply_tunnel(struct json_writer *w, const struct gd_tunnel *gt, bool params)
+{
+	json_object_begin(w, NULL);
+	json_bool(w, "ok", true);
+	json_str(w, "name", gt->t.name);
+	if (params)
+		reply_tunnel_params(w, gt);
+	reply_tunnel_stats(w, gt);
+	json_object_end(w);
+}
+
+static void reply_ping(struct json_writer *w, const struct gd *gd)
+{
+	json_object_begin(w, NULL);
+	json_bool(w, "ok", true);
+	json_i64(w, "pid", getpid());
+	json_str(w, "version", PACKAGE_VERSION);
+	json_u64(w, "tunnels", gd->n_tunnels);
+	json_u64(w, "unmatched", gd->unmatched);
+	json_object_end(w);
+}
+
+static void reply_list(struct json_writer *w, struct gd *gd)
+{
+	/* only tunnels whose device still exists */
+	gd_tunnels_reap(gd, true);
+	json_object_begin(w, NULL);
+	json_bool(w, "ok", true);
+	json_array_begin(w, "tunnels");
+	for (struct gd_tunnel *gt = gd->tunnels; gt; gt = gt->next)
+		if (!gt->dev_gone)
+			json_str(w, NULL, gt->t.name);
+	json_array_end(w);
+	json_object_end(w);
+}
+
+/* The answer to create, change and destroy. */
+static void reply_done(struct json_writer *w, struct gd *gd, int ret, const char *name,
+		       const char *err)
+{
+	struct gd_tunnel *gt;
+
+	if (ret) {
+		reply_error(w, ret, err);
+		return;
+	}
+	gd_state_save(gd);
+	gt = gd_table_find(gd, name);
+	json_object_begin(w, NULL);
+	json_bool(w, "ok", true);
+	json_str(w, "name", name);
+	if (gt)
+		json_i64(w, "ifindex", gt->ifindex);
+	json_object_end(w);
+}
+
+/* Handles the requests that change nothing and answer at once. */
+static void handle_query(struct json_writer *w, struct gd *gd, const struct ctl_request *req)
+{
+	struct gd_tunnel *gt;
+	char err[CTL_ERR_MAX];
+
+	switch (req->cmd) {
+	case CTL_CMD_PING:
+		reply_ping(w, gd);
+		break;
+	case CTL_CMD_LIST:
+		reply_list(w, gd);
+		break;
+	case CTL_CMD_GET:
+	case CTL_CMD_STATS:
+		gt = gd_tunnel_live(gd, gd_table_find(gd, req->name));
+		if (!gt || gt->dev_gone) {
+			snprintf(err, sizeof(err), "no tunnel %s", req->name);
+			reply_error(w, -ENODEV, err);
+			break;
+		}
+		reply_tunnel(w, gt, req->cmd == CTL_CMD_GET);
+		break;
+	default:
+		reply_error(w, -EINVAL, "unknown command");
+		break;
+	}
 }
 
 void gd_ctl_handle_line(struct gd *gd, const char *line, size_t len, char *reply, size_t size)
 {
-	struct jbuf j = { .p = reply, .size = size - 1 };
+	struct json_writer w;
 	struct ctl_request req;
 	char err[CTL_ERR_MAX] = "";
-	struct gd_tunnel *gt;
 	int ret;
 
+	/* one byte kept back for the newline */
+	json_init_buf(&w, reply, size - 1);
 	ret = ctl_request_parse(line, len, &req, err, sizeof(err));
 	if (ret) {
-		reply_error(&j, ret, err);
+		reply_error(&w, ret, err);
 		goto out;
 	}
 	switch (req.cmd) {
-	case CTL_CMD_PING:
-		jprintf(&j, "{\"ok\":true,\"pid\":%d,\"version\":\"%s\",\"tunnels\":%zu,"
-			"\"unmatched\":%llu}", (int)getpid(), PACKAGE_VERSION, gd->n_tunnels,
-			(unsigned long long)gd->unmatched);
-		break;
 	case CTL_CMD_RESTART:
 		ret = gd_restart_begin(gd, reply_pending, err, sizeof(err));
 		if (ret) {
-			reply_error(&j, ret, err);
+			reply_error(&w, ret, err);
 			break;
 		}
 		gd->restart_client = current_client;
 		/* answered when the handover ends (reply_pending) */
 		reply[0] = '\0';
 		return;
-	case CTL_CMD_LIST: {
-		bool first = true;
-
-		/* only tunnels whose device still exists */
-		gd_tunnels_reap(gd, true);
-		jprintf(&j, "{\"ok\":true,\"tunnels\":[");
-		for (gt = gd->tunnels; gt; gt = gt->next) {
-			if (gt->dev_gone)
-				continue;
-			jprintf(&j, "%s", first ? "" : ",");
-			jstr(&j, NULL, gt->t.name);
-			first = false;
-		}
-		jprintf(&j, "]}");
-		break;
-	}
 	case CTL_CMD_CREATE:
 		ret = gd_tunnel_create(gd, &req.t, err, sizeof(err));
-		goto done;
+		reply_done(&w, gd, ret, req.name, err);
+		break;
 	case CTL_CMD_CHANGE:
 		ret = gd_tunnel_change(gd, &req.t, err, sizeof(err));
-		goto done;
+		reply_done(&w, gd, ret, req.name, err);
+		break;
 	case CTL_CMD_DESTROY:
 		ret = gd_tunnel_destroy(gd, req.name);
 		if (ret)
 			snprintf(err, sizeof(err), "no tunnel %s", req.name);
 		else if (!gd->n_tunnels && !gd->persistent)
 			gd->stop = true;	/* after this reply is written */
-		goto done;
-	case CTL_CMD_GET:
-	case CTL_CMD_STATS:
-		gt = gd_tunnel_live(gd, gd_table_find(gd, req.name));
-		if (!gt || gt->dev_gone) {
-			snprintf(err, sizeof(err), "no tunnel %s", req.name);
-			reply_error(&j, -ENODEV, err);
-			break;
-		}
-		reply_tunnel(&j, gt, req.cmd == CTL_CMD_GET);
+		reply_done(&w, gd, ret, req.name, err);
 		break;
 	default:
-		reply_error(&j, -EINVAL, "unknown command");
+		handle_query(&w, gd, &req);
 		break;
 	}
-	goto out;
-done:
-	if (ret) {
-		reply_error(&j, ret, err);
-	} else {
-		gd_state_save(gd);
-		gt = gd_table_find(gd, req.name);
-		jprintf(&j, "{\"ok\":true,");
-		jstr(&j, "name", req.name);
-		if (gt)
-			jprintf(&j, ",\"ifindex\":%d", gt->ifindex);
-		jprintf(&j, "}");
-	}
 out:
-	if (j.len >= j.size) {
-		j.len = 0;
-		reply_error(&j, -ENOSPC, "reply too long");
-	}
-	reply[j.len++] = '\n';
-	reply[j.len] = '\0';
+	if (json_writer_status(&w))
+		reply_error(&w, -ENOSPC, "reply too long");
+	reply[w.len++] = '\n';
+	reply[w.len] = '\0';
 }
 
 static void client_close(struct gd *gd, struct gd_client *c)
@@ -345,9 +376,8 @@ static void client_event(struct gd *gd, struct gd_watch *w, uint32_t events)
 
 static void listen_event(struct gd *gd, struct gd_watch *w, uint32_t events)
 {
-	static const char denied[] = "{\"ok\":false,\"error\":\"permission denied: "
-				     "need uid 0 or CAP_NET_ADMIN\",\"errno\":1}\n";
-	static const char busy[] = "{\"ok\":false,\"error\":\"too many clients\",\"errno\":16}\n";
+	char line[128];
+	int n;
 	struct ucred cred;
 	socklen_t cl = sizeof(cred);
 	struct gd_client *c;
@@ -358,7 +388,10 @@ static void listen_event(struct gd *gd, struct gd_watch *w, uint32_t events)
 		return;
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl) ||
 	    gd_peer_allowed(cred.pid, cred.uid)) {
-		send(fd, denied, sizeof(denied) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+		n = ctl_reply_error(line, sizeof(line), -EPERM,
+				    "permission denied: need uid 0 or CAP_NET_ADMIN");
+		if (n > 0)
+			send(fd, line, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
 		close(fd);
 		return;
 	}
@@ -366,7 +399,9 @@ static void listen_event(struct gd *gd, struct gd_watch *w, uint32_t events)
 		;
 	c = slot < GD_MAX_CLIENTS ? calloc(1, sizeof(*c)) : NULL;
 	if (!c) {
-		send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+		n = ctl_reply_error(line, sizeof(line), -EBUSY, "too many clients");
+		if (n > 0)
+			send(fd, line, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
 		close(fd);
 		return;
 	}

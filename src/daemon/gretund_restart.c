@@ -45,6 +45,7 @@
 #include "gretund_restart.h"
 #include "gretund_state.h"
 #include "gretund_table.h"
+#include "json.h"
 
 #define MSG_MAX	(CTL_LINE_MAX + 64)
 
@@ -180,7 +181,8 @@ static void io_pause(struct gd *gd, bool pause)
 static void restart_end(struct gd *gd, int err, const char *why)
 {
 	struct gd_restart *rs = gd->restart;
-	char line[6 * CTL_ERR_MAX + 128], esc[6 * CTL_ERR_MAX + 3], m[48];
+	char line[6 * CTL_ERR_MAX + 128], m[48];
+	struct json_writer w;
 	pid_t pid = rs->pid;
 	int status;
 
@@ -191,13 +193,16 @@ static void restart_end(struct gd *gd, int err, const char *why)
 		}
 		if (rs->paused)
 			io_pause(gd, false);
-		if (ctl_json_quote(esc, sizeof(esc), why))
-			snprintf(esc, sizeof(esc), "\"handover failed\"");
-		snprintf(line, sizeof(line), "{\"ok\":false,\"error\":%s,\"errno\":%d}\n", esc,
-			 -err);
+		if (ctl_reply_error(line, sizeof(line), err, why) < 0)
+			ctl_reply_error(line, sizeof(line), err, "handover failed");
 	} else {
-		snprintf(line, sizeof(line), "{\"ok\":true,\"pid\":%d,\"old_pid\":%d}\n", (int)pid,
-			 (int)getpid());
+		json_init_buf(&w, line, sizeof(line));
+		json_object_begin(&w, NULL);
+		json_bool(&w, "ok", true);
+		json_i64(&w, "pid", pid);
+		json_i64(&w, "old_pid", getpid());
+		json_object_end(&w);
+		json_raw(&w, "\n");
 	}
 	if (rs->done)
 		rs->done(gd, line);

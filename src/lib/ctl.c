@@ -20,14 +20,12 @@
 
 #include "ctl.h"
 #include "gretund_proto.h"
+#include "json.h"
 
 #ifndef CAP_NET_ADMIN
 #define CAP_NET_ADMIN 12
 #endif
 #define CTL_TIMEOUT_MS	5000
-#define JSON_DEPTH_MAX	4
-#define JSON_PATH_MAX	128
-#define JSON_STR_MAX	256
 
 static char errmsg[CTL_ERR_MAX + 64];
 static char start_failure[4200];	/* gretund that could not be run */
@@ -247,259 +245,6 @@ int ctl_transact(int fd, const char *req, char *reply, size_t size)
 	return transact(fd, req, reply, size, CTL_TIMEOUT_MS);
 }
 
-/* ---- strict JSON --------------------------------------------------------- */
-
-struct jp {
-	const char *s, *end;
-	ctl_json_cb cb;
-	void *data;
-	int ret;		/* callback's non-zero return */
-	char path[JSON_PATH_MAX];
-};
-
-static void jp_ws(struct jp *p)
-{
-	while (p->s < p->end && (*p->s == ' ' || *p->s == '\t' || *p->s == '\n' || *p->s == '\r'))
-		p->s++;
-}
-
-static int jp_hex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static int jp_string(struct jp *p, char *out, size_t size)
-{
-	size_t n = 0;
-
-	if (p->s >= p->end || *p->s != '"')
-		return -EBADMSG;
-	p->s++;
-	while (p->s < p->end && *p->s != '"') {
-		unsigned char c = (unsigned char)*p->s++;
-
-		if (c < 0x20)
-			return -EBADMSG;
-		if (c == '\\') {
-			if (p->s >= p->end)
-				return -EBADMSG;
-			c = (unsigned char)*p->s++;
-			switch (c) {
-			case '"': case '\\': case '/':
-				break;
-			case 'n': c = '\n'; break;
-			case 't': c = '\t'; break;
-			case 'r': c = '\r'; break;
-			case 'b': c = '\b'; break;
-			case 'f': c = '\f'; break;
-			case 'u': {
-				unsigned int v = 0;
-
-				if (p->end - p->s < 4)
-					return -EBADMSG;
-				for (int i = 0; i < 4; i++) {
-					int h = jp_hex(p->s[i]);
-
-					if (h < 0)
-						return -EBADMSG;
-					v = v << 4 | (unsigned int)h;
-				}
-				p->s += 4;
-				/* the daemon escapes only ASCII control bytes */
-				c = v < 0x80 && v ? (unsigned char)v : '?';
-				break;
-			}
-			default:
-				return -EBADMSG;
-			}
-		}
-		if (n + 1 >= size)
-			return -EBADMSG;
-		out[n++] = (char)c;
-	}
-	if (p->s >= p->end)
-		return -EBADMSG;
-	p->s++;
-	out[n] = '\0';
-	return 0;
-}
-
-static int jp_value(struct jp *p, int depth);
-
-static int jp_emit(struct jp *p, enum ctl_json_type type, const char *val)
-{
-	int r = p->cb ? p->cb(p->path, type, val, p->data) : 0;
-
-	if (r) {
-		p->ret = r;
-		return -ECANCELED;
-	}
-	return 0;
-}
-
-/* Append ".key" (or "[]") to the path; returns the old length. */
-static int jp_push(struct jp *p, const char *key, size_t *old)
-{
-	size_t len = strlen(p->path);
-	int n;
-
-	*old = len;
-	n = snprintf(p->path + len, sizeof(p->path) - len, "%s%s",
-		     len && *key != '[' ? "." : "", key);
-	return n < 0 || (size_t)n >= sizeof(p->path) - len ? -EBADMSG : 0;
-}
-
-static int jp_object(struct jp *p, int depth)
-{
-	char key[JSON_STR_MAX];
-	size_t old;
-	int ret;
-
-	p->s++;	/* '{' */
-	jp_ws(p);
-	if (p->s < p->end && *p->s == '}') {
-		p->s++;
-		return 0;
-	}
-	for (;;) {
-		jp_ws(p);
-		ret = jp_string(p, key, sizeof(key));
-		if (ret || !*key || strchr(key, '.'))
-			return ret ? ret : -EBADMSG;
-		jp_ws(p);
-		if (p->s >= p->end || *p->s++ != ':')
-			return -EBADMSG;
-		if (jp_push(p, key, &old))
-			return -EBADMSG;
-		ret = jp_value(p, depth + 1);
-		p->path[old] = '\0';
-		if (ret)
-			return ret;
-		jp_ws(p);
-		if (p->s >= p->end)
-			return -EBADMSG;
-		if (*p->s == '}') {
-			p->s++;
-			return 0;
-		}
-		if (*p->s++ != ',')
-			return -EBADMSG;
-	}
-}
-
-static int jp_array(struct jp *p, int depth)
-{
-	size_t old;
-	int ret;
-
-	p->s++;	/* '[' */
-	jp_ws(p);
-	if (p->s < p->end && *p->s == ']') {
-		p->s++;
-		return 0;
-	}
-	if (jp_push(p, "[]", &old))
-		return -EBADMSG;
-	for (;;) {
-		ret = jp_value(p, depth + 1);
-		if (ret)
-			break;
-		jp_ws(p);
-		if (p->s >= p->end) {
-			ret = -EBADMSG;
-			break;
-		}
-		if (*p->s == ']') {
-			p->s++;
-			break;
-		}
-		if (*p->s++ != ',') {
-			ret = -EBADMSG;
-			break;
-		}
-	}
-	p->path[old] = '\0';
-	return ret;
-}
-
-static int jp_value(struct jp *p, int depth)
-{
-	char buf[JSON_STR_MAX];
-	size_t n = 0;
-	int ret;
-
-	if (depth > JSON_DEPTH_MAX)
-		return -EBADMSG;
-	jp_ws(p);
-	if (p->s >= p->end)
-		return -EBADMSG;
-	switch (*p->s) {
-	case '{':
-		return jp_object(p, depth);
-	case '[':
-		return jp_array(p, depth);
-	case '"':
-		ret = jp_string(p, buf, sizeof(buf));
-		return ret ? ret : jp_emit(p, CTL_JSON_STRING, buf);
-	case 't':
-		if (p->end - p->s < 4 || memcmp(p->s, "true", 4))
-			return -EBADMSG;
-		p->s += 4;
-		return jp_emit(p, CTL_JSON_TRUE, "true");
-	case 'f':
-		if (p->end - p->s < 5 || memcmp(p->s, "false", 5))
-			return -EBADMSG;
-		p->s += 5;
-		return jp_emit(p, CTL_JSON_FALSE, "false");
-	case 'n':
-		if (p->end - p->s < 4 || memcmp(p->s, "null", 4))
-			return -EBADMSG;
-		p->s += 4;
-		return jp_emit(p, CTL_JSON_NULL, "null");
-	default:
-		break;
-	}
-	/* integers only: -?(0|[1-9][0-9]*), at most 20 digits */
-	if (*p->s == '-')
-		buf[n++] = *p->s++;
-	if (p->s >= p->end || *p->s < '0' || *p->s > '9')
-		return -EBADMSG;
-	if (*p->s == '0' && p->end - p->s > 1 && p->s[1] >= '0' && p->s[1] <= '9')
-		return -EBADMSG;
-	while (p->s < p->end && *p->s >= '0' && *p->s <= '9') {
-		if (n >= 21)
-			return -EBADMSG;
-		buf[n++] = *p->s++;
-	}
-	if (p->s < p->end && (*p->s == '.' || *p->s == 'e' || *p->s == 'E'))
-		return -EBADMSG;
-	buf[n] = '\0';
-	return jp_emit(p, CTL_JSON_NUMBER, buf);
-}
-
-int ctl_json_parse(const char *s, size_t len, ctl_json_cb cb, void *data)
-{
-	struct jp p = { .s = s, .end = s + len, .cb = cb, .data = data };
-	int ret;
-
-	jp_ws(&p);
-	if (p.s >= p.end || *p.s != '{')
-		return -EBADMSG;
-	ret = jp_value(&p, 0);
-	if (ret == -ECANCELED && p.ret)
-		return p.ret;
-	if (ret)
-		return ret;
-	jp_ws(&p);
-	return p.s == p.end ? 0 : -EBADMSG;
-}
-
 /* ---- replies --------------------------------------------------------------- */
 
 struct status_ctx {
@@ -508,15 +253,15 @@ struct status_ctx {
 	char msg[CTL_ERR_MAX];
 };
 
-static int status_cb(const char *path, enum ctl_json_type type, const char *val, void *data)
+static int status_cb(const char *path, enum json_type type, const char *val, void *data)
 {
 	struct status_ctx *c = data;
 
 	if (!strcmp(path, "ok"))
-		c->ok = type == CTL_JSON_TRUE ? 1 : type == CTL_JSON_FALSE ? 0 : -1;
-	else if (!strcmp(path, "errno") && type == CTL_JSON_NUMBER)
+		c->ok = type == JSON_TRUE ? 1 : type == JSON_FALSE ? 0 : -1;
+	else if (!strcmp(path, "errno") && type == JSON_NUMBER)
 		c->err = strtol(val, NULL, 10);
-	else if (!strcmp(path, "error") && type == CTL_JSON_STRING)
+	else if (!strcmp(path, "error") && type == JSON_STRING)
 		snprintf(c->msg, sizeof(c->msg), "%s", val);
 	return 0;
 }
@@ -525,7 +270,7 @@ int ctl_reply_status(const char *reply, size_t len)
 {
 	struct status_ctx c = { .ok = -1 };
 
-	if (ctl_json_parse(reply, len, status_cb, &c) || c.ok < 0)
+	if (json_parse(reply, len, status_cb, &c) || c.ok < 0)
 		return set_err(-EBADMSG, "malformed reply from gretund");
 	if (c.ok)
 		return 0;
@@ -542,7 +287,7 @@ struct tunnel_ctx {
 	int ret;
 };
 
-static int tunnel_cb(const char *path, enum ctl_json_type type, const char *val, void *data)
+static int tunnel_cb(const char *path, enum json_type type, const char *val, void *data)
 {
 	struct tunnel_ctx *c = data;
 	char err[CTL_ERR_MAX];
@@ -552,13 +297,13 @@ static int tunnel_cb(const char *path, enum ctl_json_type type, const char *val,
 		if (!c->st)
 			return 0;
 		if (!strcmp(path + 16, "up"))
-			c->st->keepalive_up = type == CTL_JSON_TRUE;
-		else if (!strcmp(path + 16, "last_reply") && type == CTL_JSON_NUMBER)
+			c->st->keepalive_up = type == JSON_TRUE;
+		else if (!strcmp(path + 16, "last_reply") && type == JSON_NUMBER)
 			c->st->keepalive_last_reply = strtoll(val, NULL, 10);
 		return 0;
 	}
 	if (!strncmp(path, "stats.", 6)) {
-		if (!c->st || type != CTL_JSON_NUMBER || *val == '-')
+		if (!c->st || type != JSON_NUMBER || *val == '-')
 			return 0;
 		v = strtoull(val, NULL, 10);
 		path += 6;
@@ -587,7 +332,7 @@ static int tunnel_cb(const char *path, enum ctl_json_type type, const char *val,
 		return 0;
 	}
 	if (!strcmp(path, "name")) {
-		if (type != CTL_JSON_STRING || !ifname_valid(val))
+		if (type != JSON_STRING || !ifname_valid(val))
 			return -EBADMSG;
 		snprintf(c->t->name, sizeof(c->t->name), "%s", val);
 		return 0;
@@ -595,11 +340,11 @@ static int tunnel_cb(const char *path, enum ctl_json_type type, const char *val,
 	/* keys are only ever added: ignore the ones this client does not know */
 	if (!ctl_param_known(path))
 		return 0;
-	if (type == CTL_JSON_TRUE)
+	if (type == JSON_TRUE)
 		val = "yes";
-	else if (type == CTL_JSON_FALSE)
+	else if (type == JSON_FALSE)
 		val = "no";
-	else if (type == CTL_JSON_NULL)
+	else if (type == JSON_NULL)
 		return -EBADMSG;
 	if (ctl_tunnel_set_param(c->t, &c->seen, path, val, err, sizeof(err))) {
 		set_err(-EBADMSG, "gretund reply: %s", err);
@@ -620,7 +365,7 @@ int ctl_reply_parse_tunnel(const char *reply, size_t len, struct tunnel *t,
 	tunnel_init(t);
 	if (st)
 		memset(st, 0, sizeof(*st));
-	ret = ctl_json_parse(reply, len, tunnel_cb, &c);
+	ret = json_parse(reply, len, tunnel_cb, &c);
 	if (ret)
 		return ret == -EBADMSG ? ret : -EBADMSG;
 	if (!t->name[0] || !(c.seen & CTL_KEY_REMOTE))
@@ -720,13 +465,13 @@ struct list_ctx {
 	size_t n, cap;
 };
 
-static int list_cb(const char *path, enum ctl_json_type type, const char *val, void *data)
+static int list_cb(const char *path, enum json_type type, const char *val, void *data)
 {
 	struct list_ctx *c = data;
 
 	if (strcmp(path, "tunnels[]"))
 		return 0;
-	if (type != CTL_JSON_STRING || !ifname_valid(val))
+	if (type != JSON_STRING || !ifname_valid(val))
 		return -EBADMSG;
 	if (c->n == c->cap) {
 		size_t cap = c->cap ? c->cap * 2 : 16;
@@ -754,7 +499,7 @@ int ctl_tunnel_list(char (**names)[IFNAMSIZ], size_t *n)
 		return 0;
 	if (ret)
 		return ret;
-	ret = ctl_json_parse(reply, strlen(reply), list_cb, &c);
+	ret = json_parse(reply, strlen(reply), list_cb, &c);
 	if (ret) {
 		free(c.names);
 		return ret;
@@ -768,11 +513,11 @@ struct restart_ctx {
 	int old_pid, new_pid;
 };
 
-static int restart_cb(const char *path, enum ctl_json_type type, const char *val, void *data)
+static int restart_cb(const char *path, enum json_type type, const char *val, void *data)
 {
 	struct restart_ctx *c = data;
 
-	if (type != CTL_JSON_NUMBER)
+	if (type != JSON_NUMBER)
 		return 0;
 	if (!strcmp(path, "pid"))
 		c->new_pid = atoi(val);
@@ -796,7 +541,7 @@ int ctl_daemon_restart(int *old_pid, int *new_pid)
 	if (!ret)
 		ret = ctl_reply_status(reply, strlen(reply));
 	if (!ret) {
-		ctl_json_parse(reply, strlen(reply), restart_cb, &c);
+		json_parse(reply, strlen(reply), restart_cb, &c);
 		*old_pid = c.new_pid;
 		ret = transact(fd, "restart", reply, sizeof(reply), CTL_RESTART_TIMEOUT_MS);
 	}
@@ -807,7 +552,7 @@ int ctl_daemon_restart(int *old_pid, int *new_pid)
 	if (ret)
 		return ret;
 	c.new_pid = 0;
-	ctl_json_parse(reply, strlen(reply), restart_cb, &c);
+	json_parse(reply, strlen(reply), restart_cb, &c);
 	*old_pid = c.old_pid;
 	*new_pid = c.new_pid;
 	return 0;

@@ -2,8 +2,8 @@
 /*
  * The client side of the gretund control protocol (see gretund(8)): used by
  * backend_userspace.c. Connects to the gretund of the caller's network
- * namespace, starting it on demand, and parses its JSON replies with a
- * small strict parser (fuzzed: fuzz/fuzz_ctl.c).
+ * namespace, starting it on demand, and parses its JSON replies with json_parse
+ * (json.h; fuzzed: fuzz/fuzz_ctl.c, fuzz/fuzz_json.c).
  */
 #ifndef GRETUN_CTL_H
 #define GRETUN_CTL_H
@@ -35,25 +35,6 @@ const char *ctl_start_failure(void);
 /* Send one request line (newline added if missing), read one reply line
  * into reply (NUL-terminated, newline stripped). 0 or -errno. */
 int ctl_transact(int fd, const char *req, char *reply, size_t size);
-
-/* ---- strict JSON for the replies --------------------------------------- */
-
-enum ctl_json_type {
-	CTL_JSON_STRING,
-	CTL_JSON_NUMBER,
-	CTL_JSON_TRUE,
-	CTL_JSON_FALSE,
-	CTL_JSON_NULL,
-};
-
-/* Called for each scalar with its dotted path ("stats.drops.key"; array
- * members get "[]" appended to the array's path). Non-zero return stops. */
-typedef int (*ctl_json_cb)(const char *path, enum ctl_json_type type, const char *val,
-			   void *data);
-/* One JSON object, optionally followed by whitespace. Depth, string and
- * number sizes are limited; numbers are integers only. 0 or -EBADMSG (or
- * the callback's non-zero return). */
-int ctl_json_parse(const char *s, size_t len, ctl_json_cb cb, void *data);
 
 /* 0 if the reply says "ok":true; else the reply's -errno (message kept for
  * ctl_errmsg()), or -EBADMSG if it is not a valid reply. */

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "gretund_proto.h"
+#include "json.h"
 
 /* Internal seen bits: which family local/remote were written in. */
 #define SEEN_LOCAL_V6	(1u << 30)
@@ -506,80 +507,16 @@ int ctl_request_format(char *buf, size_t size, enum ctl_cmd cmd, const struct tu
 	return n;
 }
 
-/* Length of the valid UTF-8 sequence at p (RFC 3629: no overlong forms, no
- * surrogates, nothing above U+10FFFF), 0 if there is none. */
-static size_t utf8_len(const unsigned char *p)
+int ctl_reply_error(char *buf, size_t size, int err, const char *msg)
 {
-	unsigned int cp;
-	size_t n;
+	struct json_writer w;
 
-	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
-		n = 2;
-		cp = p[0] & 0x1fu;
-	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
-		n = 3;
-		cp = p[0] & 0x0fu;
-	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-		n = 4;
-		cp = p[0] & 0x07u;
-	} else {
-		return 0;
-	}
-	for (size_t i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;	/* also stops at the terminating NUL */
-		cp = cp << 6 | (p[i] & 0x3fu);
-	}
-	if ((n == 3 && cp < 0x800) || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff ||
-	    (n == 4 && cp < 0x10000))
-		return 0;
-	return n;
-}
-
-int ctl_json_quote(char *buf, size_t size, const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t n = 0, u;
-	char esc[8];
-
-	if (size < 3)
-		goto nospace;
-	buf[n++] = '"';
-	while (*p) {
-		const char *piece = esc;
-		size_t len;
-
-		if (*p == '"' || *p == '\\') {
-			esc[0] = '\\';
-			esc[1] = (char)*p;
-			len = 2;
-			u = 1;
-		} else if (*p < 0x20 || *p == 0x7f) {
-			snprintf(esc, sizeof(esc), "\\u%04x", *p);
-			len = 6;
-			u = 1;
-		} else if (*p < 0x80) {
-			piece = (const char *)p;
-			len = u = 1;
-		} else if ((u = utf8_len(p))) {
-			piece = (const char *)p;
-			len = u;
-		} else {
-			memcpy(esc, "\\ufffd", 6);
-			len = 6;
-			u = 1;
-		}
-		if (n + len + 2 > size)
-			goto nospace;
-		memcpy(buf + n, piece, len);
-		n += len;
-		p += u;
-	}
-	buf[n++] = '"';
-	buf[n] = '\0';
-	return 0;
-nospace:
-	if (size)
-		buf[0] = '\0';
-	return -ENOSPC;
+	json_init_buf(&w, buf, size);
+	json_object_begin(&w, NULL);
+	json_bool(&w, "ok", false);
+	json_str(&w, "error", msg && *msg ? msg : strerror(-err));
+	json_i64(&w, "errno", -err);
+	json_object_end(&w);
+	json_raw(&w, "\n");
+	return json_writer_status(&w) ? -ENOSPC : (int)w.len;
 }

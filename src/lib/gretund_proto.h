@@ -92,9 +92,11 @@ int ctl_request_format(char *buf, size_t size, enum ctl_cmd cmd, const struct tu
 
 /* "csum,key,seq" words for GRE_OPT_* bits ("none" for 0); buf >= 16. */
 const char *ctl_flags_str(uint8_t flags, char *buf, size_t size);
-/* s as a JSON string, quotes included, into buf: '"', '\\' and control
- * bytes escaped, valid UTF-8 kept, any other byte as U+FFFD. Never an
- * invalid document, whatever s holds. 0, or -ENOSPC (buf then holds ""). */
-int ctl_json_quote(char *buf, size_t size, const char *s);
+
+/* The error reply line, {"ok":false,"error":MSG,"errno":N} and "\n", into
+ * buf (MSG strerror(-err) when msg is NULL or ""). Shared by every path of
+ * gretund that refuses something, so that the client reads one shape. The
+ * length, or -ENOSPC. */
+int ctl_reply_error(char *buf, size_t size, int err, const char *msg);
 
 #endif
