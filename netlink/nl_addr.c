@@ -8,17 +8,13 @@
 #include <linux/rtnetlink.h>
 
 #include "nl_priv.h"
-
-static size_t family_addr_len(int family)
-{
-	return family == AF_INET ? 4 : family == AF_INET6 ? 16 : 0;
-}
+#include "inet.h"
 
 struct nlmsghdr *nl_addr_build(void *buf, uint16_t type, uint16_t nlflags, int ifindex,
 			       const struct prefix *p, uint8_t proto)
 {
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	size_t alen = family_addr_len(p->family);
+	size_t alen = inet_addr_len(p->family);
 	struct ifaddrmsg *ifa;
 
 	nlh->nlmsg_type = type;
@@ -57,7 +53,7 @@ int nl_addr_parse(const struct nlmsghdr *nlh, struct nl_addr *out)
 	if (nlh->nlmsg_type != RTM_NEWADDR && nlh->nlmsg_type != RTM_DELADDR)
 		return -EINVAL;
 	ifa = mnl_nlmsg_get_payload(nlh);
-	alen = family_addr_len(ifa->ifa_family);
+	alen = inet_addr_len(ifa->ifa_family);
 	if (!alen)
 		return -EAFNOSUPPORT;
 	if (ifa->ifa_prefixlen > alen * 8)
@@ -89,7 +85,7 @@ static int addr_change(struct nl_sock *nl, uint16_t type, uint16_t flags, int if
 
 	if (ifindex <= 0)
 		return -ENODEV;
-	if (!family_addr_len(p->family) || p->len > family_addr_len(p->family) * 8)
+	if (!inet_addr_len(p->family) || p->len > inet_addr_len(p->family) * 8)
 		return -EINVAL;
 	return nl_talk(nl, nl_addr_build(buf, type, flags, ifindex, p, proto), NULL, NULL);
 }

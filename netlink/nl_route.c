@@ -7,17 +7,13 @@
 #include <linux/rtnetlink.h>
 
 #include "nl_priv.h"
-
-static size_t family_addr_len(int family)
-{
-	return family == AF_INET ? 4 : family == AF_INET6 ? 16 : 0;
-}
+#include "inet.h"
 
 struct nlmsghdr *nl_route_build(void *buf, uint16_t type, uint16_t nlflags, int oif,
 				const struct route *r, uint8_t protocol)
 {
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	size_t alen = family_addr_len(r->dst.family);
+	size_t alen = inet_addr_len(r->dst.family);
 	uint32_t table = (r->flags & ROUTE_HAS_TABLE) ? r->table : GRETUN_TABLE_MAIN;
 	struct rtmsg *rtm;
 
@@ -84,7 +80,7 @@ static int route_parse(const struct nlmsghdr *nlh, struct nl_route *out,
 	if (nlh->nlmsg_type != RTM_NEWROUTE && nlh->nlmsg_type != RTM_DELROUTE)
 		return -EINVAL;
 	rtm = mnl_nlmsg_get_payload(nlh);
-	alen = family_addr_len(rtm->rtm_family);
+	alen = inet_addr_len(rtm->rtm_family);
 	if (!alen)
 		return -EAFNOSUPPORT;	/* e.g. multicast routing families */
 	if (rtm->rtm_dst_len > alen * 8)
@@ -135,7 +131,7 @@ static int route_change(struct nl_sock *nl, uint16_t type, uint16_t flags, int o
 			const struct route *r, uint8_t protocol)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	size_t alen = family_addr_len(r->dst.family);
+	size_t alen = inet_addr_len(r->dst.family);
 
 	if (!alen || r->dst.len > alen * 8)
 		return -EINVAL;
@@ -255,7 +251,7 @@ int nl_route_lookup(struct nl_sock *nl, int family, const union inet_addr *dst,
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	size_t alen = family_addr_len(family);
+	size_t alen = inet_addr_len(family);
 	struct lookup_ctx c = { 0 };
 	struct rtmsg *rtm;
 	int ret;

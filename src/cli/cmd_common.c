@@ -7,6 +7,7 @@
 
 #include "config.h"
 #include "gretunctl.h"
+#include "inet.h"
 #include "parse.h"
 
 const struct backend_ops *backend_for(enum tunnel_backend b)
@@ -194,27 +195,16 @@ int tunnel_load(const char *cmd, const char *arg, int argc, char *argv[], struct
 	return EXIT_OK;
 }
 
-static size_t addr_len(int family)
-{
-	return family == AF_INET6 ? 16 : 4;
-}
-
-static bool prefix_equal(const struct prefix *a, const struct prefix *b)
-{
-	return a->family == b->family && a->len == b->len &&
-	       !memcmp(&a->addr, &b->addr, addr_len(a->family));
-}
-
 bool route_equal(const struct route *a, const struct route *b)
 {
-	size_t alen = addr_len(a->dst.family);
+	int family = a->dst.family;
 	uint32_t mask = ROUTE_HAS_GATEWAY | ROUTE_HAS_SOURCE;
 
-	if (!prefix_equal(&a->dst, &b->dst) || (a->flags & mask) != (b->flags & mask))
+	if (!inet_prefix_equal(&a->dst, &b->dst) || (a->flags & mask) != (b->flags & mask))
 		return false;
-	if ((a->flags & ROUTE_HAS_GATEWAY) && memcmp(&a->gateway, &b->gateway, alen))
+	if ((a->flags & ROUTE_HAS_GATEWAY) && !inet_addr_equal(family, &a->gateway, &b->gateway))
 		return false;
-	if ((a->flags & ROUTE_HAS_SOURCE) && memcmp(&a->source, &b->source, alen))
+	if ((a->flags & ROUTE_HAS_SOURCE) && !inet_addr_equal(family, &a->source, &b->source))
 		return false;
 	if (((a->flags & ROUTE_HAS_METRIC) ? a->metric : 0) !=
 	    ((b->flags & ROUTE_HAS_METRIC) ? b->metric : 0))

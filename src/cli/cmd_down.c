@@ -12,6 +12,7 @@
 #include "caps.h"
 #include "config.h"
 #include "gretunctl.h"
+#include "inet.h"
 #include "hooks.h"
 #include "nl.h"
 #include "runtime.h"
@@ -60,10 +61,7 @@ static int strip_addresses(struct nl_sock *nl, const char *name, int ifindex,
 
 		/* Kernels without IFA_PROTO: fall back to the applied config. */
 		for (size_t k = 0; !ours && st && k < st->n_addresses; k++)
-			ours = st->addresses[k].family == v[i].p.family &&
-			       st->addresses[k].len == v[i].p.len &&
-			       !memcmp(&st->addresses[k].addr, &v[i].p.addr,
-				       v[i].p.family == AF_INET6 ? 16 : 4);
+			ours = inet_prefix_equal(&st->addresses[k], &v[i].p);
 		if (!ours)
 			continue;
 		ret = nl_addr_del(nl, ifindex, &v[i].p);

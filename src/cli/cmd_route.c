@@ -13,6 +13,7 @@
 
 #include "caps.h"
 #include "gretunctl.h"
+#include "inet.h"
 #include "nl.h"
 #include "output.h"
 #include "parse.h"
@@ -246,8 +247,7 @@ static const struct nl_route *route_find(const struct route *r, const struct nl_
 	for (size_t i = 0; i < n; i++) {
 		const struct route *h = &cur[i].r;
 
-		if (h->dst.family == r->dst.family && h->dst.len == r->dst.len &&
-		    !memcmp(&h->dst.addr, &r->dst.addr, r->dst.family == AF_INET6 ? 16 : 4) &&
+		if (inet_prefix_equal(&h->dst, &r->dst) &&
 		    h->table == ((r->flags & ROUTE_HAS_TABLE) ? r->table : GRETUN_TABLE_MAIN) &&
 		    (!(r->flags & ROUTE_HAS_METRIC) || h->metric == r->metric))
 			return &cur[i];

@@ -16,6 +16,7 @@
 #include "config.h"
 #include "ctl.h"
 #include "gretunctl.h"
+#include "inet.h"
 #include "hooks.h"
 #include "nl.h"
 #include "runtime.h"
@@ -36,11 +37,10 @@ struct up_ctx {
 
 static bool tunnel_params_equal(const struct tunnel *a, const struct tunnel *b)
 {
-	size_t alen = a->family == AF_INET6 ? 16 : 4;
-
 	return a->mode == b->mode && a->family == b->family &&
 	       (a->flags & TUNNEL_HAS_LOCAL) == (b->flags & TUNNEL_HAS_LOCAL) &&
-	       !memcmp(&a->local, &b->local, alen) && !memcmp(&a->remote, &b->remote, alen) &&
+	       inet_addr_equal(a->family, &a->local, &b->local) &&
+	       inet_addr_equal(a->family, &a->remote, &b->remote) &&
 	       a->iflags == b->iflags && a->oflags == b->oflags &&
 	       (!(a->iflags & GRE_OPT_KEY) || a->ikey == b->ikey) &&
 	       (!(a->oflags & GRE_OPT_KEY) || a->okey == b->okey) &&
@@ -229,11 +229,8 @@ static int device_converge(struct up_ctx *c, const struct nl_link *l)
 
 static bool prefix_in(const struct prefix *p, const struct prefix *v, size_t n)
 {
-	size_t alen = p->family == AF_INET6 ? 16 : 4;
-
 	for (size_t i = 0; i < n; i++)
-		if (v[i].family == p->family && v[i].len == p->len &&
-		    !memcmp(&v[i].addr, &p->addr, alen))
+		if (inet_prefix_equal(&v[i], p))
 			return true;
 	return false;
 }

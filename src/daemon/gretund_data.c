@@ -38,6 +38,7 @@
 #include "gretund_sock.h"
 #include "gretund_table.h"
 #include "gretund_offload.h"
+#include "inet.h"
 #include "pkt.h"
 
 #ifndef IPV6_FLOWINFO
@@ -100,7 +101,7 @@ struct rl_slot {
 static bool icmp_rate_allow(int family, const void *addr)
 {
 	static struct rl_slot rl[RL_SLOTS];
-	size_t alen = family == AF_INET6 ? 16 : 4;
+	size_t alen = inet_addr_len(family);
 	const uint8_t *a = addr;
 	struct timespec ts;
 	struct rl_slot *s;

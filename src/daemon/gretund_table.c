@@ -17,29 +17,13 @@
 #include "gretund_loop.h"
 #include "gretund_sock.h"
 #include "gretund_table.h"
-
-static size_t addr_len(int family)
-{
-	return family == AF_INET6 ? 16 : 4;
-}
-
-static bool addr_eq(int family, const union inet_addr *a, const union inet_addr *b)
-{
-	return !memcmp(a, b, addr_len(family));
-}
-
-static bool addr_any(int family, const union inet_addr *a)
-{
-	static const union inet_addr zero;
-
-	return addr_eq(family, a, &zero);
-}
+#include "inet.h"
 
 static unsigned int bucket(int family, uint32_t key, const union inet_addr *remote)
 {
 	uint32_t h = key;
 
-	for (size_t i = 0; i < addr_len(family); i += 4) {
+	for (size_t i = 0; i < inet_addr_len(family); i += 4) {
 		uint32_t w;
 
 		memcpy(&w, remote->bytes + i, 4);
@@ -144,8 +128,8 @@ struct gd_tunnel *gd_table_find_identity(struct gd *gd, const struct tunnel *t,
 		if (gt == except || o->family != t->family || !same_encap(o, t) ||
 		    tunnel_mode_is_tap(o->mode) != tunnel_mode_is_tap(t->mode))
 			continue;
-		if (!addr_eq(t->family, &o->local, &t->local) ||
-		    !addr_eq(t->family, &o->remote, &t->remote))
+		if (!inet_addr_equal(t->family, &o->local, &t->local) ||
+		    !inet_addr_equal(t->family, &o->remote, &t->remote))
 			continue;
 		if (t->family == AF_INET6 ? rx_key_value(o) != rx_key_value(t) :
 		    (o->iflags & GRE_OPT_KEY) != (t->iflags & GRE_OPT_KEY) ||
@@ -186,11 +170,11 @@ struct gd_tunnel *gd_table_lookup(struct gd *gd, const struct gd_rx_key *k)
 
 		if (t->family != k->family || !encap_match(t, k) || !key_match(t, k) ||
 		    tunnel_mode_is_tap(t->mode) != k->tap ||
-		    !addr_eq(k->family, &t->remote, &k->src))
+		    !inet_addr_equal(k->family, &t->remote, &k->src))
 			continue;
-		if (addr_eq(k->family, &t->local, &k->dst))
+		if (inet_addr_equal(k->family, &t->local, &k->dst))
 			return gt;
-		if (!wild && addr_any(k->family, &t->local))
+		if (!wild && inet_addr_is_any(k->family, &t->local))
 			wild = gt;
 	}
 	return wild;
@@ -206,9 +190,9 @@ struct gd_tunnel *gd_table_lookup_near(struct gd *gd, const struct gd_rx_key *k,
 
 		if (t->family != k->family || !encap_match(t, k))
 			continue;
-		if (!addr_any(k->family, &t->local) && !addr_eq(k->family, &t->local, &k->dst))
+		if (!inet_addr_is_any(k->family, &t->local) && !inet_addr_equal(k->family, &t->local, &k->dst))
 			continue;
-		if (addr_eq(k->family, &t->remote, &k->src)) {
+		if (inet_addr_equal(k->family, &t->remote, &k->src)) {
 			*reason = GRE_DROP_KEY;
 			return gt;
 		}

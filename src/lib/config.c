@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "inet.h"
 #include "parse.h"
 
 enum section {
@@ -1099,18 +1100,6 @@ int config_apply_inline(struct tunnel *t, int argc, char *const argv[], char *er
 	return r;
 }
 
-static bool addr_equal(int family, const union inet_addr *a, const union inet_addr *b)
-{
-	return !memcmp(a, b, family == AF_INET ? 4 : 16);
-}
-
-static bool addr_is_any(int family, const union inet_addr *a)
-{
-	static const union inet_addr zero;
-
-	return addr_equal(family, a, &zero);
-}
-
 static int finalize_routes(struct tunnel *t, char *err, size_t errlen)
 {
 	char text[INET6_ADDRSTRLEN];
@@ -1126,7 +1115,7 @@ static int finalize_routes(struct tunnel *t, char *err, size_t errlen)
 			const struct route *o = &t->routes[k];
 
 			if (o->dst.family == r->dst.family && o->dst.len == r->dst.len &&
-			    addr_equal(r->dst.family, &o->dst.addr, &r->dst.addr) &&
+			    inet_addr_equal(r->dst.family, &o->dst.addr, &r->dst.addr) &&
 			    o->table == r->table && o->metric == r->metric) {
 				snprintf(err, errlen,
 					 "Destination: route %s/%u (table %u, metric %u) given twice",
@@ -1150,7 +1139,7 @@ static int finalize_addresses(struct tunnel *t, char *err, size_t errlen)
 		v6 |= p->family == AF_INET6;
 		for (size_t k = 0; k < i; k++) {
 			if (t->addresses[k].family == p->family &&
-			    addr_equal(p->family, &t->addresses[k].addr, &p->addr)) {
+			    inet_addr_equal(p->family, &t->addresses[k].addr, &p->addr)) {
 				snprintf(err, errlen, "Address: %s given twice",
 					 addr_text(p->family, &p->addr, text, sizeof(text)));
 				return -EINVAL;
@@ -1193,7 +1182,7 @@ int config_finalize(struct tunnel *t, char *err, size_t errlen)
 		snprintf(err, errlen, "Remote: required (Remote= in [Tunnel] or option `remote')");
 		return -EINVAL;
 	}
-	if (addr_is_any(mf, &t->remote)) {
+	if (inet_addr_is_any(mf, &t->remote)) {
 		snprintf(err, errlen, "Remote: must not be the unspecified address");
 		return -EINVAL;
 	}

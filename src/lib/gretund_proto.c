@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "gretund_proto.h"
+#include "inet.h"
 #include "json.h"
 
 /* Internal seen bits: which family local/remote were written in. */
@@ -364,7 +365,7 @@ int ctl_tunnel_validate(const struct tunnel *t, uint32_t seen, char *err, size_t
 	if ((seen & CTL_KEY_LOCAL) && !!(seen & SEEN_LOCAL_V6) != v6)
 		return fail(err, errlen, "local address family does not match mode %s",
 			    tunnel_mode_name(t->mode));
-	if (!memcmp(t->remote.bytes, (uint8_t[16]){ 0 }, v6 ? 16 : 4))
+	if (inet_addr_is_any(v6 ? AF_INET6 : AF_INET, &t->remote))
 		return fail(err, errlen, "remote must not be the any address");
 	/* the kernel refuses the same combination (ipgre_netlink_parms) */
 	if (t->ignore_df && t->pmtudisc)

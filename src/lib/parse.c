@@ -12,6 +12,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 
+#include "inet.h"
 #include "parse.h"
 
 #define QUOTE_MAX	64
@@ -172,7 +173,7 @@ int parse_addr(const char *s, int family, union inet_addr *out, int *family_out,
 
 static void prefix_mask(struct prefix *p)
 {
-	unsigned int bytes = p->family == AF_INET ? 4 : 16;
+	unsigned int bytes = (unsigned int)inet_addr_len(p->family);
 
 	for (unsigned int i = 0; i < bytes; i++) {
 		unsigned int bit = i * 8;
