@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * Everything gretund and its client parse from the control socket: the
- * request parser (daemon side) and the JSON reply parsers (client side).
+ * request parser (daemon side) and the JSON reply parsers (client side),
+ * which read through json_parse (json.h).
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -27,7 +28,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    ctl_request_parse(line, strlen(line), &req, err, sizeof(err)))
 			abort();
 	}
-	ctl_reply_status((const char *)data, size);
-	ctl_reply_parse_tunnel((const char *)data, size, &t, &st);
+	ctl_reply_status((const char *)data, size, err, sizeof(err));
+	ctl_reply_parse_tunnel((const char *)data, size, &t, &st, err, sizeof(err));
 	return 0;
 }

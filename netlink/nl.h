@@ -3,7 +3,11 @@
  * rtnetlink on libmnl. Builders (nl_*_build) only fill a message in a caller's
  * buffer; nl_talk / nl_dump / nl_batch_send are the only places doing I/O.
  * Every function returns 0 or -errno. When the kernel sent an extended ACK
- * message with an error, nl_errmsg() returns it until the next request.
+ * message with an error, nl_errmsg() copies it out until the next request:
+ * the socket keeps it because it is the answer to the socket's last
+ * request (every nl_* call taking an err buffer that most callers ignore
+ * would say less), handed over in the project's one convention, the
+ * caller's char *err, size_t errlen.
  */
 #ifndef GRETUN_NL_H
 #define GRETUN_NL_H
@@ -21,7 +25,9 @@ struct nl_sock;
 
 int nl_open(struct nl_sock **out);
 void nl_close(struct nl_sock *nl);
-const char *nl_errmsg(const struct nl_sock *nl);	/* "" when none */
+/* The kernel's message for the last request into err ("" when none, or
+ * nl NULL). */
+void nl_errmsg(const struct nl_sock *nl, char *err, size_t errlen);
 
 /* ---- generic I/O: the one place that sends and reads replies ---------- */
 

@@ -81,9 +81,10 @@ void nl_close(struct nl_sock *nl)
 	free(nl);
 }
 
-const char *nl_errmsg(const struct nl_sock *nl)
+void nl_errmsg(const struct nl_sock *nl, char *err, size_t errlen)
 {
-	return nl ? nl->errmsg : "";
+	if (errlen)
+		snprintf(err, errlen, "%s", nl ? nl->errmsg : "");
 }
 
 /* ---- replies ------------------------------------------------------------ */

@@ -32,6 +32,7 @@ int main(int argc, char *argv[])
 	unsigned long count;
 	double t0;
 	char *end;
+	char kmsg[256];
 	int ret;
 
 	if (argc != 3) {
@@ -80,9 +81,9 @@ int main(int argc, char *argv[])
 	if (ret == 0)
 		printf("%.3f\n", now() - t0);
 out:
+	nl_errmsg(nl, kmsg, sizeof(kmsg));
 	if (ret < 0)
-		fprintf(stderr, "nlbench: %s%s%s\n", strerror(-ret),
-			nl && nl_errmsg(nl)[0] ? ": " : "", nl ? nl_errmsg(nl) : "");
+		fprintf(stderr, "nlbench: %s%s%s\n", strerror(-ret), kmsg[0] ? ": " : "", kmsg);
 	free(errors);
 	nl_batch_free(b);
 	nl_close(nl);

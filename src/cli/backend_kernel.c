@@ -7,9 +7,16 @@
 #include "backend.h"
 #include "nl.h"
 
-static int kernel_create(struct nl_sock *nl, const struct tunnel *t)
+/* ret, with the kernel's extended ACK for the last request ("" if none). */
+static int kernel_result(struct nl_sock *nl, int ret, char *err, size_t errlen)
 {
-	return nl_link_create(nl, t);
+	nl_errmsg(nl, err, errlen);
+	return ret;
+}
+
+static int kernel_create(struct nl_sock *nl, const struct tunnel *t, char *err, size_t errlen)
+{
+	return kernel_result(nl, nl_link_create(nl, t), err, errlen);
 }
 
 static int kernel_find(struct nl_sock *nl, const char *name, struct nl_link *l)
@@ -21,36 +28,36 @@ static int kernel_find(struct nl_sock *nl, const char *name, struct nl_link *l)
 	return l->is_gre ? 0 : -ENODEV;
 }
 
-static int kernel_change(struct nl_sock *nl, const struct tunnel *t)
+static int kernel_change(struct nl_sock *nl, const struct tunnel *t, char *err, size_t errlen)
 {
 	struct nl_link l;
 	int ret = kernel_find(nl, t->name, &l);
 
 	if (ret < 0)
-		return ret;
+		return kernel_result(nl, ret, err, errlen);
 	if (l.t.mode != t->mode)
-		return -EOPNOTSUPP;
-	return nl_link_change(nl, l.ifindex, t);
+		return kernel_result(nl, -EOPNOTSUPP, err, errlen);
+	return kernel_result(nl, nl_link_change(nl, l.ifindex, t), err, errlen);
 }
 
-static int kernel_destroy(struct nl_sock *nl, const char *name)
+static int kernel_destroy(struct nl_sock *nl, const char *name, char *err, size_t errlen)
 {
 	struct nl_link l;
 	int ret = kernel_find(nl, name, &l);
 
 	if (ret < 0)
-		return ret;
-	return nl_link_delete(nl, l.ifindex);
+		return kernel_result(nl, ret, err, errlen);
+	return kernel_result(nl, nl_link_delete(nl, l.ifindex), err, errlen);
 }
 
 static int kernel_get(struct nl_sock *nl, const char *name, struct tunnel *t,
-		      struct tunnel_stats *st)
+		      struct tunnel_stats *st, char *err, size_t errlen)
 {
 	struct nl_link l;
 	int ret = kernel_find(nl, name, &l);
 
 	if (ret < 0)
-		return ret;
+		return kernel_result(nl, ret, err, errlen);
 	*t = l.t;
 	snprintf(t->name, sizeof(t->name), "%s", l.name);
 	t->backend = BACKEND_KERNEL;

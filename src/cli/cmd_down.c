@@ -189,14 +189,14 @@ int down_main(int argc, char *argv[])
 			goto out;
 		}
 	}
-	ret = be->destroy(nl, name);
+	ret = be->destroy(nl, name, err, sizeof(err));
 	/* A userspace device whose gretund is gone is still a netdevice:
 	 * delete it as any other. */
 	if (ret == -ENODEV && exists && be == &backend_userspace)
 		ret = nl_link_delete(nl, l.ifindex);
 	if (ret < 0 && !(ret == -ENODEV && !exists)) {
 		errmsg("down %s: cannot remove the device (%s backend): %s%s", name, be->name,
-		       strerror(-ret), backend_reason(be, nl));
+		       strerror(-ret), backend_reason(be, err));
 		journal_rollback(&j, nl);
 		goto out;
 	}

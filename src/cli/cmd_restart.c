@@ -23,7 +23,7 @@ int restart_main(int argc, char *argv[])
 	const char *missing = NULL, *target;
 	struct tunnel t, st;
 	bool has_state = false;
-	char err[512];
+	char err[512], why[BACKEND_ERR_MAX] = "";
 	int ret, old_pid = 0, new_pid = 0;
 
 	if (argc != 2) {
@@ -50,28 +50,26 @@ int restart_main(int argc, char *argv[])
 		}
 		if (has_state)
 			tunnel_free(&st);
-		ret = ctl_tunnel_get(target, &t, NULL);
+		ret = ctl_tunnel_get(target, &t, NULL, why, sizeof(why));
 		if (ret == -ENODEV) {
 			errmsg("restart %s: no userspace tunnel %s", target, target);
 			return EXIT_NOTFOUND;
 		}
 		if (ret < 0) {
 			errmsg("restart %s: cannot reach gretund: %s%s", target, strerror(-ret),
-			       backend_reason(&backend_userspace, NULL));
+			       backend_reason(&backend_userspace, why));
 			return exit_for_errno(ret);
 		}
 		tunnel_free(&t);
 	}
-	ret = ctl_daemon_restart(&old_pid, &new_pid);
+	ret = ctl_daemon_restart(&old_pid, &new_pid, why, sizeof(why));
 	if (ret == -ECONNREFUSED || ret == -ENOENT) {
 		infomsg("restart %s: no gretund runs in this network namespace; nothing to do", target);
 		return EXIT_OK;
 	}
 	if (ret < 0) {
-		const char *why = ctl_errmsg();
-
 		errmsg("restart %s: gretund %d keeps serving: %s", target, old_pid,
-		       why && *why ? why : strerror(-ret));
+		       *why ? why : strerror(-ret));
 		return ret == -EPERM ? EXIT_PRIVILEGE : EXIT_FAILED;
 	}
 	infomsg("restart %s: gretund %d handed over to %d", target, old_pid, new_pid);

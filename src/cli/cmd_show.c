@@ -206,7 +206,7 @@ static int show_one(struct out *o, struct nl_sock *nl, const char *name)
 	/* The backend's view (kernel attributes, gretund's counters) wins
 	 * over the saved config when it answers. */
 	t = &st;
-	if (exists && backend_for(st.backend)->get(nl, name, &cur, &stats) == 0)
+	if (exists && backend_for(st.backend)->get(nl, name, &cur, &stats, err, sizeof(err)) == 0)
 		t = &cur;
 	else if (exists && l.has_stats) {
 		stats.rx_packets = l.stats.rx_packets;

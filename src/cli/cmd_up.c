@@ -33,6 +33,8 @@ struct up_ctx {
 	struct link_snap snap;		/* the device a recreate replaced */
 	struct state_meta meta;		/* saved with the state */
 	bool usage_error;		/* the failure is the config's: exit 2 */
+	char err[BACKEND_ERR_MAX];	/* the backend's message for its last step */
+	char why[REASON_MAX + 64];	/* backend_error's words */
 };
 
 static bool tunnel_params_equal(const struct tunnel *a, const struct tunnel *b)
@@ -93,17 +95,13 @@ static int mtu_resolve(struct up_ctx *c)
 }
 
 /* The backend's failure in words: a gretund that cannot be run at all is
- * named with its path and the exec's reason, nothing else. */
+ * named with its path and the exec's reason (ctl.h), nothing else. */
 static const char *backend_error(struct up_ctx *c, int err)
 {
-	static char buf[4608];
-	const char *path = c->be == &backend_userspace ? ctl_start_failure() : NULL;
-
-	if (path)
-		snprintf(buf, sizeof(buf), "cannot run gretund `%s': %s", path, strerror(-err));
-	else
-		snprintf(buf, sizeof(buf), "%s%s", strerror(-err), backend_reason(c->be, c->nl));
-	return buf;
+	if (err == -ENOEXEC && c->be == &backend_userspace && c->err[0])
+		return c->err;
+	snprintf(c->why, sizeof(c->why), "%s%s", strerror(-err), backend_reason(c->be, c->err));
+	return c->why;
 }
 
 static int device_create(struct up_ctx *c)
@@ -114,15 +112,15 @@ static int device_create(struct up_ctx *c)
 
 	if (t->backend == BACKEND_USERSPACE) {
 		c->be = &backend_userspace;
-		ret = c->be->create(c->nl, t);
+		ret = c->be->create(c->nl, t, c->err, sizeof(c->err));
 	} else {
 		c->be = &backend_kernel;
-		ret = c->be->create(c->nl, t);
+		ret = c->be->create(c->nl, t, c->err, sizeof(c->err));
 		if (ret == -EOPNOTSUPP && t->backend == BACKEND_AUTO) {
 			infomsg("kernel has no %s support, using the userspace backend (gretund) for %s",
 				tunnel_mode_name(t->mode), t->name);
 			c->be = &backend_userspace;
-			ret = c->be->create(c->nl, t);
+			ret = c->be->create(c->nl, t, c->err, sizeof(c->err));
 		}
 	}
 	if (ret < 0) {
@@ -132,7 +130,7 @@ static int device_create(struct up_ctx *c)
 	}
 	/* Backend=auto found kernel GRE: nothing would send or track probes */
 	if (t->keepalive_interval && c->be == &backend_kernel) {
-		c->be->destroy(c->nl, t->name);
+		c->be->destroy(c->nl, t->name, c->err, sizeof(c->err));
 		errmsg("%s %s: keepalives need the userspace backend (--backend userspace)",
 		       c->verb, t->name);
 		return -EOPNOTSUPP;
@@ -161,14 +159,14 @@ static int device_converge(struct up_ctx *c, const struct nl_link *l)
 		/* A userspace device outlives its data plane (gretund stopped
 		 * or gone): attach a new gretund to it, with the new options. */
 		tunnel_init(&now);
-		ret = c->be->get(c->nl, t->name, &now, &st);
+		ret = c->be->get(c->nl, t->name, &now, &st, c->err, sizeof(c->err));
 		tunnel_free(&now);
 		if (ret == -ENODEV && c->be == &backend_userspace) {
-			ret = c->be->create(c->nl, t);
+			ret = c->be->create(c->nl, t, c->err, sizeof(c->err));
 			/* The gretund just started may have recovered the
 			 * tunnel from its state file already. */
 			if (ret == -EEXIST)
-				ret = c->be->change(c->nl, t);
+				ret = c->be->change(c->nl, t, c->err, sizeof(c->err));
 			if (ret < 0) {
 				errmsg("%s %s: cannot attach gretund to the device: %s", c->verb,
 				       t->name, backend_error(c, ret));
@@ -182,7 +180,7 @@ static int device_converge(struct up_ctx *c, const struct nl_link *l)
 		}
 		if (tunnel_params_equal(&c->old, t))
 			return 0;
-		ret = c->be->change(c->nl, t);
+		ret = c->be->change(c->nl, t, c->err, sizeof(c->err));
 		if (ret == 0) {
 			u.kind = UNDO_CHANGE;
 			u.be = c->be;
@@ -190,7 +188,7 @@ static int device_converge(struct up_ctx *c, const struct nl_link *l)
 		}
 		if (ret != -EOPNOTSUPP) {
 			errmsg("%s %s: cannot change the tunnel in place: %s%s", c->verb, t->name,
-			       strerror(-ret), backend_reason(c->be, c->nl));
+			       strerror(-ret), backend_reason(c->be, c->err));
 			return ret;
 		}
 	}
@@ -204,10 +202,10 @@ static int device_converge(struct up_ctx *c, const struct nl_link *l)
 		       strerror(-ret));
 		return ret;
 	}
-	ret = c->be->destroy(c->nl, t->name);
+	ret = c->be->destroy(c->nl, t->name, c->err, sizeof(c->err));
 	if (ret < 0) {
 		errmsg("%s %s: cannot remove the old device: %s%s", c->verb, t->name, strerror(-ret),
-		       backend_reason(c->be, c->nl));
+		       backend_reason(c->be, c->err));
 		return ret;
 	}
 	ret = device_create(c);

@@ -74,29 +74,21 @@ int exit_for_errno(int err)
 	}
 }
 
-const char *nl_reason(struct nl_sock *nl)
+const char *backend_reason_format(const struct backend_ops *be, const char *err, char *buf,
+				  size_t size)
 {
-	static char buf[320];
-	const char *m = nl ? nl_errmsg(nl) : "";
-
-	if (!m || !*m)
+	if (!err || !*err)
 		return "";
-	snprintf(buf, sizeof(buf), " (kernel: %s)", m);
+	snprintf(buf, size, " (%s: %s)", be == &backend_userspace ? "gretund" : "kernel", err);
 	return buf;
 }
 
-const char *backend_reason(const struct backend_ops *be, struct nl_sock *nl)
+const char *nl_reason_format(struct nl_sock *nl, char *buf, size_t size)
 {
-	static char buf[320];
-	const char *m;
+	char m[BACKEND_ERR_MAX];
 
-	if (be != &backend_userspace)
-		return nl_reason(nl);
-	m = ctl_errmsg();
-	if (!m || !*m)
-		return "";
-	snprintf(buf, sizeof(buf), " (gretund: %s)", m);
-	return buf;
+	nl_errmsg(nl, m, sizeof(m));
+	return backend_reason_format(&backend_kernel, m, buf, size);
 }
 
 static void usage(FILE *f)

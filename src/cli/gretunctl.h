@@ -36,10 +36,19 @@ void errmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void infomsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Exit status for a -errno from a netlink/backend step. */
 int exit_for_errno(int err);
-/* " (kernel: MSG)" when the last netlink error carried an extended ACK. */
-const char *nl_reason(struct nl_sock *nl);
-/* The same for a backend step: the kernel's or gretund's own message. */
-const char *backend_reason(const struct backend_ops *be, struct nl_sock *nl);
+/* " (kernel: MSG)" when the last netlink error carried an extended ACK,
+ * else "", written into buf. */
+#define REASON_MAX	(BACKEND_ERR_MAX + 16)
+const char *nl_reason_format(struct nl_sock *nl, char *buf, size_t size);
+/* The same for a backend step's message err (from its ops): " (kernel: MSG)"
+ * or " (gretund: MSG)". */
+const char *backend_reason_format(const struct backend_ops *be, const char *err, char *buf,
+				  size_t size);
+/* For use inside one errmsg(...) call: the buffer is a compound literal,
+ * alive until the end of the enclosing block. */
+#define nl_reason(nl)	nl_reason_format((nl), (char[REASON_MAX]){ 0 }, REASON_MAX)
+#define backend_reason(be, err) \
+	backend_reason_format((be), (err), (char[REASON_MAX]){ 0 }, REASON_MAX)
 
 int up_main(int argc, char *argv[]);
 int set_main(int argc, char *argv[]);

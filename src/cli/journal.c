@@ -64,20 +64,23 @@ static int snap_restore(struct nl_sock *nl, const char *name, const struct link_
 int device_restore(struct nl_sock *nl, const char *name, const struct tunnel *old,
 		   const struct link_snap *snap)
 {
-	int ret = backend_for(old->backend)->create(nl, old);
+	char err[BACKEND_ERR_MAX];	/* rollback reports the errno only */
+	int ret = backend_for(old->backend)->create(nl, old, err, sizeof(err));
 
 	return ret < 0 ? ret : snap_restore(nl, name, snap);
 }
 
 static int undo_one(struct nl_sock *nl, const struct undo *u)
 {
+	char err[BACKEND_ERR_MAX];	/* rollback reports the errno only */
+
 	switch (u->kind) {
 	case UNDO_DESTROY:
-		return u->be->destroy(nl, u->name);
+		return u->be->destroy(nl, u->name, err, sizeof(err));
 	case UNDO_CHANGE:
-		return u->be->change(nl, u->old);
+		return u->be->change(nl, u->old, err, sizeof(err));
 	case UNDO_RECREATE: {
-		int ret = u->be->destroy(nl, u->name);
+		int ret = u->be->destroy(nl, u->name, err, sizeof(err));
 
 		if (ret < 0 && ret != -ENODEV)
 			return ret;

@@ -7,6 +7,7 @@
 #ifndef GRETUN_BACKEND_H
 #define GRETUN_BACKEND_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "gre.h"
@@ -24,18 +25,25 @@ struct tunnel_stats {
 	int64_t keepalive_last_reply;	/* unix time, 0 = never */
 };
 
+/* Room for a backend's message: gretund's (CTL_ERR_MAX and a prefix) or
+ * the path of a gretund that cannot be run. */
+#define BACKEND_ERR_MAX	4608
+
+/* Each returns 0 or -errno and, on failure, the backend's own message in
+ * err[errlen] ("" when it has none): the kernel's extended ACK, or what
+ * gretund said. */
 struct backend_ops {
 	const char *name;	/* "kernel" | "userspace" */
 	/* Create the device named t->name; t->mtu already resolved (never 0).
 	 * -EOPNOTSUPP means "this backend cannot make this kind here". */
-	int (*create)(struct nl_sock *nl, const struct tunnel *t);
+	int (*create)(struct nl_sock *nl, const struct tunnel *t, char *err, size_t errlen);
 	/* Apply t to the existing device in place; -EOPNOTSUPP if it cannot
 	 * be changed in place (caller recreates). */
-	int (*change)(struct nl_sock *nl, const struct tunnel *t);
-	int (*destroy)(struct nl_sock *nl, const char *name);
+	int (*change)(struct nl_sock *nl, const struct tunnel *t, char *err, size_t errlen);
+	int (*destroy)(struct nl_sock *nl, const char *name, char *err, size_t errlen);
 	/* Current tunnel parameters and counters; -ENODEV if not ours/absent. */
 	int (*get)(struct nl_sock *nl, const char *name, struct tunnel *t,
-		   struct tunnel_stats *st);
+		   struct tunnel_stats *st, char *err, size_t errlen);
 };
 
 extern const struct backend_ops backend_kernel;

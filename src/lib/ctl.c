@@ -27,24 +27,27 @@
 #endif
 #define CTL_TIMEOUT_MS	5000
 
-static char errmsg[CTL_ERR_MAX + 64];
-static char start_failure[4200];	/* gretund that could not be run */
+/* The message into the caller's err (may be NULL with errlen 0); returns
+ * ret, so that a failure is one statement. */
+static int set_err(char *err, size_t errlen, int ret, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
-const char *ctl_errmsg(void)
-{
-	return errmsg;
-}
-
-static int set_err(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static int set_err(int err, const char *fmt, ...)
+static int set_err(char *err, size_t errlen, int ret, const char *fmt, ...)
 {
 	va_list ap;
 
+	if (!errlen)
+		return ret;
 	va_start(ap, fmt);
-	vsnprintf(errmsg, sizeof(errmsg), fmt, ap);
+	vsnprintf(err, errlen, fmt, ap);
 	va_end(ap);
-	return err;
+	return ret;
+}
+
+static void err_clear(char *err, size_t errlen)
+{
+	if (errlen)
+		err[0] = '\0';
 }
 
 int ctl_peer_privileged(pid_t pid, uid_t uid)
@@ -77,7 +80,7 @@ int ctl_peer_privileged(pid_t pid, uid_t uid)
 	return found && (eff & (1ull << CAP_NET_ADMIN)) ? 0 : -EPERM;
 }
 
-int ctl_connect(int *out)
+int ctl_connect(int *out, char *err, size_t errlen)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	socklen_t sl = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
@@ -86,7 +89,7 @@ int ctl_connect(int *out)
 	socklen_t cl = sizeof(cred);
 	int fd, ret;
 
-	errmsg[0] = '\0';
+	err_clear(err, errlen);
 	memcpy(sun.sun_path + 1, CTL_SOCKET_NAME, strlen(CTL_SOCKET_NAME));
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
@@ -100,7 +103,7 @@ int ctl_connect(int *out)
 		goto fail;
 	}
 	if (ctl_peer_privileged(cred.pid, cred.uid)) {
-		ret = set_err(-EPERM, "@%s is held by pid %d (uid %u) without CAP_NET_ADMIN: "
+		ret = set_err(err, errlen, -EPERM, "@%s is held by pid %d (uid %u) without CAP_NET_ADMIN: "
 			      "refusing to talk to it", CTL_SOCKET_NAME, (int)cred.pid,
 			      (unsigned int)cred.uid);
 		goto fail;
@@ -133,20 +136,14 @@ static void gretund_path(char *buf, size_t size)
 	snprintf(buf, size, "%s/gretund", SBINDIR);
 }
 
-const char *ctl_start_failure(void)
-{
-	return start_failure[0] ? start_failure : NULL;
-}
-
-int ctl_connect_or_start(int *fd)
+int ctl_connect_or_start(int *fd, char *err, size_t errlen)
 {
 	char path[4200];
 	int ret, status, pipefd[2], exec_err = 0;
 	ssize_t n;
 	pid_t pid;
 
-	start_failure[0] = '\0';
-	ret = ctl_connect(fd);
+	ret = ctl_connect(fd, err, errlen);
 	if (ret != -ECONNREFUSED && ret != -ENOENT)
 		return ret;
 	gretund_path(path, sizeof(path));
@@ -179,25 +176,25 @@ int ctl_connect_or_start(int *fd)
 	if (waitpid(pid, &status, 0) < 0)
 		return -errno;
 	/* a concurrent start may have won the race: connecting decides */
-	ret = ctl_connect(fd);
-	if (ret && exec_err) {
-		snprintf(start_failure, sizeof(start_failure), "%s", path);
-		return set_err(-exec_err, "cannot run `%s': %s", path, strerror(exec_err));
-	}
-	if (ret && !errmsg[0]) {
+	ret = ctl_connect(fd, err, errlen);
+	if (ret && exec_err)
+		return set_err(err, errlen, -ENOEXEC, "cannot run gretund `%s': %s", path,
+			       strerror(exec_err));
+	if (ret && errlen && !err[0]) {
 		if (WIFEXITED(status) && WEXITSTATUS(status))
-			set_err(ret, "`%s' exited with status %d before serving its control socket",
+			set_err(err, errlen, ret, "`%s' exited with status %d before serving its control socket",
 				path, WEXITSTATUS(status));
 		else if (WIFSIGNALED(status))
-			set_err(ret, "`%s' was killed by signal %d before serving its control socket",
+			set_err(err, errlen, ret, "`%s' was killed by signal %d before serving its control socket",
 				path, WTERMSIG(status));
 		else
-			set_err(ret, "`%s' started but does not serve its control socket", path);
+			set_err(err, errlen, ret, "`%s' started but does not serve its control socket", path);
 	}
 	return ret;
 }
 
-static int transact(int fd, const char *req, char *reply, size_t size, int timeout_ms)
+static int transact(int fd, const char *req, char *reply, size_t size, int timeout_ms,
+		    char *err, size_t errlen)
 {
 	size_t len = strlen(req), got = 0;
 	struct pollfd p = { .fd = fd, .events = POLLIN };
@@ -206,7 +203,7 @@ static int transact(int fd, const char *req, char *reply, size_t size, int timeo
 	if (len && req[len - 1] == '\n')
 		len--;
 	if (len + 1 > CTL_LINE_MAX)
-		return set_err(-E2BIG, "request too long");
+		return set_err(err, errlen, -E2BIG, "request too long");
 	{
 		char line[CTL_LINE_MAX];
 
@@ -224,12 +221,12 @@ static int transact(int fd, const char *req, char *reply, size_t size, int timeo
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
-			return set_err(-ETIMEDOUT, "gretund did not answer");
+			return set_err(err, errlen, -ETIMEDOUT, "gretund did not answer");
 		n = recv(fd, reply + got, size - 1 - got, 0);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
-			return set_err(n ? -errno : -ECONNRESET, "gretund closed the connection");
+			return set_err(err, errlen, n ? -errno : -ECONNRESET, "gretund closed the connection");
 		got += (size_t)n;
 		reply[got] = '\0';
 		if (memchr(reply, '\n', got)) {
@@ -237,12 +234,12 @@ static int transact(int fd, const char *req, char *reply, size_t size, int timeo
 			return 0;
 		}
 	}
-	return set_err(-EMSGSIZE, "gretund reply too long");
+	return set_err(err, errlen, -EMSGSIZE, "gretund reply too long");
 }
 
-int ctl_transact(int fd, const char *req, char *reply, size_t size)
+int ctl_transact(int fd, const char *req, char *reply, size_t size, char *err, size_t errlen)
 {
-	return transact(fd, req, reply, size, CTL_TIMEOUT_MS);
+	return transact(fd, req, reply, size, CTL_TIMEOUT_MS, err, errlen);
 }
 
 /* ---- replies --------------------------------------------------------------- */
@@ -266,17 +263,17 @@ static int status_cb(const char *path, enum json_type type, const char *val, voi
 	return 0;
 }
 
-int ctl_reply_status(const char *reply, size_t len)
+int ctl_reply_status(const char *reply, size_t len, char *err, size_t errlen)
 {
 	struct status_ctx c = { .ok = -1 };
 
 	if (json_parse(reply, len, status_cb, &c) || c.ok < 0)
-		return set_err(-EBADMSG, "malformed reply from gretund");
+		return set_err(err, errlen, -EBADMSG, "malformed reply from gretund");
 	if (c.ok)
 		return 0;
 	if (c.err <= 0 || c.err > 4095)
 		c.err = EIO;
-	set_err((int)-c.err, "%s", c.msg[0] ? c.msg : strerror((int)c.err));
+	set_err(err, errlen, (int)-c.err, "%s", c.msg[0] ? c.msg : strerror((int)c.err));
 	return (int)-c.err;
 }
 
@@ -284,13 +281,14 @@ struct tunnel_ctx {
 	struct tunnel *t;
 	struct tunnel_stats *st;
 	uint32_t seen;
-	int ret;
+	char *err;
+	size_t errlen;
 };
 
 static int tunnel_cb(const char *path, enum json_type type, const char *val, void *data)
 {
 	struct tunnel_ctx *c = data;
-	char err[CTL_ERR_MAX];
+	char why[CTL_ERR_MAX];
 	unsigned long long v;
 
 	if (!strncmp(path, "stats.keepalive_", 16)) {
@@ -346,20 +344,18 @@ static int tunnel_cb(const char *path, enum json_type type, const char *val, voi
 		val = "no";
 	else if (type == JSON_NULL)
 		return -EBADMSG;
-	if (ctl_tunnel_set_param(c->t, &c->seen, path, val, err, sizeof(err))) {
-		set_err(-EBADMSG, "gretund reply: %s", err);
-		return -EBADMSG;
-	}
+	if (ctl_tunnel_set_param(c->t, &c->seen, path, val, why, sizeof(why)))
+		return set_err(c->err, c->errlen, -EBADMSG, "gretund reply: %s", why);
 	return 0;
 }
 
 int ctl_reply_parse_tunnel(const char *reply, size_t len, struct tunnel *t,
-			   struct tunnel_stats *st)
+			   struct tunnel_stats *st, char *err, size_t errlen)
 {
-	struct tunnel_ctx c = { .t = t, .st = st };
+	struct tunnel_ctx c = { .t = t, .st = st, .err = err, .errlen = errlen };
 	int ret;
 
-	ret = ctl_reply_status(reply, len);
+	ret = ctl_reply_status(reply, len, err, errlen);
 	if (ret)
 		return ret;
 	tunnel_init(t);
@@ -369,7 +365,7 @@ int ctl_reply_parse_tunnel(const char *reply, size_t len, struct tunnel *t,
 	if (ret)
 		return ret == -EBADMSG ? ret : -EBADMSG;
 	if (!t->name[0] || !(c.seen & CTL_KEY_REMOTE))
-		return set_err(-EBADMSG, "gretund reply lacks name or remote");
+		return set_err(err, errlen, -EBADMSG, "gretund reply lacks name or remote");
 	t->flags |= TUNNEL_HAS_MODE | TUNNEL_HAS_BACKEND;
 	t->family = tunnel_mode_family(t->mode);
 	t->backend = BACKEND_USERSPACE;
@@ -378,7 +374,8 @@ int ctl_reply_parse_tunnel(const char *reply, size_t len, struct tunnel *t,
 
 /* ---- requests --------------------------------------------------------------- */
 
-static int request(const char *line, bool start, char *reply, size_t size)
+static int request(const char *line, bool start, char *reply, size_t size, char *err,
+		   size_t errlen)
 {
 	int fd, ret;
 
@@ -386,10 +383,10 @@ static int request(const char *line, bool start, char *reply, size_t size)
 	 * may still accept and then close. When we may start one, wait for
 	 * the old to go and start a new (bounded: 40 x 50 ms). */
 	for (int tries = 0;; tries++) {
-		ret = start ? ctl_connect_or_start(&fd) : ctl_connect(&fd);
+		ret = start ? ctl_connect_or_start(&fd, err, errlen) : ctl_connect(&fd, err, errlen);
 		if (ret)
 			return ret;
-		ret = ctl_transact(fd, line, reply, size);
+		ret = ctl_transact(fd, line, reply, size, err, errlen);
 		close(fd);
 		if (!start || tries >= 40 || (ret != -ECONNRESET && ret != -EPIPE))
 			break;
@@ -397,17 +394,18 @@ static int request(const char *line, bool start, char *reply, size_t size)
 	}
 	if (ret)
 		return ret;
-	return ctl_reply_status(reply, strlen(reply));
+	return ctl_reply_status(reply, strlen(reply), err, errlen);
 }
 
-static int tunnel_request(enum ctl_cmd cmd, const struct tunnel *t)
+static int tunnel_request(enum ctl_cmd cmd, const struct tunnel *t, char *err, size_t errlen)
 {
 	char line[CTL_LINE_MAX], reply[CTL_REPLY_MAX];
 	int n = ctl_request_format(line, sizeof(line), cmd, t);
 
+	err_clear(err, errlen);
 	if (n < 0)
-		return set_err(n, "request too long");
-	return request(line, cmd == CTL_CMD_CREATE, reply, sizeof(reply));
+		return set_err(err, errlen, n, "request too long");
+	return request(line, cmd == CTL_CMD_CREATE, reply, sizeof(reply), err, errlen);
 }
 
 /* A create that got no clear answer (no reply in time, the connection
@@ -415,49 +413,50 @@ static int tunnel_request(enum ctl_cmd cmd, const struct tunnel *t)
  * same: then it is destroyed again, so that a failed create leaves nothing
  * behind either way. The first error and its message are what the caller
  * gets. */
-int ctl_tunnel_create(const struct tunnel *t)
+int ctl_tunnel_create(const struct tunnel *t, char *err, size_t errlen)
 {
-	char msg[sizeof(errmsg)];
-	int ret = tunnel_request(CTL_CMD_CREATE, t);
+	char ignored[CTL_ERR_MAX];
+	int ret = tunnel_request(CTL_CMD_CREATE, t, err, errlen);
 
 	if (ret != -EBADMSG && ret != -ETIMEDOUT && ret != -ECONNRESET && ret != -EPIPE &&
 	    ret != -EMSGSIZE)
 		return ret;
-	memcpy(msg, errmsg, sizeof(msg));
-	ctl_tunnel_destroy(t->name);
-	memcpy(errmsg, msg, sizeof(errmsg));
+	ctl_tunnel_destroy(t->name, ignored, sizeof(ignored));
 	return ret;
 }
 
-int ctl_tunnel_change(const struct tunnel *t)
+int ctl_tunnel_change(const struct tunnel *t, char *err, size_t errlen)
 {
-	int ret = tunnel_request(CTL_CMD_CHANGE, t);
+	int ret = tunnel_request(CTL_CMD_CHANGE, t, err, errlen);
 
 	return ret == -ECONNREFUSED || ret == -ENOENT ? -ENODEV : ret;
 }
 
-int ctl_tunnel_destroy(const char *name)
+int ctl_tunnel_destroy(const char *name, char *err, size_t errlen)
 {
 	char line[64], reply[CTL_REPLY_MAX];
 	int ret;
 
+	err_clear(err, errlen);
 	snprintf(line, sizeof(line), "destroy %s", name);
-	ret = request(line, false, reply, sizeof(reply));
+	ret = request(line, false, reply, sizeof(reply), err, errlen);
 	return ret == -ECONNREFUSED || ret == -ENOENT ? -ENODEV : ret;
 }
 
-int ctl_tunnel_get(const char *name, struct tunnel *t, struct tunnel_stats *st)
+int ctl_tunnel_get(const char *name, struct tunnel *t, struct tunnel_stats *st, char *err,
+		   size_t errlen)
 {
 	char line[64], reply[CTL_REPLY_MAX];
 	int ret;
 
+	err_clear(err, errlen);
 	snprintf(line, sizeof(line), "get %s", name);
-	ret = request(line, false, reply, sizeof(reply));
+	ret = request(line, false, reply, sizeof(reply), err, errlen);
 	if (ret == -ECONNREFUSED || ret == -ENOENT)
 		return -ENODEV;
 	if (ret)
 		return ret;
-	return ctl_reply_parse_tunnel(reply, strlen(reply), t, st);
+	return ctl_reply_parse_tunnel(reply, strlen(reply), t, st, err, errlen);
 }
 
 struct list_ctx {
@@ -486,7 +485,7 @@ static int list_cb(const char *path, enum json_type type, const char *val, void 
 	return 0;
 }
 
-int ctl_tunnel_list(char (**names)[IFNAMSIZ], size_t *n)
+int ctl_tunnel_list(char (**names)[IFNAMSIZ], size_t *n, char *err, size_t errlen)
 {
 	char reply[CTL_REPLY_MAX];
 	struct list_ctx c = { 0 };
@@ -494,7 +493,8 @@ int ctl_tunnel_list(char (**names)[IFNAMSIZ], size_t *n)
 
 	*names = NULL;
 	*n = 0;
-	ret = request("list", false, reply, sizeof(reply));
+	err_clear(err, errlen);
+	ret = request("list", false, reply, sizeof(reply), err, errlen);
 	if (ret == -ECONNREFUSED || ret == -ENOENT)
 		return 0;
 	if (ret)
@@ -526,29 +526,30 @@ static int restart_cb(const char *path, enum json_type type, const char *val, vo
 	return 0;
 }
 
-int ctl_daemon_restart(int *old_pid, int *new_pid)
+int ctl_daemon_restart(int *old_pid, int *new_pid, char *err, size_t errlen)
 {
 	char reply[CTL_REPLY_MAX];
 	struct restart_ctx c = { 0 };
 	int fd, ret;
 
-	ret = ctl_connect(&fd);
+	ret = ctl_connect(&fd, err, errlen);
 	if (ret)
 		return ret;
 	/* the daemon answers once the new process serves, or the handover
 	 * was called off (its own timeout is shorter than ours) */
-	ret = transact(fd, "ping", reply, sizeof(reply), CTL_TIMEOUT_MS);
+	ret = transact(fd, "ping", reply, sizeof(reply), CTL_TIMEOUT_MS, err, errlen);
 	if (!ret)
-		ret = ctl_reply_status(reply, strlen(reply));
+		ret = ctl_reply_status(reply, strlen(reply), err, errlen);
 	if (!ret) {
 		json_parse(reply, strlen(reply), restart_cb, &c);
 		*old_pid = c.new_pid;
-		ret = transact(fd, "restart", reply, sizeof(reply), CTL_RESTART_TIMEOUT_MS);
+		ret = transact(fd, "restart", reply, sizeof(reply), CTL_RESTART_TIMEOUT_MS, err,
+			       errlen);
 	}
 	close(fd);
 	if (ret)
 		return ret;
-	ret = ctl_reply_status(reply, strlen(reply));
+	ret = ctl_reply_status(reply, strlen(reply), err, errlen);
 	if (ret)
 		return ret;
 	c.new_pid = 0;

@@ -17,8 +17,12 @@
 
 #define CTL_REPLY_MAX	16384
 
-/* The daemon's (or this module's) message for the last failure, "" if none. */
-const char *ctl_errmsg(void);
+/*
+ * Errors: 0 or -errno, and a one-line message in the caller's err[errlen]
+ * ("" when there is nothing to add to the errno; err may be NULL when
+ * errlen is 0): gretund's own "error" for a refused request, else what
+ * went wrong on the way. The project's one way to carry a message.
+ */
 
 /* 0 if pid/uid may be trusted as a gretund peer or obeyed as a client:
  * uid 0, or CAP_NET_ADMIN in CapEff while in the caller's user namespace. */
@@ -26,36 +30,35 @@ int ctl_peer_privileged(pid_t pid, uid_t uid);
 
 /* Connect to the running gretund; -ECONNREFUSED/-ENOENT when none runs,
  * -EPERM when the socket's owner is not privileged (squatter). */
-int ctl_connect(int *fd);
+int ctl_connect(int *fd, char *err, size_t errlen);
 /* Connect, starting `gretund --daemon` first when none runs. When it cannot
- * be run at all, the exec's -errno. */
-int ctl_connect_or_start(int *fd);
-/* The gretund path the last ctl_connect_or_start could not execute, or NULL. */
-const char *ctl_start_failure(void);
+ * be run at all, -ENOEXEC, and err says "cannot run gretund `PATH': WHY". */
+int ctl_connect_or_start(int *fd, char *err, size_t errlen);
 /* Send one request line (newline added if missing), read one reply line
  * into reply (NUL-terminated, newline stripped). 0 or -errno. */
-int ctl_transact(int fd, const char *req, char *reply, size_t size);
+int ctl_transact(int fd, const char *req, char *reply, size_t size, char *err, size_t errlen);
 
-/* 0 if the reply says "ok":true; else the reply's -errno (message kept for
- * ctl_errmsg()), or -EBADMSG if it is not a valid reply. */
-int ctl_reply_status(const char *reply, size_t len);
+/* 0 if the reply says "ok":true; else the reply's -errno (its message in
+ * err), or -EBADMSG if it is not a valid reply. */
+int ctl_reply_status(const char *reply, size_t len, char *err, size_t errlen);
 /* A `get` reply into t (tunnel_init'ed here) and st (may be NULL). */
 int ctl_reply_parse_tunnel(const char *reply, size_t len, struct tunnel *t,
-			   struct tunnel_stats *st);
+			   struct tunnel_stats *st, char *err, size_t errlen);
 
 /* ---- requests --------------------------------------------------------------- */
 
-int ctl_tunnel_create(const struct tunnel *t);
-int ctl_tunnel_change(const struct tunnel *t);
-int ctl_tunnel_destroy(const char *name);
-int ctl_tunnel_get(const char *name, struct tunnel *t, struct tunnel_stats *st);
+int ctl_tunnel_create(const struct tunnel *t, char *err, size_t errlen);
+int ctl_tunnel_change(const struct tunnel *t, char *err, size_t errlen);
+int ctl_tunnel_destroy(const char *name, char *err, size_t errlen);
+int ctl_tunnel_get(const char *name, struct tunnel *t, struct tunnel_stats *st, char *err,
+		   size_t errlen);
 /* Names of the daemon's tunnels; *names is malloc'd (n entries). No daemon
  * running means no tunnels: 0 with n = 0. */
-int ctl_tunnel_list(char (**names)[IFNAMSIZ], size_t *n);
+int ctl_tunnel_list(char (**names)[IFNAMSIZ], size_t *n, char *err, size_t errlen);
 /* Ask the running gretund to hand over to a new process (gretund(8),
  * RESTART); the pids of both. -ECONNREFUSED/-ENOENT when none runs; else
- * the daemon's -errno with its reason in ctl_errmsg(). */
+ * the daemon's -errno with its reason in err. */
 #define CTL_RESTART_TIMEOUT_MS	30000
-int ctl_daemon_restart(int *old_pid, int *new_pid);
+int ctl_daemon_restart(int *old_pid, int *new_pid, char *err, size_t errlen);
 
 #endif

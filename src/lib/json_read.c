@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "parse.h"
 
 #define JSON_DEPTH_MAX	4
 #define JSON_PATH_MAX	128
@@ -27,17 +28,6 @@ static void jp_ws(struct jp *p)
 {
 	while (p->s < p->end && (*p->s == ' ' || *p->s == '\t' || *p->s == '\n' || *p->s == '\r'))
 		p->s++;
-}
-
-static int jp_hex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 static int jp_string(struct jp *p, char *out, size_t size)
@@ -70,7 +60,7 @@ static int jp_string(struct jp *p, char *out, size_t size)
 				if (p->end - p->s < 4)
 					return -EBADMSG;
 				for (int i = 0; i < 4; i++) {
-					int h = jp_hex(p->s[i]);
+					int h = parse_hex_digit(p->s[i]);
 
 					if (h < 0)
 						return -EBADMSG;

@@ -31,7 +31,7 @@ static void reason_set(char *reason, size_t reasonlen, const char *fmt, ...)
 	va_end(ap);
 }
 
-static int hex_digit(char c)
+int parse_hex_digit(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -59,7 +59,7 @@ static int number_scan(const char *s, bool hex, uint32_t *out)
 	if (!*s)
 		return -EINVAL;
 	for (; *s; s++) {
-		d = base == 16 ? hex_digit(*s) : (*s >= '0' && *s <= '9' ? *s - '0' : -1);
+		d = base == 16 ? parse_hex_digit(*s) : (*s >= '0' && *s <= '9' ? *s - '0' : -1);
 		if (d < 0)
 			return -EINVAL;
 		if (!big) {

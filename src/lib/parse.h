@@ -7,6 +7,11 @@
  * reason/reasonlen the part of the message after the quoted value, e.g.
  * "expected a number or a dotted quad". parse_error() builds the full
  * "invalid WHAT `VALUE': REASON" line from it.
+ *
+ * A reason is not an error message: it is a fragment that only makes sense
+ * after a value its caller quotes, which is why it has its own name. Whole
+ * one-line messages travel the project's one way, a caller's buffer passed
+ * as char *err, size_t errlen (config.h, ctl.h, gretund_proto.h, nl.h).
  */
 #ifndef GRETUN_PARSE_H
 #define GRETUN_PARSE_H
@@ -17,6 +22,8 @@
 
 #include "tunnel.h"
 
+/* The value of one hex digit (either case), -1 if c is none. */
+int parse_hex_digit(char c);
 /* Decimal (or 0x hexadecimal when hex is true) unsigned number in [min, max]. */
 int parse_u32(const char *s, uint32_t min, uint32_t max, bool hex, uint32_t *out,
 	      char *reason, size_t reasonlen);

@@ -150,12 +150,18 @@ END_TEST
 START_TEST(test_reply_status)
 {
 	const char *e = "{\"ok\":false,\"error\":\"device gt1 exists and is not a tun device\",\"errno\":17}";
+	char err[CTL_ERR_MAX] = "";
 
-	ck_assert_int_eq(ctl_reply_status("{\"ok\":true}", 11), 0);
-	ck_assert_int_eq(ctl_reply_status(e, strlen(e)), -EEXIST);
-	ck_assert_str_eq(ctl_errmsg(), "device gt1 exists and is not a tun device");
-	ck_assert_int_eq(ctl_reply_status("{\"ok\":1}", 8), -EBADMSG);
-	ck_assert_int_eq(ctl_reply_status("{}", 2), -EBADMSG);
+	ck_assert_int_eq(ctl_reply_status("{\"ok\":true}", 11, err, sizeof(err)), 0);
+	ck_assert_str_eq(err, "");
+	ck_assert_int_eq(ctl_reply_status(e, strlen(e), err, sizeof(err)), -EEXIST);
+	ck_assert_str_eq(err, "device gt1 exists and is not a tun device");
+	ck_assert_int_eq(ctl_reply_status("{\"ok\":1}", 8, err, sizeof(err)), -EBADMSG);
+	ck_assert_str_eq(err, "malformed reply from gretund");
+	ck_assert_int_eq(ctl_reply_status("{}", 2, NULL, 0), -EBADMSG);
+	/* a short buffer gets the message cut, never overrun */
+	ck_assert_int_eq(ctl_reply_status(e, strlen(e), err, 7), -EEXIST);
+	ck_assert_str_eq(err, "device");
 }
 END_TEST
 
@@ -172,7 +178,7 @@ START_TEST(test_reply_tunnel)
 	struct tunnel t;
 	struct tunnel_stats st;
 
-	ck_assert_int_eq(ctl_reply_parse_tunnel(r, strlen(r), &t, &st), 0);
+	ck_assert_int_eq(ctl_reply_parse_tunnel(r, strlen(r), &t, &st, NULL, 0), 0);
 	ck_assert_str_eq(t.name, "gt1");
 	ck_assert_int_eq(t.mode, MODE_GRE);
 	ck_assert_uint_eq(t.ikey, 5);

@@ -114,6 +114,15 @@ static lnl *libnl_sock(void)
 	return sk;
 }
 
+/* The kernel's extended ACK message for nl's last request. */
+static const char *kernel_msg(struct nl_sock *nl)
+{
+	static char buf[256];
+
+	nl_errmsg(nl, buf, sizeof(buf));
+	return buf;
+}
+
 static bool bin_eq(lnl *a, int family, const char *text)
 {
 	unsigned char want[16];
@@ -306,7 +315,7 @@ START_TEST(test_gre_create)
 		ck_assert_int_eq(nl_link_delete(lv.nl, l.ifindex), 0);
 	} else {
 		ck_assert_int_eq(ret, -EOPNOTSUPP);
-		ck_assert_msg(nl_errmsg(lv.nl)[0], "no extended ACK message");
+		ck_assert_msg(kernel_msg(lv.nl)[0], "no extended ACK message");
 	}
 	/* an underlay device that does not exist */
 	t.flags |= TUNNEL_HAS_DEV;
@@ -323,13 +332,13 @@ START_TEST(test_extack)
 
 	live_setup(&lv);
 	ck_assert_int_eq(nl_link_set_mtu(lv.nl, lv.ifindex, 10), -EINVAL);
-	ck_assert_msg(strlen(nl_errmsg(lv.nl)) > 0, "no extended ACK message");
+	ck_assert_msg(strlen(kernel_msg(lv.nl)) > 0, "no extended ACK message");
 	/* a later success clears it */
 	ck_assert_int_eq(nl_link_set_mtu(lv.nl, lv.ifindex, 1500), 0);
-	ck_assert_str_eq(nl_errmsg(lv.nl), "");
+	ck_assert_str_eq(kernel_msg(lv.nl), "");
 	route_set(&r, AF_INET, "198.51.100.1", 24);	/* host bits set */
 	ck_assert_int_eq(nl_route_add(lv.nl, lv.ifindex, &r, GRETUN_RTPROT), -EINVAL);
-	ck_assert_msg(strlen(nl_errmsg(lv.nl)) > 0, "no extended ACK message");
+	ck_assert_msg(strlen(kernel_msg(lv.nl)) > 0, "no extended ACK message");
 	live_teardown(&lv);
 }
 END_TEST
