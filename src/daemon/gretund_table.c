@@ -190,7 +190,8 @@ struct gd_tunnel *gd_table_lookup_near(struct gd *gd, const struct gd_rx_key *k,
 
 		if (t->family != k->family || !encap_match(t, k))
 			continue;
-		if (!inet_addr_is_any(k->family, &t->local) && !inet_addr_equal(k->family, &t->local, &k->dst))
+		if (!inet_addr_is_any(k->family, &t->local) &&
+		    !inet_addr_equal(k->family, &t->local, &k->dst))
 			continue;
 		if (inet_addr_equal(k->family, &t->remote, &k->src)) {
 			*reason = GRE_DROP_KEY;

@@ -226,7 +226,8 @@ static int transact(int fd, const char *req, char *reply, size_t size, int timeo
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
-			return set_err(err, errlen, n ? -errno : -ECONNRESET, "gretund closed the connection");
+			return set_err(err, errlen, n ? -errno : -ECONNRESET,
+				       "gretund closed the connection");
 		got += (size_t)n;
 		reply[got] = '\0';
 		if (memchr(reply, '\n', got)) {
@@ -383,7 +384,8 @@ static int request(const char *line, bool start, char *reply, size_t size, char 
 	 * may still accept and then close. When we may start one, wait for
 	 * the old to go and start a new (bounded: 40 x 50 ms). */
 	for (int tries = 0;; tries++) {
-		ret = start ? ctl_connect_or_start(&fd, err, errlen) : ctl_connect(&fd, err, errlen);
+		ret = start ? ctl_connect_or_start(&fd, err, errlen) :
+			      ctl_connect(&fd, err, errlen);
 		if (ret)
 			return ret;
 		ret = ctl_transact(fd, line, reply, size, err, errlen);
