@@ -14,6 +14,7 @@
 
 #include "caps.h"
 #include "config.h"
+#include "field.h"
 #include "ctl.h"
 #include "gretunctl.h"
 #include "inet.h"
@@ -37,22 +38,6 @@ struct up_ctx {
 	char why[REASON_MAX + 64];	/* backend_error's words */
 };
 
-static bool tunnel_params_equal(const struct tunnel *a, const struct tunnel *b)
-{
-	return a->mode == b->mode && a->family == b->family &&
-	       (a->flags & TUNNEL_HAS_LOCAL) == (b->flags & TUNNEL_HAS_LOCAL) &&
-	       inet_addr_equal(a->family, &a->local, &b->local) &&
-	       inet_addr_equal(a->family, &a->remote, &b->remote) &&
-	       a->iflags == b->iflags && a->oflags == b->oflags &&
-	       (!(a->iflags & GRE_OPT_KEY) || a->ikey == b->ikey) &&
-	       (!(a->oflags & GRE_OPT_KEY) || a->okey == b->okey) &&
-	       a->ttl == b->ttl && a->tos == b->tos && a->tos_inherit == b->tos_inherit &&
-	       a->pmtudisc == b->pmtudisc && a->ignore_df == b->ignore_df &&
-	       !strcmp(a->dev, b->dev) && a->fwmark == b->fwmark && a->encap == b->encap &&
-	       a->encap_dport == b->encap_dport && a->encap_sport == b->encap_sport &&
-	       a->keepalive_interval == b->keepalive_interval &&
-	       a->keepalive_retries == b->keepalive_retries;
-}
 
 /* The auto MTU (tunnel_mtu_auto, gretun.conf(5) MTU=), from the device or route that carries the underlay;
  * with no route yet, the kernel's own fallback of 1500. */
@@ -172,13 +157,13 @@ static int device_converge(struct up_ctx *c, const struct nl_link *l)
 				       t->name, backend_error(c, ret));
 				return ret;
 			}
-			if (tunnel_params_equal(&c->old, t))
+			if (tunnel_fields_equal(&c->old, t))
 				return 0;
 			u.kind = UNDO_CHANGE;
 			u.be = c->be;
 			return journal_push(&c->j, &u);
 		}
-		if (tunnel_params_equal(&c->old, t))
+		if (tunnel_fields_equal(&c->old, t))
 			return 0;
 		ret = c->be->change(c->nl, t, c->err, sizeof(c->err));
 		if (ret == 0) {

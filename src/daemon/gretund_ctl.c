@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "ctl.h"
+#include "field.h"
 #include "gretund_ctl.h"
 #include "gretund_loop.h"
 #include "gretund_proto.h"
@@ -82,54 +83,27 @@ static void reply_error(struct json_writer *w, int err, const char *msg)
 	}
 }
 
-static void reply_addr(struct json_writer *w, const char *key, int family,
-		       const union inet_addr *a)
-{
-	char s[INET6_ADDRSTRLEN];
-
-	inet_ntop(family, a, s, sizeof(s));
-	json_str(w, key, s);
-}
-
-/* The tunnel's parameters, in the protocol's spelling (gretund(8)): the
- * client reads them back with ctl_tunnel_set_param. */
+/* The tunnel's parameters, in the protocol's spelling (gretund(8)), from
+ * the field table: the client reads them back with ctl_tunnel_set_param. */
 static void reply_tunnel_params(struct json_writer *w, const struct gd_tunnel *gt)
 {
-	const struct tunnel *t = &gt->t;
-	char fl[16], ka[32];
+	struct field_value v;
 
-	json_str(w, "mode", tunnel_mode_name(t->mode));
+	for (size_t i = 0; i < tunnel_fields_n; i++) {
+		const char *key = tunnel_fields[i].ctl;
+
+		field_get(&tunnel_fields[i], &gt->t, &v);
+		if (v.type == FIELD_STR)
+			json_str(w, key, v.str);
+		else if (v.type == FIELD_NUM)
+			json_u64(w, key, v.num);
+		else if (v.type == FIELD_TRUE_FALSE)
+			json_bool(w, key, v.on);
+	}
 	json_i64(w, "ifindex", gt->ifindex);
-	if (t->flags & TUNNEL_HAS_LOCAL)
-		reply_addr(w, "local", t->family, &t->local);
-	reply_addr(w, "remote", t->family, &t->remote);
-	if (t->iflags & GRE_OPT_KEY)
-		json_u64(w, "ikey", t->ikey);
-	if (t->oflags & GRE_OPT_KEY)
-		json_u64(w, "okey", t->okey);
-	json_str(w, "iflags", ctl_flags_str(t->iflags, fl, sizeof(fl)));
-	json_str(w, "oflags", ctl_flags_str(t->oflags, fl, sizeof(fl)));
-	json_u64(w, "ttl", t->ttl);
-	if (t->tos_inherit)
-		json_str(w, "tos", "inherit");
-	else
-		json_u64(w, "tos", t->tos);
-	json_bool(w, "pmtudisc", t->pmtudisc);
-	json_bool(w, "ignore_df", t->ignore_df);
-	if (t->dev[0])
-		json_str(w, "dev", t->dev);
-	json_u64(w, "fwmark", t->fwmark);
-	json_str(w, "encap", t->encap == ENCAP_UDP ? "udp" : "none");
-	json_u64(w, "encap_dport", t->encap_dport);
-	json_u64(w, "encap_sport", t->encap_sport);
-	json_u64(w, "mtu", t->mtu);
 	json_u64(w, "path_mtu", gt->pmtu);
 	json_u64(w, "o_seqno", gt->o_seqno);
 	json_u64(w, "i_seqno", gt->i_seqno);
-	if (t->keepalive_interval) {
-		snprintf(ka, sizeof(ka), "%u,%u", t->keepalive_interval, t->keepalive_retries);
-		json_str(w, "keepalive", ka);
-	}
 }
 
 static void reply_tunnel_stats(struct json_writer *w, const struct gd_tunnel *gt)

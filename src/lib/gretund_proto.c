@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "field.h"
 #include "gretund_proto.h"
 #include "inet.h"
 #include "json.h"
@@ -51,96 +52,6 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
 	return -EINVAL;
 }
 
-static int parse_u32(const char *s, uint32_t max, uint32_t *out)
-{
-	unsigned long long v;
-	char *end;
-
-	if (!*s || *s == '-' || *s == '+' || *s == ' ')
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno || *end || v > max)
-		return -EINVAL;
-	*out = (uint32_t)v;
-	return 0;
-}
-
-static int parse_bool(const char *s, bool *out)
-{
-	static const char *const yes[] = { "1", "yes", "true", "on" };
-	static const char *const no[] = { "0", "no", "false", "off" };
-
-	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
-		if (!strcmp(s, yes[i])) {
-			*out = true;
-			return 0;
-		}
-		if (!strcmp(s, no[i])) {
-			*out = false;
-			return 0;
-		}
-	}
-	return -EINVAL;
-}
-
-static int parse_key(const char *s, uint32_t *out)
-{
-	struct in_addr a;
-
-	if (strchr(s, '.')) {
-		if (inet_pton(AF_INET, s, &a) != 1)
-			return -EINVAL;
-		*out = ntohl(a.s_addr);
-		return 0;
-	}
-	return parse_u32(s, UINT32_MAX, out);
-}
-
-static int parse_flags(const char *s, uint8_t *out)
-{
-	char buf[32];
-	char *tok, *save = NULL;
-	uint8_t f = 0;
-
-	if (!strcmp(s, "none")) {
-		*out = 0;
-		return 0;
-	}
-	if (strlen(s) >= sizeof(buf))
-		return -EINVAL;
-	strcpy(buf, s);
-	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		if (!strcmp(tok, "csum"))
-			f |= GRE_OPT_CSUM;
-		else if (!strcmp(tok, "key"))
-			f |= GRE_OPT_KEY;
-		else if (!strcmp(tok, "seq"))
-			f |= GRE_OPT_SEQ;
-		else
-			return -EINVAL;
-	}
-	/* "csum,,key" or a trailing comma is sloppy input: refuse */
-	if (!*s || s[strlen(s) - 1] == ',' || strstr(s, ",,") || *s == ',')
-		return -EINVAL;
-	*out = f;
-	return 0;
-}
-
-static int parse_addr(const char *s, union inet_addr *a, bool *v6)
-{
-	memset(a, 0, sizeof(*a));
-	if (inet_pton(AF_INET, s, &a->v4) == 1) {
-		*v6 = false;
-		return 0;
-	}
-	if (inet_pton(AF_INET6, s, &a->v6) == 1) {
-		*v6 = true;
-		return 0;
-	}
-	return -EINVAL;
-}
-
 const char *ctl_flags_str(uint8_t flags, char *buf, size_t size)
 {
 	snprintf(buf, size, "%s%s%s%s%s",
@@ -154,203 +65,27 @@ const char *ctl_flags_str(uint8_t flags, char *buf, size_t size)
 	return buf;
 }
 
-static const struct {
-	const char *name;
-	uint32_t bit;
-} keys[] = {
-	{ "mode", CTL_KEY_MODE }, { "local", CTL_KEY_LOCAL },
-	{ "remote", CTL_KEY_REMOTE }, { "ikey", CTL_KEY_IKEY },
-	{ "okey", CTL_KEY_OKEY }, { "iflags", CTL_KEY_IFLAGS },
-	{ "oflags", CTL_KEY_OFLAGS }, { "ttl", CTL_KEY_TTL },
-	{ "tos", CTL_KEY_TOS }, { "pmtudisc", CTL_KEY_PMTUDISC },
-	{ "ignore_df", CTL_KEY_IGNORE_DF }, { "dev", CTL_KEY_DEV },
-	{ "fwmark", CTL_KEY_FWMARK }, { "encap", CTL_KEY_ENCAP },
-	{ "encap_dport", CTL_KEY_ENCAP_DPORT },
-	{ "encap_sport", CTL_KEY_ENCAP_SPORT },
-	{ "keepalive", CTL_KEY_KEEPALIVE }, { "mtu", CTL_KEY_MTU },
-};
-
 bool ctl_param_known(const char *key)
 {
-	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-		if (!strcmp(key, keys[i].name))
-			return true;
-	return false;
+	return field_by_ctl(key) != NULL;
 }
 
 int ctl_tunnel_set_param(struct tunnel *t, uint32_t *seen, const char *key,
 			 const char *val, char *err, size_t errlen)
 {
-	uint32_t bit = 0, v;
-	uint8_t f;
-	bool b, v6;
+	const struct field *f = field_by_ctl(key);
+	int family = 0;
 
-	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-		if (!strcmp(key, keys[i].name)) {
-			bit = keys[i].bit;
-			break;
-		}
-	}
-	if (!bit)
+	if (!f)
 		return fail(err, errlen, "unknown parameter `%s'", key);
-	if (*seen & bit)
+	if (*seen & f->ctl_bit)
 		return fail(err, errlen, "duplicate parameter `%s'", key);
-	*seen |= bit;
-
-	switch (bit) {
-	case CTL_KEY_MODE:
-		if (tunnel_mode_parse(val, &t->mode))
-			goto bad;
-		t->family = tunnel_mode_family(t->mode);
-		t->flags |= TUNNEL_HAS_MODE;
-		break;
-	case CTL_KEY_LOCAL:
-		if (parse_addr(val, &t->local, &v6))
-			goto bad;
-		if (v6)
-			*seen |= SEEN_LOCAL_V6;
-		t->flags |= TUNNEL_HAS_LOCAL;
-		break;
-	case CTL_KEY_REMOTE:
-		if (parse_addr(val, &t->remote, &v6))
-			goto bad;
-		if (v6)
-			*seen |= SEEN_REMOTE_V6;
-		t->flags |= TUNNEL_HAS_REMOTE;
-		break;
-	case CTL_KEY_IKEY:
-		if (parse_key(val, &t->ikey))
-			goto bad;
-		t->iflags |= GRE_OPT_KEY;
-		t->flags |= TUNNEL_HAS_IKEY;
-		break;
-	case CTL_KEY_OKEY:
-		if (parse_key(val, &t->okey))
-			goto bad;
-		t->oflags |= GRE_OPT_KEY;
-		t->flags |= TUNNEL_HAS_OKEY;
-		break;
-	case CTL_KEY_IFLAGS:
-		if (parse_flags(val, &f))
-			goto bad;
-		t->iflags |= f;
-		if (f & GRE_OPT_CSUM)
-			t->flags |= TUNNEL_HAS_ICSUM;
-		if (f & GRE_OPT_SEQ)
-			t->flags |= TUNNEL_HAS_ISEQ;
-		break;
-	case CTL_KEY_OFLAGS:
-		if (parse_flags(val, &f))
-			goto bad;
-		t->oflags |= f;
-		if (f & GRE_OPT_CSUM)
-			t->flags |= TUNNEL_HAS_OCSUM;
-		if (f & GRE_OPT_SEQ)
-			t->flags |= TUNNEL_HAS_OSEQ;
-		break;
-	case CTL_KEY_TTL:
-		if (!strcmp(val, "inherit"))
-			v = 0;
-		else if (parse_u32(val, 255, &v))
-			goto bad;
-		t->ttl = (uint8_t)v;
-		t->flags |= TUNNEL_HAS_TTL;
-		break;
-	case CTL_KEY_TOS:
-		if (!strcmp(val, "inherit")) {
-			t->tos_inherit = true;
-			t->tos = 0;
-		} else if (parse_u32(val, 255, &v)) {
-			goto bad;
-		} else {
-			t->tos_inherit = false;
-			t->tos = (uint8_t)v;
-		}
-		t->flags |= TUNNEL_HAS_TOS;
-		break;
-	case CTL_KEY_PMTUDISC:
-		if (parse_bool(val, &b))
-			goto bad;
-		t->pmtudisc = b;
-		t->flags |= TUNNEL_HAS_PMTUDISC;
-		break;
-	case CTL_KEY_IGNORE_DF:
-		if (parse_bool(val, &b))
-			goto bad;
-		t->ignore_df = b;
-		t->flags |= TUNNEL_HAS_IGNORE_DF;
-		break;
-	case CTL_KEY_DEV:
-		if (*val && !ifname_valid(val))
-			goto bad;
-		snprintf(t->dev, sizeof(t->dev), "%s", val);
-		if (*val)
-			t->flags |= TUNNEL_HAS_DEV;
-		break;
-	case CTL_KEY_FWMARK:
-		if (parse_u32(val, UINT32_MAX, &t->fwmark))
-			goto bad;
-		t->flags |= TUNNEL_HAS_FWMARK;
-		break;
-	case CTL_KEY_ENCAP:
-		if (!strcmp(val, "none"))
-			t->encap = ENCAP_NONE;
-		else if (!strcmp(val, "udp") || !strcmp(val, "fou"))
-			t->encap = ENCAP_UDP;
-		else
-			goto bad;
-		t->flags |= TUNNEL_HAS_ENCAP;
-		break;
-	case CTL_KEY_ENCAP_DPORT:
-		if (parse_u32(val, 65535, &v) || !v)
-			goto bad;
-		t->encap_dport = (uint16_t)v;
-		t->flags |= TUNNEL_HAS_ENCAP_DPORT;
-		break;
-	case CTL_KEY_ENCAP_SPORT:
-		if (!strcmp(val, "auto"))
-			v = 0;
-		else if (parse_u32(val, 65535, &v))
-			goto bad;
-		t->encap_sport = (uint16_t)v;
-		t->flags |= TUNNEL_HAS_ENCAP_SPORT;
-		break;
-	case CTL_KEY_KEEPALIVE: {
-		uint32_t iv, rt;
-		char buf[24];
-		char *comma;
-
-		if (!strcmp(val, "off")) {
-			t->keepalive_interval = 0;
-			t->keepalive_retries = 0;
-			break;
-		}
-		if (strlen(val) >= sizeof(buf))
-			goto bad;
-		strcpy(buf, val);
-		comma = strchr(buf, ',');
-		if (!comma)
-			goto bad;
-		*comma = '\0';
-		if (parse_u32(buf, 65535, &iv) || parse_u32(comma + 1, 255, &rt))
-			goto bad;
-		t->keepalive_interval = (uint16_t)iv;
-		t->keepalive_retries = (uint8_t)rt;
-		t->flags |= TUNNEL_HAS_KEEPALIVE;
-		break;
-	}
-	case CTL_KEY_MTU:
-		if (!strcmp(val, "auto"))
-			v = 0;
-		else if (parse_u32(val, 65535, &v) || (v && v < 68))
-			goto bad;
-		t->mtu = v;
-		t->flags |= TUNNEL_HAS_MTU;
-		break;
-	}
+	*seen |= f->ctl_bit;
+	if (field_set(f, t, val, &family))
+		return fail(err, errlen, "invalid %s `%s'", key, val);
+	if (family == AF_INET6)
+		*seen |= f->ctl_bit == CTL_KEY_LOCAL ? SEEN_LOCAL_V6 : SEEN_REMOTE_V6;
 	return 0;
-bad:
-	return fail(err, errlen, "invalid %s `%s'", key, val);
 }
 
 int ctl_tunnel_validate(const struct tunnel *t, uint32_t seen, char *err, size_t errlen)
@@ -467,42 +202,24 @@ int ctl_request_parse(const char *line, size_t len, struct ctl_request *req,
 	return ctl_tunnel_validate(&req->t, req->seen, err, errlen);
 }
 
-static const char *addr_str(int family, const union inet_addr *a, char *buf, size_t size)
-{
-	return inet_ntop(family, a, buf, (socklen_t)size) ? buf : "?";
-}
-
 int ctl_request_format(char *buf, size_t size, enum ctl_cmd cmd, const struct tunnel *t)
 {
-	char a[INET6_ADDRSTRLEN], r[INET6_ADDRSTRLEN], fi[16], fo[16], tos[8], ka[16];
-	char ik[24] = "", ok[24] = "";
+	struct field_value v;
+	char text[64];
+	size_t len;
 	int n;
 
-	if (t->tos_inherit)
-		snprintf(tos, sizeof(tos), "inherit");
-	else
-		snprintf(tos, sizeof(tos), "0x%02x", t->tos);
-	if (t->keepalive_interval)
-		snprintf(ka, sizeof(ka), "%u,%u", t->keepalive_interval, t->keepalive_retries);
-	else
-		snprintf(ka, sizeof(ka), "off");
-	/* ikey=/okey= imply the key flag, so only send them when it is set */
-	if (t->iflags & GRE_OPT_KEY)
-		snprintf(ik, sizeof(ik), " ikey=%u", t->ikey);
-	if (t->oflags & GRE_OPT_KEY)
-		snprintf(ok, sizeof(ok), " okey=%u", t->okey);
-	n = snprintf(buf, size,
-		     "%s %s mode=%s%s%s remote=%s%s%s iflags=%s oflags=%s ttl=%u tos=%s"
-		     " pmtudisc=%s ignore_df=%s%s%s fwmark=%u encap=%s encap_dport=%u encap_sport=%u"
-		     " keepalive=%s mtu=%u\n",
-		     ctl_cmd_name(cmd), t->name, tunnel_mode_name(t->mode),
-		     (t->flags & TUNNEL_HAS_LOCAL) ? " local=" : "",
-		     (t->flags & TUNNEL_HAS_LOCAL) ? addr_str(t->family, &t->local, a, sizeof(a)) : "",
-		     addr_str(t->family, &t->remote, r, sizeof(r)), ik, ok,
-		     ctl_flags_str(t->iflags, fi, sizeof(fi)), ctl_flags_str(t->oflags, fo, sizeof(fo)),
-		     t->ttl, tos, t->pmtudisc ? "yes" : "no", t->ignore_df ? "yes" : "no",
-		     t->dev[0] ? " dev=" : "", t->dev, t->fwmark,
-		     t->encap == ENCAP_UDP ? "udp" : "none", t->encap_dport, t->encap_sport, ka, t->mtu);
+	n = snprintf(buf, size, "%s %s", ctl_cmd_name(cmd), t->name);
+	for (size_t i = 0; n > 0 && (size_t)n < size && i < tunnel_fields_n; i++) {
+		field_get(&tunnel_fields[i], t, &v);
+		if (v.type == FIELD_ABSENT)
+			continue;
+		len = (size_t)n;
+		n += snprintf(buf + len, size - len, " %s=%s", tunnel_fields[i].ctl,
+			      field_value_text(&v, text, sizeof(text)));
+	}
+	if (n > 0 && (size_t)n < size)
+		n += snprintf(buf + n, size - (size_t)n, "\n");
 	if (n < 0 || (size_t)n >= size)
 		return -ENOSPC;
 	return n;

@@ -1,0 +1,384 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The tunnel parameter table (field.h). Values are read and written through
+ * each row's kind; the parsers are parse.c's, strict (no sign, no octal, no
+ * trailing bytes), so both ends of the control socket read one spelling.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "field.h"
+#include "gretund_proto.h"
+#include "inet.h"
+#include "parse.h"
+
+#define T(member)	offsetof(struct tunnel, member)
+#define F(key, k, bit, has_bit, off, ...) \
+	{ .ctl = key, .kind = k, .ctl_bit = bit, .has = has_bit, .offset = off, __VA_ARGS__ }
+
+const struct field tunnel_fields[] = {
+	F("mode", FIELD_MODE, CTL_KEY_MODE, TUNNEL_HAS_MODE, T(mode)),
+	F("local", FIELD_ADDR, CTL_KEY_LOCAL, TUNNEL_HAS_LOCAL, T(local)),
+	F("remote", FIELD_ADDR, CTL_KEY_REMOTE, TUNNEL_HAS_REMOTE, T(remote)),
+	F("ikey", FIELD_KEY, CTL_KEY_IKEY, TUNNEL_HAS_IKEY, T(ikey)),
+	F("okey", FIELD_KEY, CTL_KEY_OKEY, TUNNEL_HAS_OKEY, T(okey), .out = true),
+	F("iflags", FIELD_GRE_FLAGS, CTL_KEY_IFLAGS, 0, T(iflags)),
+	F("oflags", FIELD_GRE_FLAGS, CTL_KEY_OFLAGS, 0, T(oflags), .out = true),
+	F("ttl", FIELD_TTL, CTL_KEY_TTL, TUNNEL_HAS_TTL, T(ttl)),
+	F("tos", FIELD_TOS, CTL_KEY_TOS, TUNNEL_HAS_TOS, T(tos)),
+	F("pmtudisc", FIELD_BOOL, CTL_KEY_PMTUDISC, TUNNEL_HAS_PMTUDISC, T(pmtudisc)),
+	F("ignore_df", FIELD_BOOL, CTL_KEY_IGNORE_DF, TUNNEL_HAS_IGNORE_DF, T(ignore_df)),
+	F("dev", FIELD_IFNAME, CTL_KEY_DEV, TUNNEL_HAS_DEV, T(dev)),
+	F("fwmark", FIELD_U32, CTL_KEY_FWMARK, TUNNEL_HAS_FWMARK, T(fwmark)),
+	F("encap", FIELD_ENCAP, CTL_KEY_ENCAP, TUNNEL_HAS_ENCAP, T(encap)),
+	F("encap_dport", FIELD_PORT, CTL_KEY_ENCAP_DPORT, TUNNEL_HAS_ENCAP_DPORT, T(encap_dport)),
+	F("encap_sport", FIELD_SPORT, CTL_KEY_ENCAP_SPORT, TUNNEL_HAS_ENCAP_SPORT, T(encap_sport)),
+	F("keepalive", FIELD_KEEPALIVE, CTL_KEY_KEEPALIVE, TUNNEL_HAS_KEEPALIVE, 0),
+	/* an MTU change is applied to the device as it is */
+	F("mtu", FIELD_MTU, CTL_KEY_MTU, TUNNEL_HAS_MTU, T(mtu), .no_converge = true),
+};
+
+const size_t tunnel_fields_n = sizeof(tunnel_fields) / sizeof(tunnel_fields[0]);
+
+#define MEMBER(t, f, type)	((type *)(void *)((char *)(t) + (f)->offset))
+#define CMEMBER(t, f, type)	((const type *)(const void *)((const char *)(t) + (f)->offset))
+
+const struct field *field_by_ctl(const char *key)
+{
+	for (size_t i = 0; i < tunnel_fields_n; i++)
+		if (!strcmp(tunnel_fields[i].ctl, key))
+			return &tunnel_fields[i];
+	return NULL;
+}
+
+static void value_str(struct field_value *v, const char *s)
+{
+	v->type = FIELD_STR;
+	snprintf(v->str, sizeof(v->str), "%s", s);
+}
+
+static void value_num(struct field_value *v, uint64_t n)
+{
+	v->type = FIELD_NUM;
+	v->num = n;
+}
+
+static uint8_t gre_flags(const struct field *f, const struct tunnel *t)
+{
+	return f->out ? t->oflags : t->iflags;
+}
+
+/* FIELD_KEY and FIELD_GRE_FLAGS name one side of the tunnel */
+static uint8_t *gre_flags_of(const struct field *f, struct tunnel *t)
+{
+	return f->out ? &t->oflags : &t->iflags;
+}
+
+static void get_addr(const struct field *f, const struct tunnel *t, struct field_value *v)
+{
+	char buf[INET6_ADDRSTRLEN];
+
+	if (f->has == TUNNEL_HAS_LOCAL && !(t->flags & TUNNEL_HAS_LOCAL))
+		return;
+	value_str(v, inet_ntop(t->family, CMEMBER(t, f, union inet_addr), buf, sizeof(buf)) ?
+		  buf : "?");
+}
+
+void field_get(const struct field *f, const struct tunnel *t, struct field_value *v)
+{
+	char buf[24];
+
+	memset(v, 0, sizeof(*v));
+	switch (f->kind) {
+	case FIELD_MODE:
+		value_str(v, tunnel_mode_name(t->mode));
+		break;
+	case FIELD_ADDR:
+		get_addr(f, t, v);
+		break;
+	case FIELD_KEY:
+		if (gre_flags(f, t) & GRE_OPT_KEY)
+			value_num(v, *CMEMBER(t, f, uint32_t));
+		break;
+	case FIELD_GRE_FLAGS:
+		value_str(v, ctl_flags_str(gre_flags(f, t), buf, sizeof(buf)));
+		break;
+	case FIELD_TTL:
+		value_num(v, t->ttl);
+		break;
+	case FIELD_TOS:
+		if (t->tos_inherit)
+			value_str(v, "inherit");
+		else
+			value_num(v, t->tos);
+		break;
+	case FIELD_BOOL:
+		v->type = FIELD_TRUE_FALSE;
+		v->on = *CMEMBER(t, f, bool);
+		break;
+	case FIELD_IFNAME:
+		if (*CMEMBER(t, f, char))
+			value_str(v, CMEMBER(t, f, char));
+		break;
+	case FIELD_U32:
+	case FIELD_MTU:
+		value_num(v, *CMEMBER(t, f, uint32_t));
+		break;
+	case FIELD_ENCAP:
+		value_str(v, t->encap == ENCAP_UDP ? "udp" : "none");
+		break;
+	case FIELD_PORT:
+	case FIELD_SPORT:
+		value_num(v, *CMEMBER(t, f, uint16_t));
+		break;
+	case FIELD_KEEPALIVE:
+		if (t->keepalive_interval) {
+			snprintf(buf, sizeof(buf), "%u,%u", t->keepalive_interval,
+				 t->keepalive_retries);
+			value_str(v, buf);
+		}
+		break;
+	}
+}
+
+const char *field_value_text(const struct field_value *v, char *buf, size_t size)
+{
+	switch (v->type) {
+	case FIELD_STR:
+		snprintf(buf, size, "%s", v->str);
+		break;
+	case FIELD_NUM:
+		snprintf(buf, size, "%" PRIu64, v->num);
+		break;
+	case FIELD_TRUE_FALSE:
+		snprintf(buf, size, "%s", v->on ? "yes" : "no");
+		break;
+	default:
+		snprintf(buf, size, "%s", "");
+		break;
+	}
+	return buf;
+}
+
+static int number(const char *s, uint32_t min, uint32_t max, uint32_t *out)
+{
+	return parse_u32(s, min, max, true, out, NULL, 0) ? -EINVAL : 0;
+}
+
+/* "inherit"/"auto"/"off" word, else a number in [min, max] */
+static int number_or(const char *s, const char *word, uint32_t min, uint32_t max, uint32_t *out)
+{
+	if (!strcmp(s, word)) {
+		*out = 0;
+		return 0;
+	}
+	return number(s, min, max, out);
+}
+
+static int set_gre_flags(uint8_t *flags, const char *s)
+{
+	static const struct {
+		const char *word;
+		uint8_t bit;
+	} words[] = { { "csum", GRE_OPT_CSUM }, { "key", GRE_OPT_KEY }, { "seq", GRE_OPT_SEQ } };
+	const char *p = s;
+	uint8_t f = 0;
+
+	if (!strcmp(s, "none")) {
+		*flags = 0;
+		return 0;
+	}
+	/* a comma list, no empty word ("csum,,key", a trailing comma) */
+	while (*p) {
+		size_t len = strcspn(p, ","), i;
+
+		for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+			if (len == strlen(words[i].word) && !strncmp(p, words[i].word, len))
+				break;
+		if (i == sizeof(words) / sizeof(words[0]))
+			return -EINVAL;
+		f |= words[i].bit;
+		p += len;
+		if (*p == ',' && !*++p)
+			return -EINVAL;
+	}
+	if (p == s)
+		return -EINVAL;
+	*flags |= f;
+	return 0;
+}
+
+static int set_keepalive(struct tunnel *t, const char *s)
+{
+	uint32_t iv, rt;
+	char buf[24], *comma;
+
+	if (!strcmp(s, "off")) {
+		t->keepalive_interval = 0;
+		t->keepalive_retries = 0;
+		return 1;	/* nothing given: no HAS bit */
+	}
+	if (strlen(s) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, s);
+	comma = strchr(buf, ',');
+	if (!comma)
+		return -EINVAL;
+	*comma = '\0';
+	if (number(buf, 0, 65535, &iv) || number(comma + 1, 0, 255, &rt))
+		return -EINVAL;
+	t->keepalive_interval = (uint16_t)iv;
+	t->keepalive_retries = (uint8_t)rt;
+	return 0;
+}
+
+static int set_tos(struct tunnel *t, const char *s)
+{
+	uint32_t v;
+
+	if (!strcmp(s, "inherit")) {
+		t->tos_inherit = true;
+		t->tos = 0;
+		return 0;
+	}
+	if (number(s, 0, 255, &v))
+		return -EINVAL;
+	t->tos_inherit = false;
+	t->tos = (uint8_t)v;
+	return 0;
+}
+
+static int set_encap(struct tunnel *t, const char *s)
+{
+	if (!strcmp(s, "none"))
+		t->encap = ENCAP_NONE;
+	else if (!strcmp(s, "udp") || !strcmp(s, "fou"))
+		t->encap = ENCAP_UDP;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+/* The kinds whose value is a plain unsigned number of some width. */
+static int set_number(const struct field *f, struct tunnel *t, const char *s)
+{
+	uint32_t v;
+
+	switch (f->kind) {
+	case FIELD_TTL:
+		if (number_or(s, "inherit", 0, 255, &v))
+			return -EINVAL;
+		*MEMBER(t, f, uint8_t) = (uint8_t)v;
+		return 0;
+	case FIELD_U32:
+		return number(s, 0, UINT32_MAX, MEMBER(t, f, uint32_t));
+	case FIELD_MTU:
+		if (number_or(s, "auto", 0, 65535, &v) || (v && v < 68))
+			return -EINVAL;
+		*MEMBER(t, f, uint32_t) = v;
+		return 0;
+	case FIELD_PORT:
+	case FIELD_SPORT:
+		if (f->kind == FIELD_SPORT ? number_or(s, "auto", 0, 65535, &v) :
+					     number(s, 1, 65535, &v))
+			return -EINVAL;
+		*MEMBER(t, f, uint16_t) = (uint16_t)v;
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+static int set_value(const struct field *f, struct tunnel *t, const char *s, int *family)
+{
+	bool b;
+
+	switch (f->kind) {
+	case FIELD_MODE:
+		if (tunnel_mode_parse(s, &t->mode))
+			return -EINVAL;
+		t->family = tunnel_mode_family(t->mode);
+		return 0;
+	case FIELD_ADDR:
+		return parse_addr(s, AF_UNSPEC, MEMBER(t, f, union inet_addr), family, NULL, 0);
+	case FIELD_KEY:
+		if (parse_key(s, MEMBER(t, f, uint32_t), NULL, 0))
+			return -EINVAL;
+		*gre_flags_of(f, t) |= GRE_OPT_KEY;
+		return 0;
+	case FIELD_GRE_FLAGS:
+		return set_gre_flags(gre_flags_of(f, t), s);
+	case FIELD_TOS:
+		return set_tos(t, s);
+	case FIELD_BOOL:
+		if (parse_bool(s, &b, NULL, 0))
+			return -EINVAL;
+		*MEMBER(t, f, bool) = b;
+		return 0;
+	case FIELD_IFNAME:
+		if (*s && !ifname_valid(s))
+			return -EINVAL;
+		snprintf(MEMBER(t, f, char), IFNAMSIZ, "%s", s);
+		return *s ? 0 : 1;	/* "" is none: no HAS bit */
+	case FIELD_ENCAP:
+		return set_encap(t, s);
+	case FIELD_KEEPALIVE:
+		return set_keepalive(t, s);
+	default:
+		return set_number(f, t, s);
+	}
+}
+
+int field_set(const struct field *f, struct tunnel *t, const char *val, int *family)
+{
+	int ret = set_value(f, t, val, family);
+
+	if (ret < 0)
+		return ret;
+	if (f->kind == FIELD_GRE_FLAGS) {
+		uint8_t fl = gre_flags(f, t);
+
+		/* which options were given, for the HAS bits of config.c */
+		if (fl & GRE_OPT_CSUM)
+			t->flags |= f->out ? TUNNEL_HAS_OCSUM : TUNNEL_HAS_ICSUM;
+		if (fl & GRE_OPT_SEQ)
+			t->flags |= f->out ? TUNNEL_HAS_OSEQ : TUNNEL_HAS_ISEQ;
+	} else if (ret == 0) {
+		t->flags |= f->has;
+	}
+	return 0;
+}
+
+bool field_equal(const struct field *f, const struct tunnel *a, const struct tunnel *b)
+{
+	struct field_value va, vb;
+
+	field_get(f, a, &va);
+	field_get(f, b, &vb);
+	if (va.type != vb.type)
+		return false;
+	switch (va.type) {
+	case FIELD_STR:
+		return !strcmp(va.str, vb.str);
+	case FIELD_NUM:
+		return va.num == vb.num;
+	case FIELD_TRUE_FALSE:
+		return va.on == vb.on;
+	default:
+		return true;
+	}
+}
+
+bool tunnel_fields_equal(const struct tunnel *a, const struct tunnel *b)
+{
+	if (a->family != b->family)
+		return false;
+	for (size_t i = 0; i < tunnel_fields_n; i++)
+		if (!tunnel_fields[i].no_converge && !field_equal(&tunnel_fields[i], a, b))
+			return false;
+	return true;
+}

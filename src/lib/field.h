@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * One row per tunnel parameter, for every place that writes, reads or
+ * compares the parameters as a set: the control protocol's requests and
+ * replies (gretund_proto.c, gretund_ctl.c, ctl.c) and converge's "same
+ * tunnel?" (cmd_up.c). A new GRE option is one row here, its value type if
+ * it is a new one, its config key (config.c), its netlink attribute, its
+ * use in the data path and its man page rows.
+ */
+#ifndef GRETUN_FIELD_H
+#define GRETUN_FIELD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tunnel.h"
+
+enum field_kind {
+	FIELD_MODE,		/* gre | gretap | ip6gre | ip6gretap */
+	FIELD_ADDR,		/* local, remote: family from the mode */
+	FIELD_KEY,		/* ikey, okey: the key and GRE_OPT_KEY in i/oflags */
+	FIELD_GRE_FLAGS,	/* iflags, oflags: "csum,key,seq" | "none" */
+	FIELD_TTL,		/* 0 = inherit */
+	FIELD_TOS,		/* "inherit" or a number */
+	FIELD_BOOL,
+	FIELD_IFNAME,		/* "" = none */
+	FIELD_U32,		/* decimal or 0x hex */
+	FIELD_ENCAP,		/* none | udp */
+	FIELD_PORT,		/* 1..65535 */
+	FIELD_SPORT,		/* "auto" (0) or 0..65535 */
+	FIELD_KEEPALIVE,	/* "INTERVAL,RETRIES"; absent = off */
+	FIELD_MTU,		/* "auto" (0) or 68..65535 */
+};
+
+struct field {
+	const char *ctl;	/* control protocol key, in requests and replies */
+	enum field_kind kind;
+	uint32_t ctl_bit;	/* CTL_KEY_*: seen once per request */
+	uint32_t has;		/* TUNNEL_HAS_* set by a value */
+	size_t offset;		/* the member of struct tunnel */
+	bool out;		/* FIELD_KEY, FIELD_GRE_FLAGS: the output side */
+	bool no_converge;	/* changed in place, never a reason to recreate */
+};
+
+/* A parameter's value as the protocol carries it: a reply writes it as
+ * JSON of this type, a request as text. */
+struct field_value {
+	enum { FIELD_ABSENT, FIELD_STR, FIELD_NUM, FIELD_TRUE_FALSE } type;
+	uint64_t num;
+	bool on;
+	char str[48];
+};
+
+extern const struct field tunnel_fields[];
+extern const size_t tunnel_fields_n;
+
+const struct field *field_by_ctl(const char *key);
+/* t's value of f; FIELD_ABSENT when a request leaves it out. */
+void field_get(const struct field *f, const struct tunnel *t, struct field_value *v);
+/* The request text of v ("yes"/"no" for booleans); buf >= 48 bytes. */
+const char *field_value_text(const struct field_value *v, char *buf, size_t size);
+/* Set f in t from its protocol text: 0 or -EINVAL. An address's family
+ * goes to *family (AF_INET or AF_INET6) when family is not NULL. */
+int field_set(const struct field *f, struct tunnel *t, const char *val, int *family);
+/* Same value in a and b (both absent counts as the same). */
+bool field_equal(const struct field *f, const struct tunnel *a, const struct tunnel *b);
+/* Every field that converge compares is equal: no need to recreate. */
+bool tunnel_fields_equal(const struct tunnel *a, const struct tunnel *b);
+
+#endif

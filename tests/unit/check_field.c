@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* field.h: the tunnel parameter table, its values, parsers and equality. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "field.h"
+#include "gretund_proto.h"
+
+/* A tunnel through a request line and back is the same tunnel. */
+static void roundtrip(const char *line)
+{
+	struct ctl_request a, b;
+	char err[CTL_ERR_MAX] = "", out[CTL_LINE_MAX];
+	int n;
+
+	ck_assert_msg(!ctl_request_parse(line, strlen(line), &a, err, sizeof(err)), "%s: %s",
+		      line, err);
+	n = ctl_request_format(out, sizeof(out), CTL_CMD_CREATE, &a.t);
+	ck_assert_int_gt(n, 0);
+	ck_assert_msg(!ctl_request_parse(out, (size_t)n, &b, err, sizeof(err)), "%s: %s", out,
+		      err);
+	ck_assert_msg(tunnel_fields_equal(&a.t, &b.t), "%s -> %s", line, out);
+	ck_assert_uint_eq(a.t.mtu, b.t.mtu);
+	/* what was given stays given (the line sends every default too) */
+	ck_assert_uint_eq(a.t.flags & b.t.flags, a.t.flags);
+}
+
+START_TEST(test_roundtrip)
+{
+	roundtrip("create g1 mode=gre remote=192.0.2.2");
+	roundtrip("create g2 mode=gre local=192.0.2.1 remote=192.0.2.2 ikey=7 okey=0.0.0.9 "
+		  "iflags=csum,seq oflags=seq ttl=64 tos=0x10 pmtudisc=yes dev=eth0 fwmark=0x2a");
+	roundtrip("create g3 mode=ip6gretap local=2001:db8::1 remote=2001:db8::2 tos=inherit "
+		  "ttl=inherit pmtudisc=no ignore_df=yes encap=udp encap_dport=4754 "
+		  "encap_sport=auto mtu=1400");
+	roundtrip("create g4 mode=gre remote=192.0.2.2 keepalive=10,3 encap=fou encap_sport=5000");
+}
+END_TEST
+
+/* Each kind refuses what is not its spelling, naming the key. */
+START_TEST(test_invalid)
+{
+	static const char *const bad[] = {
+		"mode=gre6", "remote=192.0.2", "ikey=-1", "ikey=4294967296", "iflags=csum,",
+		"iflags=,csum", "iflags=csum,,seq", "iflags=", "oflags=key,crc", "ttl=256",
+		"ttl=+1", "tos=0x100", "pmtudisc=maybe", "dev=a/b", "fwmark=010x",
+		"encap=gue", "encap_dport=0", "encap_dport=auto", "encap_sport=65536",
+		"keepalive=10", "keepalive=10,256", "mtu=67", "mtu=65536", "ttl=1 ttl=2",
+	};
+	char line[256], err[CTL_ERR_MAX];
+	struct ctl_request r;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(line, sizeof(line), "create x mode=gre remote=192.0.2.2 %s", bad[i]);
+		if (!strncmp(bad[i], "mode=", 5) || !strncmp(bad[i], "remote=", 7))
+			snprintf(line, sizeof(line), "create x %s", bad[i]);
+		err[0] = '\0';
+		ck_assert_msg(ctl_request_parse(line, strlen(line), &r, err, sizeof(err)) < 0,
+			      "accepted: %s", bad[i]);
+		ck_assert_msg(err[0], "no message for %s", bad[i]);
+	}
+}
+END_TEST
+
+/* Every protocol key is one row, with its own seen bit. */
+START_TEST(test_table)
+{
+	uint32_t bits = 0;
+
+	for (size_t i = 0; i < tunnel_fields_n; i++) {
+		const struct field *f = &tunnel_fields[i];
+
+		ck_assert_ptr_eq(field_by_ctl(f->ctl), f);
+		ck_assert_msg(f->ctl_bit && !(bits & f->ctl_bit), "%s: seen bit", f->ctl);
+		bits |= f->ctl_bit;
+		ck_assert(ctl_param_known(f->ctl));
+	}
+	ck_assert_ptr_null(field_by_ctl("key"));
+}
+END_TEST
+
+/* Converge: a key that is not sent does not count; MTU never does. */
+START_TEST(test_equal)
+{
+	struct tunnel a, b;
+
+	tunnel_init(&a);
+	tunnel_init(&b);
+	a.mode = b.mode = MODE_GRE;
+	a.family = b.family = AF_INET;
+	ck_assert(tunnel_fields_equal(&a, &b));
+	a.ikey = 5;		/* no GRE_OPT_KEY: not a key */
+	ck_assert(tunnel_fields_equal(&a, &b));
+	a.iflags |= GRE_OPT_KEY;
+	ck_assert(!tunnel_fields_equal(&a, &b));
+	b.iflags |= GRE_OPT_KEY;
+	b.ikey = 5;
+	ck_assert(tunnel_fields_equal(&a, &b));
+	a.mtu = 1400;
+	ck_assert(tunnel_fields_equal(&a, &b));
+	a.tos_inherit = !b.tos_inherit;
+	ck_assert(!tunnel_fields_equal(&a, &b));
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("field");
+	TCase *tc = tcase_create("core");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, test_roundtrip);
+	tcase_add_test(tc, test_invalid);
+	tcase_add_test(tc, test_table);
+	tcase_add_test(tc, test_equal);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
