@@ -92,6 +92,8 @@ static void reply_tunnel_params(struct json_writer *w, const struct gd_tunnel *g
 	for (size_t i = 0; i < tunnel_fields_n; i++) {
 		const char *key = tunnel_fields[i].ctl;
 
+		if (!key)
+			continue;
 		field_get(&tunnel_fields[i], &gt->t, &v);
 		if (v.type == FIELD_STR)
 			json_str(w, key, v.str);

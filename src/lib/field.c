@@ -17,29 +17,45 @@
 #include "parse.h"
 
 #define T(member)	offsetof(struct tunnel, member)
-#define F(key, k, bit, has_bit, off, ...) \
-	{ .ctl = key, .kind = k, .ctl_bit = bit, .has = has_bit, .offset = off, __VA_ARGS__ }
+#define F(key, ckey, k, bit, has_bit, off, ...) \
+	{ .ctl = key, .conf = ckey, .kind = k, .ctl_bit = bit, .has = has_bit, .offset = off, \
+	  __VA_ARGS__ }
+#define FLAG(ckey, has_bit, member, opt) \
+	F(NULL, ckey, FIELD_GRE_FLAG, 0, has_bit, T(member), .bit = opt, \
+	  .out = offsetof(struct tunnel, member) == offsetof(struct tunnel, oflags))
 
 const struct field tunnel_fields[] = {
-	F("mode", FIELD_MODE, CTL_KEY_MODE, TUNNEL_HAS_MODE, T(mode)),
-	F("local", FIELD_ADDR, CTL_KEY_LOCAL, TUNNEL_HAS_LOCAL, T(local)),
-	F("remote", FIELD_ADDR, CTL_KEY_REMOTE, TUNNEL_HAS_REMOTE, T(remote)),
-	F("ikey", FIELD_KEY, CTL_KEY_IKEY, TUNNEL_HAS_IKEY, T(ikey)),
-	F("okey", FIELD_KEY, CTL_KEY_OKEY, TUNNEL_HAS_OKEY, T(okey), .out = true),
-	F("iflags", FIELD_GRE_FLAGS, CTL_KEY_IFLAGS, 0, T(iflags)),
-	F("oflags", FIELD_GRE_FLAGS, CTL_KEY_OFLAGS, 0, T(oflags), .out = true),
-	F("ttl", FIELD_TTL, CTL_KEY_TTL, TUNNEL_HAS_TTL, T(ttl)),
-	F("tos", FIELD_TOS, CTL_KEY_TOS, TUNNEL_HAS_TOS, T(tos)),
-	F("pmtudisc", FIELD_BOOL, CTL_KEY_PMTUDISC, TUNNEL_HAS_PMTUDISC, T(pmtudisc)),
-	F("ignore_df", FIELD_BOOL, CTL_KEY_IGNORE_DF, TUNNEL_HAS_IGNORE_DF, T(ignore_df)),
-	F("dev", FIELD_IFNAME, CTL_KEY_DEV, TUNNEL_HAS_DEV, T(dev)),
-	F("fwmark", FIELD_U32, CTL_KEY_FWMARK, TUNNEL_HAS_FWMARK, T(fwmark)),
-	F("encap", FIELD_ENCAP, CTL_KEY_ENCAP, TUNNEL_HAS_ENCAP, T(encap)),
-	F("encap_dport", FIELD_PORT, CTL_KEY_ENCAP_DPORT, TUNNEL_HAS_ENCAP_DPORT, T(encap_dport)),
-	F("encap_sport", FIELD_SPORT, CTL_KEY_ENCAP_SPORT, TUNNEL_HAS_ENCAP_SPORT, T(encap_sport)),
-	F("keepalive", FIELD_KEEPALIVE, CTL_KEY_KEEPALIVE, TUNNEL_HAS_KEEPALIVE, 0),
+	F("mode", "Mode", FIELD_MODE, CTL_KEY_MODE, TUNNEL_HAS_MODE, T(mode)),
+	F("local", "Local", FIELD_ADDR, CTL_KEY_LOCAL, TUNNEL_HAS_LOCAL, T(local)),
+	F("remote", "Remote", FIELD_ADDR, CTL_KEY_REMOTE, TUNNEL_HAS_REMOTE, T(remote)),
+	F("ikey", "InputKey", FIELD_KEY, CTL_KEY_IKEY, TUNNEL_HAS_IKEY, T(ikey)),
+	F("okey", "OutputKey", FIELD_KEY, CTL_KEY_OKEY, TUNNEL_HAS_OKEY, T(okey), .out = true),
+	F("iflags", NULL, FIELD_GRE_FLAGS, CTL_KEY_IFLAGS, 0, T(iflags)),
+	F("oflags", NULL, FIELD_GRE_FLAGS, CTL_KEY_OFLAGS, 0, T(oflags), .out = true),
+	FLAG("InputChecksum", TUNNEL_HAS_ICSUM, iflags, GRE_OPT_CSUM),
+	FLAG("OutputChecksum", TUNNEL_HAS_OCSUM, oflags, GRE_OPT_CSUM),
+	FLAG("InputSequence", TUNNEL_HAS_ISEQ, iflags, GRE_OPT_SEQ),
+	FLAG("OutputSequence", TUNNEL_HAS_OSEQ, oflags, GRE_OPT_SEQ),
+	F("ttl", "TTL", FIELD_TTL, CTL_KEY_TTL, TUNNEL_HAS_TTL, T(ttl)),
+	F("tos", "TOS", FIELD_TOS, CTL_KEY_TOS, TUNNEL_HAS_TOS, T(tos)),
+	F("pmtudisc", "PMTUDiscovery", FIELD_BOOL, CTL_KEY_PMTUDISC, TUNNEL_HAS_PMTUDISC,
+	  T(pmtudisc)),
+	F("ignore_df", "IgnoreDF", FIELD_BOOL, CTL_KEY_IGNORE_DF, TUNNEL_HAS_IGNORE_DF,
+	  T(ignore_df)),
+	F("dev", "Device", FIELD_IFNAME, CTL_KEY_DEV, TUNNEL_HAS_DEV, T(dev)),
+	F("fwmark", "FirewallMark", FIELD_U32, CTL_KEY_FWMARK, TUNNEL_HAS_FWMARK, T(fwmark)),
+	F("encap", "Encapsulation", FIELD_ENCAP, CTL_KEY_ENCAP, TUNNEL_HAS_ENCAP, T(encap)),
+	F("encap_dport", "EncapsulationPort", FIELD_PORT, CTL_KEY_ENCAP_DPORT,
+	  TUNNEL_HAS_ENCAP_DPORT, T(encap_dport)),
+	F("encap_sport", "EncapsulationSourcePort", FIELD_SPORT, CTL_KEY_ENCAP_SPORT,
+	  TUNNEL_HAS_ENCAP_SPORT, T(encap_sport)),
 	/* an MTU change is applied to the device as it is */
-	F("mtu", FIELD_MTU, CTL_KEY_MTU, TUNNEL_HAS_MTU, T(mtu), .no_converge = true),
+	F("mtu", "MTU", FIELD_MTU, CTL_KEY_MTU, TUNNEL_HAS_MTU, T(mtu), .no_converge = true),
+	/* gretunctl's own (no protocol key): which backend serves the tunnel
+	 * and the table its routes go to; in the state file's old order */
+	F(NULL, "Backend", FIELD_BACKEND, 0, TUNNEL_HAS_BACKEND, T(backend), .no_converge = true),
+	F("keepalive", "Keepalive", FIELD_KEEPALIVE, CTL_KEY_KEEPALIVE, TUNNEL_HAS_KEEPALIVE, 0),
+	F(NULL, "Table", FIELD_TABLE, 0, TUNNEL_HAS_TABLE, T(table), .no_converge = true),
 };
 
 const size_t tunnel_fields_n = sizeof(tunnel_fields) / sizeof(tunnel_fields[0]);
@@ -50,7 +66,7 @@ const size_t tunnel_fields_n = sizeof(tunnel_fields) / sizeof(tunnel_fields[0]);
 const struct field *field_by_ctl(const char *key)
 {
 	for (size_t i = 0; i < tunnel_fields_n; i++)
-		if (!strcmp(tunnel_fields[i].ctl, key))
+		if (tunnel_fields[i].ctl && !strcmp(tunnel_fields[i].ctl, key))
 			return &tunnel_fields[i];
 	return NULL;
 }
@@ -107,6 +123,10 @@ void field_get(const struct field *f, const struct tunnel *t, struct field_value
 	case FIELD_GRE_FLAGS:
 		value_str(v, ctl_flags_str(gre_flags(f, t), buf, sizeof(buf)));
 		break;
+	case FIELD_GRE_FLAG:
+		v->type = FIELD_TRUE_FALSE;
+		v->on = gre_flags(f, t) & f->bit;
+		break;
 	case FIELD_TTL:
 		value_num(v, t->ttl);
 		break;
@@ -142,7 +162,48 @@ void field_get(const struct field *f, const struct tunnel *t, struct field_value
 			value_str(v, buf);
 		}
 		break;
+	case FIELD_BACKEND:
+		value_str(v, tunnel_backend_name(t->backend));
+		break;
+	case FIELD_TABLE:
+		value_num(v, t->table);
+		break;
 	}
+}
+
+/* The config file's spelling where it differs from the protocol's: words
+ * for the 0 that means inherit/auto, TOS in hex, keepalive "I R", no MTU
+ * line for auto. false: no line. */
+static bool conf_text(const struct field *f, const struct tunnel *t, char *buf, size_t size)
+{
+	struct field_value v;
+
+	switch (f->kind) {
+	case FIELD_TTL:
+		return snprintf(buf, size, t->ttl ? "%u" : "inherit", t->ttl) > 0;
+	case FIELD_TOS:
+		return snprintf(buf, size, t->tos_inherit ? "inherit" : "0x%02x", t->tos) > 0;
+	case FIELD_SPORT:
+		return snprintf(buf, size, t->encap_sport ? "%u" : "auto", t->encap_sport) > 0;
+	case FIELD_MTU:
+		return t->mtu && snprintf(buf, size, "%u", t->mtu) > 0;
+	case FIELD_KEEPALIVE:
+		return t->keepalive_interval &&
+		       snprintf(buf, size, "%u %u", t->keepalive_interval, t->keepalive_retries) > 0;
+	default:
+		field_get(f, t, &v);
+		return v.type != FIELD_ABSENT && field_value_text(&v, buf, size);
+	}
+}
+
+int tunnel_fields_format_conf(const struct tunnel *t, FILE *f)
+{
+	char buf[64];
+
+	for (size_t i = 0; i < tunnel_fields_n; i++)
+		if (tunnel_fields[i].conf && conf_text(&tunnel_fields[i], t, buf, sizeof(buf)))
+			fprintf(f, "%s = %s\n", tunnel_fields[i].conf, buf);
+	return ferror(f) ? -EIO : 0;
 }
 
 const char *field_value_text(const struct field_value *v, char *buf, size_t size)

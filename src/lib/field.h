@@ -2,8 +2,11 @@
 /*
  * One row per tunnel parameter, for every place that writes, reads or
  * compares the parameters as a set: the control protocol's requests and
- * replies (gretund_proto.c, gretund_ctl.c, ctl.c) and converge's "same
- * tunnel?" (cmd_up.c). A new GRE option is one row here, its value type if
+ * replies (gretund_proto.c, gretund_ctl.c, ctl.c), converge's "same
+ * tunnel?" (cmd_up.c) and the state file, which is gretun.conf text
+ * (runtime.c). A row has a protocol key, a config key, or both: the
+ * protocol carries the GRE options of one direction as one list (iflags),
+ * the config file as one key each (InputChecksum, InputSequence). A new GRE option is one row here, its value type if
  * it is a new one, its config key (config.c), its netlink attribute, its
  * use in the data path and its man page rows.
  */
@@ -13,6 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "tunnel.h"
 
@@ -21,6 +25,7 @@ enum field_kind {
 	FIELD_ADDR,		/* local, remote: family from the mode */
 	FIELD_KEY,		/* ikey, okey: the key and GRE_OPT_KEY in i/oflags */
 	FIELD_GRE_FLAGS,	/* iflags, oflags: "csum,key,seq" | "none" */
+	FIELD_GRE_FLAG,		/* one GRE_OPT_* bit of iflags or oflags: yes | no */
 	FIELD_TTL,		/* 0 = inherit */
 	FIELD_TOS,		/* "inherit" or a number */
 	FIELD_BOOL,
@@ -31,15 +36,19 @@ enum field_kind {
 	FIELD_SPORT,		/* "auto" (0) or 0..65535 */
 	FIELD_KEEPALIVE,	/* "INTERVAL,RETRIES"; absent = off */
 	FIELD_MTU,		/* "auto" (0) or 68..65535 */
+	FIELD_BACKEND,		/* auto | kernel | userspace (config only) */
+	FIELD_TABLE,		/* routing table number (config only) */
 };
 
 struct field {
 	const char *ctl;	/* control protocol key, in requests and replies */
+	const char *conf;	/* gretun.conf key, as the state file writes it */
 	enum field_kind kind;
 	uint32_t ctl_bit;	/* CTL_KEY_*: seen once per request */
 	uint32_t has;		/* TUNNEL_HAS_* set by a value */
 	size_t offset;		/* the member of struct tunnel */
-	bool out;		/* FIELD_KEY, FIELD_GRE_FLAGS: the output side */
+	bool out;		/* FIELD_KEY, FIELD_GRE_FLAG(S): the output side */
+	uint8_t bit;		/* FIELD_GRE_FLAG: which GRE_OPT_* */
 	bool no_converge;	/* changed in place, never a reason to recreate */
 };
 
@@ -63,6 +72,9 @@ const char *field_value_text(const struct field_value *v, char *buf, size_t size
 /* Set f in t from its protocol text: 0 or -EINVAL. An address's family
  * goes to *family (AF_INET or AF_INET6) when family is not NULL. */
 int field_set(const struct field *f, struct tunnel *t, const char *val, int *family);
+/* "Key = value" lines of every row with a config key that has a value in
+ * t, in gretun.conf's spelling ([Tunnel] section, without the header). */
+int tunnel_fields_format_conf(const struct tunnel *t, FILE *f);
 /* Same value in a and b (both absent counts as the same). */
 bool field_equal(const struct field *f, const struct tunnel *a, const struct tunnel *b);
 /* Every field that converge compares is equal: no need to recreate. */

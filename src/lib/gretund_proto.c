@@ -211,6 +211,8 @@ int ctl_request_format(char *buf, size_t size, enum ctl_cmd cmd, const struct tu
 
 	n = snprintf(buf, size, "%s %s", ctl_cmd_name(cmd), t->name);
 	for (size_t i = 0; n > 0 && (size_t)n < size && i < tunnel_fields_n; i++) {
+		if (!tunnel_fields[i].ctl)
+			continue;
 		field_get(&tunnel_fields[i], t, &v);
 		if (v.type == FIELD_ABSENT)
 			continue;

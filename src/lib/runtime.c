@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "field.h"
 #include "runtime.h"
 
 #define RUNTIME_BASE RUNSTATEDIR "/gretun"
@@ -573,11 +574,6 @@ static void fmt_addr(FILE *f, int family, const union inet_addr *a)
 	fputs(inet_ntop(family, a, buf, sizeof(buf)) ? buf : "?", f);
 }
 
-static void fmt_flag(FILE *f, const char *key, bool v)
-{
-	fprintf(f, "%s = %s\n", key, v ? "yes" : "no");
-}
-
 /* Facts about the tunnel that are not config keys ride in comment lines,
  * which the config parser skips: "#@ Key = value". */
 #define META_SOURCE	"#@ Source = "
@@ -599,50 +595,7 @@ static void meta_format(const struct state_meta *m, FILE *f)
 int tunnel_format_conf(const struct tunnel *t, FILE *f)
 {
 	fputs("[Tunnel]\n", f);
-	fprintf(f, "Mode = %s\n", tunnel_mode_name(t->mode));
-	if (t->flags & TUNNEL_HAS_LOCAL) {
-		fputs("Local = ", f);
-		fmt_addr(f, t->family, &t->local);
-		fputc('\n', f);
-	}
-	if (t->flags & TUNNEL_HAS_REMOTE) {
-		fputs("Remote = ", f);
-		fmt_addr(f, t->family, &t->remote);
-		fputc('\n', f);
-	}
-	if (t->iflags & GRE_OPT_KEY)
-		fprintf(f, "InputKey = %" PRIu32 "\n", t->ikey);
-	if (t->oflags & GRE_OPT_KEY)
-		fprintf(f, "OutputKey = %" PRIu32 "\n", t->okey);
-	fmt_flag(f, "InputChecksum", t->iflags & GRE_OPT_CSUM);
-	fmt_flag(f, "OutputChecksum", t->oflags & GRE_OPT_CSUM);
-	fmt_flag(f, "InputSequence", t->iflags & GRE_OPT_SEQ);
-	fmt_flag(f, "OutputSequence", t->oflags & GRE_OPT_SEQ);
-	if (t->ttl)
-		fprintf(f, "TTL = %u\n", t->ttl);
-	else
-		fputs("TTL = inherit\n", f);
-	if (t->tos_inherit)
-		fputs("TOS = inherit\n", f);
-	else
-		fprintf(f, "TOS = 0x%02x\n", t->tos);
-	fmt_flag(f, "PMTUDiscovery", t->pmtudisc);
-	fmt_flag(f, "IgnoreDF", t->ignore_df);
-	if (t->dev[0])
-		fprintf(f, "Device = %s\n", t->dev);
-	fprintf(f, "FirewallMark = %" PRIu32 "\n", t->fwmark);
-	fprintf(f, "Encapsulation = %s\n", t->encap == ENCAP_UDP ? "udp" : "none");
-	fprintf(f, "EncapsulationPort = %u\n", t->encap_dport);
-	if (t->encap_sport)
-		fprintf(f, "EncapsulationSourcePort = %u\n", t->encap_sport);
-	else
-		fputs("EncapsulationSourcePort = auto\n", f);
-	if (t->mtu)
-		fprintf(f, "MTU = %" PRIu32 "\n", t->mtu);
-	fprintf(f, "Backend = %s\n", tunnel_backend_name(t->backend));
-	if (t->keepalive_interval)
-		fprintf(f, "Keepalive = %u %u\n", t->keepalive_interval, t->keepalive_retries);
-	fprintf(f, "Table = %" PRIu32 "\n", t->table);
+	tunnel_fields_format_conf(t, f);
 	for (size_t i = 0; i < t->n_addresses; i++) {
 		fputs("Address = ", f);
 		fmt_addr(f, t->addresses[i].family, &t->addresses[i].addr);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "field.h"
 #include "gretund_proto.h"
 
@@ -71,6 +72,9 @@ START_TEST(test_table)
 	for (size_t i = 0; i < tunnel_fields_n; i++) {
 		const struct field *f = &tunnel_fields[i];
 
+		ck_assert_msg(f->ctl || f->conf, "row %zu has no key", i);
+		if (!f->ctl)
+			continue;
 		ck_assert_ptr_eq(field_by_ctl(f->ctl), f);
 		ck_assert_msg(f->ctl_bit && !(bits & f->ctl_bit), "%s: seen bit", f->ctl);
 		bits |= f->ctl_bit;
@@ -104,6 +108,75 @@ START_TEST(test_equal)
 }
 END_TEST
 
+/* The state file's [Tunnel] lines: the spelling gretun.conf(5) documents,
+ * the same bytes as before the table, and read back as the same tunnel. */
+START_TEST(test_conf)
+{
+	static const char want[] =
+		"Mode = ip6gre\n"
+		"Local = 2001:db8::1\n"
+		"Remote = 2001:db8::2\n"
+		"InputKey = 7\n"
+		"InputChecksum = yes\n"
+		"OutputChecksum = no\n"
+		"InputSequence = no\n"
+		"OutputSequence = yes\n"
+		"TTL = inherit\n"
+		"TOS = 0x10\n"
+		"PMTUDiscovery = yes\n"
+		"IgnoreDF = no\n"
+		"Device = eth0\n"
+		"FirewallMark = 42\n"
+		"Encapsulation = udp\n"
+		"EncapsulationPort = 4754\n"
+		"EncapsulationSourcePort = auto\n"
+		"MTU = 1400\n"
+		"Backend = userspace\n"
+		"Table = 100\n";
+	const char *line = "create c1 mode=ip6gre local=2001:db8::1 remote=2001:db8::2 ikey=7 "
+			   "iflags=csum oflags=seq ttl=inherit tos=16 dev=eth0 fwmark=42 encap=udp "
+			   "mtu=1400";
+	char err[CTL_ERR_MAX] = "", *text = NULL;
+	struct ctl_request r;
+	struct tunnel back;
+	size_t len = 0;
+	FILE *f;
+
+	ck_assert_msg(!ctl_request_parse(line, strlen(line), &r, err, sizeof(err)), "%s", err);
+	r.t.backend = BACKEND_USERSPACE;
+	r.t.table = 100;
+	f = open_memstream(&text, &len);
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(tunnel_fields_format_conf(&r.t, f), 0);
+	fclose(f);
+	ck_assert_str_eq(text, want);
+
+	/* as a config file: the same tunnel */
+	tunnel_init(&back);
+	{
+		char *conf = NULL;
+		size_t clen = 0;
+		FILE *c = open_memstream(&conf, &clen);
+
+		fputs("[Tunnel]\n", c);
+		fputs(text, c);
+		fclose(c);
+		ck_assert_msg(!config_parse_buffer("state", conf, clen, &back, err, sizeof(err)),
+			      "%s", err);
+		free(conf);
+	}
+	ck_assert_msg(!config_finalize(&back, err, sizeof(err)), "%s", err);
+	for (size_t i = 0; i < tunnel_fields_n; i++)
+		ck_assert_msg(field_equal(&tunnel_fields[i], &r.t, &back), "%s differs",
+			      tunnel_fields[i].conf ? tunnel_fields[i].conf : tunnel_fields[i].ctl);
+	ck_assert_uint_eq(back.mtu, 1400);
+	ck_assert_int_eq(back.backend, BACKEND_USERSPACE);
+	ck_assert_uint_eq(back.table, 100);
+	tunnel_free(&back);
+	free(text);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("field");
@@ -115,6 +188,7 @@ int main(void)
 	tcase_add_test(tc, test_invalid);
 	tcase_add_test(tc, test_table);
 	tcase_add_test(tc, test_equal);
+	tcase_add_test(tc, test_conf);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
