@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "field.h"
 #include "gretunctl.h"
 
 #ifndef IFF_LOWER_UP
@@ -72,48 +73,28 @@ static void print_prefix(struct out *o, const char *key, const char *fmt, const 
 	out_str(o, key, fmt, buf);
 }
 
-static void print_key(struct out *o, const char *key, const char *fmt, bool has, uint32_t v)
-{
-	if (has)
-		out_u64(o, key, fmt, v);
-	else
-		out_null(o, key);
-}
-
+/* The tunnel's parameters as the field table shows them. */
 static void print_params(struct out *o, const struct tunnel *t)
 {
-	print_addr(o, "local", "  local %s", t->flags & TUNNEL_HAS_LOCAL, t->family, &t->local);
-	if (!(t->flags & TUNNEL_HAS_LOCAL))
-		out_text(o, "  local any");
-	print_addr(o, "remote", " remote %s", t->flags & TUNNEL_HAS_REMOTE, t->family, &t->remote);
-	print_key(o, "ikey", " ikey %" PRIu64, t->iflags & GRE_OPT_KEY, t->ikey);
-	print_key(o, "okey", " okey %" PRIu64, t->oflags & GRE_OPT_KEY, t->okey);
-	out_bool(o, "icsum", " icsum", t->iflags & GRE_OPT_CSUM);
-	out_bool(o, "ocsum", " ocsum", t->oflags & GRE_OPT_CSUM);
-	out_bool(o, "iseq", " iseq", t->iflags & GRE_OPT_SEQ);
-	out_bool(o, "oseq", " oseq", t->oflags & GRE_OPT_SEQ);
-	if (t->ttl)
-		out_u64(o, "ttl", " ttl %" PRIu64, t->ttl);
-	else {
-		out_u64(o, "ttl", NULL, 0);
-		out_text(o, " ttl inherit");
+	struct field_shown sh;
+
+	for (size_t i = 0; i < tunnel_fields_n; i++) {
+		field_show(&tunnel_fields[i], t, &sh);
+		for (int k = 0; k < 2 && sh.key[k]; k++) {
+			const struct field_value *v = &sh.val[k];
+
+			if (v->type == FIELD_STR)
+				out_str(o, sh.key[k], NULL, v->str);
+			else if (v->type == FIELD_NUM)
+				out_u64(o, sh.key[k], NULL, v->num);
+			else if (v->type == FIELD_TRUE_FALSE)
+				out_bool(o, sh.key[k], NULL, v->on);
+			else
+				out_null(o, sh.key[k]);
+		}
+		if (sh.text[0])
+			out_text(o, "%s", sh.text);
 	}
-	out_u64(o, "tos", t->tos_inherit || !t->tos ? NULL : " tos 0x%02" PRIx64, t->tos);
-	out_bool(o, "tos_inherit", " tos inherit", t->tos_inherit);
-	out_bool(o, "pmtudisc", NULL, t->pmtudisc);
-	out_text(o, t->pmtudisc ? " pmtudisc" : " nopmtudisc");
-	out_bool(o, "ignore_df", " ignore-df", t->ignore_df);
-	if (t->dev[0])
-		out_str(o, "dev", " dev %s", t->dev);
-	else
-		out_null(o, "dev");
-	out_u64(o, "fwmark", t->fwmark ? " fwmark 0x%" PRIx64 : NULL, t->fwmark);
-	out_str(o, "encapsulation", t->encap == ENCAP_UDP ? " encapsulation %s" : NULL,
-		t->encap == ENCAP_UDP ? "udp" : "none");
-	out_u64(o, "encapsulation_port", t->encap == ENCAP_UDP ? " port %" PRIu64 : NULL,
-		t->encap_dport);
-	out_u64(o, "encapsulation_source_port",
-		t->encap == ENCAP_UDP && t->encap_sport ? " sport %" PRIu64 : NULL, t->encap_sport);
 	out_text(o, "\n");
 }
 

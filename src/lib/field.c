@@ -20,35 +20,44 @@
 #define F(key, ckey, k, bit, has_bit, off, ...) \
 	{ .ctl = key, .conf = ckey, .kind = k, .ctl_bit = bit, .has = has_bit, .offset = off, \
 	  __VA_ARGS__ }
-#define FLAG(ckey, has_bit, member, opt) \
+#define FLAG(ckey, has_bit, member, opt, name) \
 	F(NULL, ckey, FIELD_GRE_FLAG, 0, has_bit, T(member), .bit = opt, \
-	  .out = offsetof(struct tunnel, member) == offsetof(struct tunnel, oflags))
+	  .out = offsetof(struct tunnel, member) == offsetof(struct tunnel, oflags), \
+	  .json = name, .word = name)
 
 const struct field tunnel_fields[] = {
 	F("mode", "Mode", FIELD_MODE, CTL_KEY_MODE, TUNNEL_HAS_MODE, T(mode)),
-	F("local", "Local", FIELD_ADDR, CTL_KEY_LOCAL, TUNNEL_HAS_LOCAL, T(local)),
-	F("remote", "Remote", FIELD_ADDR, CTL_KEY_REMOTE, TUNNEL_HAS_REMOTE, T(remote)),
-	F("ikey", "InputKey", FIELD_KEY, CTL_KEY_IKEY, TUNNEL_HAS_IKEY, T(ikey)),
-	F("okey", "OutputKey", FIELD_KEY, CTL_KEY_OKEY, TUNNEL_HAS_OKEY, T(okey), .out = true),
+	F("local", "Local", FIELD_ADDR, CTL_KEY_LOCAL, TUNNEL_HAS_LOCAL, T(local),
+	  .json = "local", .word = "local"),
+	F("remote", "Remote", FIELD_ADDR, CTL_KEY_REMOTE, TUNNEL_HAS_REMOTE, T(remote),
+	  .json = "remote", .word = "remote"),
+	F("ikey", "InputKey", FIELD_KEY, CTL_KEY_IKEY, TUNNEL_HAS_IKEY, T(ikey),
+	  .json = "ikey", .word = "ikey"),
+	F("okey", "OutputKey", FIELD_KEY, CTL_KEY_OKEY, TUNNEL_HAS_OKEY, T(okey), .out = true,
+	  .json = "okey", .word = "okey"),
 	F("iflags", NULL, FIELD_GRE_FLAGS, CTL_KEY_IFLAGS, 0, T(iflags)),
 	F("oflags", NULL, FIELD_GRE_FLAGS, CTL_KEY_OFLAGS, 0, T(oflags), .out = true),
-	FLAG("InputChecksum", TUNNEL_HAS_ICSUM, iflags, GRE_OPT_CSUM),
-	FLAG("OutputChecksum", TUNNEL_HAS_OCSUM, oflags, GRE_OPT_CSUM),
-	FLAG("InputSequence", TUNNEL_HAS_ISEQ, iflags, GRE_OPT_SEQ),
-	FLAG("OutputSequence", TUNNEL_HAS_OSEQ, oflags, GRE_OPT_SEQ),
-	F("ttl", "TTL", FIELD_TTL, CTL_KEY_TTL, TUNNEL_HAS_TTL, T(ttl)),
-	F("tos", "TOS", FIELD_TOS, CTL_KEY_TOS, TUNNEL_HAS_TOS, T(tos)),
+	FLAG("InputChecksum", TUNNEL_HAS_ICSUM, iflags, GRE_OPT_CSUM, "icsum"),
+	FLAG("OutputChecksum", TUNNEL_HAS_OCSUM, oflags, GRE_OPT_CSUM, "ocsum"),
+	FLAG("InputSequence", TUNNEL_HAS_ISEQ, iflags, GRE_OPT_SEQ, "iseq"),
+	FLAG("OutputSequence", TUNNEL_HAS_OSEQ, oflags, GRE_OPT_SEQ, "oseq"),
+	F("ttl", "TTL", FIELD_TTL, CTL_KEY_TTL, TUNNEL_HAS_TTL, T(ttl), .json = "ttl", .word = "ttl"),
+	F("tos", "TOS", FIELD_TOS, CTL_KEY_TOS, TUNNEL_HAS_TOS, T(tos), .json = "tos", .word = "tos"),
 	F("pmtudisc", "PMTUDiscovery", FIELD_BOOL, CTL_KEY_PMTUDISC, TUNNEL_HAS_PMTUDISC,
-	  T(pmtudisc)),
+	  T(pmtudisc), .json = "pmtudisc", .word = "pmtudisc"),
 	F("ignore_df", "IgnoreDF", FIELD_BOOL, CTL_KEY_IGNORE_DF, TUNNEL_HAS_IGNORE_DF,
-	  T(ignore_df)),
-	F("dev", "Device", FIELD_IFNAME, CTL_KEY_DEV, TUNNEL_HAS_DEV, T(dev)),
-	F("fwmark", "FirewallMark", FIELD_U32, CTL_KEY_FWMARK, TUNNEL_HAS_FWMARK, T(fwmark)),
-	F("encap", "Encapsulation", FIELD_ENCAP, CTL_KEY_ENCAP, TUNNEL_HAS_ENCAP, T(encap)),
+	  T(ignore_df), .json = "ignore_df", .word = "ignore-df"),
+	F("dev", "Device", FIELD_IFNAME, CTL_KEY_DEV, TUNNEL_HAS_DEV, T(dev),
+	  .json = "dev", .word = "dev"),
+	F("fwmark", "FirewallMark", FIELD_U32, CTL_KEY_FWMARK, TUNNEL_HAS_FWMARK, T(fwmark),
+	  .json = "fwmark", .word = "fwmark"),
+	F("encap", "Encapsulation", FIELD_ENCAP, CTL_KEY_ENCAP, TUNNEL_HAS_ENCAP, T(encap),
+	  .json = "encapsulation", .word = "encapsulation"),
 	F("encap_dport", "EncapsulationPort", FIELD_PORT, CTL_KEY_ENCAP_DPORT,
-	  TUNNEL_HAS_ENCAP_DPORT, T(encap_dport)),
+	  TUNNEL_HAS_ENCAP_DPORT, T(encap_dport), .json = "encapsulation_port", .word = "port"),
 	F("encap_sport", "EncapsulationSourcePort", FIELD_SPORT, CTL_KEY_ENCAP_SPORT,
-	  TUNNEL_HAS_ENCAP_SPORT, T(encap_sport)),
+	  TUNNEL_HAS_ENCAP_SPORT, T(encap_sport), .json = "encapsulation_source_port",
+	  .word = "sport"),
 	/* an MTU change is applied to the device as it is */
 	F("mtu", "MTU", FIELD_MTU, CTL_KEY_MTU, TUNNEL_HAS_MTU, T(mtu), .no_converge = true),
 	/* gretunctl's own (no protocol key): which backend serves the tunnel
@@ -98,7 +107,7 @@ static void get_addr(const struct field *f, const struct tunnel *t, struct field
 {
 	char buf[INET6_ADDRSTRLEN];
 
-	if (f->has == TUNNEL_HAS_LOCAL && !(t->flags & TUNNEL_HAS_LOCAL))
+	if (!(t->flags & f->has))
 		return;
 	value_str(v, inet_ntop(t->family, CMEMBER(t, f, union inet_addr), buf, sizeof(buf)) ?
 		  buf : "?");
@@ -194,6 +203,72 @@ static bool conf_text(const struct field *f, const struct tunnel *t, char *buf, 
 		field_get(f, t, &v);
 		return v.type != FIELD_ABSENT && field_value_text(&v, buf, size);
 	}
+}
+
+/* The text form's words where they are not "WORD VALUE": a flag is its
+ * word when on, a default or an unset value says nothing. */
+static void show_text(const struct field *f, const struct tunnel *t,
+		      const struct field_value *v, char *buf, size_t size)
+{
+	char val[48];
+
+	buf[0] = '\0';
+	switch (f->kind) {
+	case FIELD_ADDR:
+		if (f->has == TUNNEL_HAS_LOCAL)	/* the line starts here */
+			snprintf(buf, size, "  local %s", v->type == FIELD_ABSENT ? "any" : v->str);
+		else if (v->type != FIELD_ABSENT)
+			snprintf(buf, size, " %s %s", f->word, v->str);
+		return;
+	case FIELD_GRE_FLAG:
+	case FIELD_BOOL:
+		if (v->on)
+			snprintf(buf, size, " %s", f->word);
+		else if (f->has == TUNNEL_HAS_PMTUDISC)
+			snprintf(buf, size, " no%s", f->word);
+		return;
+	case FIELD_TTL:
+		snprintf(buf, size, t->ttl ? " ttl %u" : " ttl inherit", t->ttl);
+		return;
+	case FIELD_TOS:
+		if (t->tos_inherit)
+			snprintf(buf, size, " tos inherit");
+		else if (t->tos)
+			snprintf(buf, size, " tos 0x%02x", t->tos);
+		return;
+	case FIELD_U32:
+		if (v->num)
+			snprintf(buf, size, " %s 0x%" PRIx64, f->word, v->num);
+		return;
+	case FIELD_ENCAP:
+	case FIELD_PORT:
+	case FIELD_SPORT:
+		/* GRE-in-UDP's words, only for a GRE-in-UDP tunnel */
+		if (t->encap == ENCAP_UDP && (f->kind != FIELD_SPORT || v->num))
+			snprintf(buf, size, " %s %s", f->word, field_value_text(v, val, sizeof(val)));
+		return;
+	default:
+		if (v->type != FIELD_ABSENT)
+			snprintf(buf, size, " %s %s", f->word, field_value_text(v, val, sizeof(val)));
+		return;
+	}
+}
+
+void field_show(const struct field *f, const struct tunnel *t, struct field_shown *s)
+{
+	memset(s, 0, sizeof(*s));
+	if (!f->json)
+		return;
+	s->key[0] = f->json;
+	field_get(f, t, &s->val[0]);
+	if (f->kind == FIELD_TOS) {
+		/* a number always, inherit as a member of its own */
+		value_num(&s->val[0], t->tos);
+		s->key[1] = "tos_inherit";
+		s->val[1].type = FIELD_TRUE_FALSE;
+		s->val[1].on = t->tos_inherit;
+	}
+	show_text(f, t, &s->val[0], s->text, sizeof(s->text));
 }
 
 int tunnel_fields_format_conf(const struct tunnel *t, FILE *f)

@@ -43,6 +43,8 @@ enum field_kind {
 struct field {
 	const char *ctl;	/* control protocol key, in requests and replies */
 	const char *conf;	/* gretun.conf key, as the state file writes it */
+	const char *json;	/* `gretunctl -j show' key; NULL: not a parameter there */
+	const char *word;	/* the word `show' prints before the value */
 	enum field_kind kind;
 	uint32_t ctl_bit;	/* CTL_KEY_*: seen once per request */
 	uint32_t has;		/* TUNNEL_HAS_* set by a value */
@@ -72,6 +74,14 @@ const char *field_value_text(const struct field_value *v, char *buf, size_t size
 /* Set f in t from its protocol text: 0 or -EINVAL. An address's family
  * goes to *family (AF_INET or AF_INET6) when family is not NULL. */
 int field_set(const struct field *f, struct tunnel *t, const char *val, int *family);
+/* How `show' gives f: up to two JSON members (key NULL: none; value
+ * FIELD_ABSENT: null) and the words of the text form ("" for none). */
+struct field_shown {
+	const char *key[2];
+	struct field_value val[2];
+	char text[64];
+};
+void field_show(const struct field *f, const struct tunnel *t, struct field_shown *s);
 /* "Key = value" lines of every row with a config key that has a value in
  * t, in gretun.conf's spelling ([Tunnel] section, without the header). */
 int tunnel_fields_format_conf(const struct tunnel *t, FILE *f);

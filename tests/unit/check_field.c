@@ -177,6 +177,33 @@ START_TEST(test_conf)
 }
 END_TEST
 
+/* `show': the text line and the JSON members, as gretunctl(8) documents */
+START_TEST(test_show)
+{
+	const char *line = "create s1 mode=gre remote=192.0.2.2 okey=9 iflags=csum ttl=0 tos=inherit "
+			   "pmtudisc=no ignore_df=yes fwmark=0x2a encap=udp encap_sport=4000";
+	char err[CTL_ERR_MAX] = "", text[512] = "", keys[512] = "";
+	struct field_shown sh;
+	struct ctl_request r;
+
+	ck_assert_msg(!ctl_request_parse(line, strlen(line), &r, err, sizeof(err)), "%s", err);
+	for (size_t i = 0; i < tunnel_fields_n; i++) {
+		field_show(&tunnel_fields[i], &r.t, &sh);
+		strcat(text, sh.text);
+		for (int k = 0; k < 2 && sh.key[k]; k++) {
+			strcat(keys, sh.key[k]);
+			strcat(keys, sh.val[k].type == FIELD_ABSENT ? "=null " : " ");
+		}
+	}
+	ck_assert_str_eq(text, "  local any remote 192.0.2.2 okey 9 icsum ttl inherit tos inherit"
+			       " nopmtudisc ignore-df fwmark 0x2a encapsulation udp port 4754"
+			       " sport 4000");
+	ck_assert_str_eq(keys, "local=null remote ikey=null okey icsum ocsum iseq oseq ttl tos "
+			       "tos_inherit pmtudisc ignore_df dev=null fwmark encapsulation "
+			       "encapsulation_port encapsulation_source_port ");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("field");
@@ -189,6 +216,7 @@ int main(void)
 	tcase_add_test(tc, test_table);
 	tcase_add_test(tc, test_equal);
 	tcase_add_test(tc, test_conf);
+	tcase_add_test(tc, test_show);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
