@@ -352,9 +352,9 @@ static int main_start(struct gd *gd, struct gd_main *m)
 	gd->on.udp = gd_data_udp_event;
 	gd_table_hook_add(gd, gd_keepalive_tunnel_event);
 	gd_table_hook_add(gd, gd_state_tunnel_event);
-	gd->buf = malloc(GD_HEADROOM + GD_BUF_SIZE);
+	gd->data = gd_data_new();
 	m->sigw.fd = signalfd(-1, &m->mask, SFD_NONBLOCK | SFD_CLOEXEC);
-	if (!gd->buf || m->sigw.fd < 0 || (ret = gd_loop_init(gd)) ||
+	if (!gd->data || m->sigw.fd < 0 || (ret = gd_loop_init(gd)) ||
 	    (ret = gd_loop_add(gd, &m->sigw, EPOLLIN))) {
 		gd_log(LOG_ERR, "cannot start: %s", strerror(ret ? -ret : ENOMEM));
 		return -1;
@@ -433,7 +433,7 @@ static void main_teardown(struct gd *gd, struct gd_main *m)
 		close(m->sigw.fd);
 	gd_loop_fini(gd);
 	gd_state_fini(gd);
-	free(gd->buf);
+	gd_data_free(gd->data);
 }
 
 int main(int argc, char *argv[])

@@ -8,12 +8,14 @@
  *   0  gretund.h (these types), gretund_log (the log helper)
  *   1  gretund_loop (epoll), gretund_opener (/dev/net/tun for a --user
  *      worker), gretund_priv (capabilities), gretund_proc (pid file,
- *      sd_notify, our own binary), gretund_offload (TSO/GRO)
+ *      sd_notify, our own binary), gretund_offload (TSO/GRO),
+ *      gretund_txmsg (the cmsgs of an outgoing packet)
  *   2  gretund_dev (TUN/TAP), gretund_sock (underlay sockets),
  *      gretund_supervisor (crash recovery)
  *   3  gretund_table (tunnels, receive demux, tunnel-changed hooks)
  *   4  gretund_keepalive (Cisco keepalives)
- *   5  gretund_data (packet paths), gretund_state (state file)
+ *   5  gretund_data (packet paths: gretund_data.c and the gretund_data_*
+ *      files gretund_data_int.h lists), gretund_state (state file)
  *   6  gretund_restart (handover to a new process)
  *   7  gretund_ctl (control socket)
  *   8  gretund.c (main: options, start, the tick, teardown)
@@ -47,6 +49,7 @@
 
 struct gd;
 struct gd_client;
+struct gd_data;
 struct gd_restart;
 
 /* The options a gretund process runs with, which every process that
@@ -70,7 +73,7 @@ struct gd_tunnel {
 	struct gd_watch w;		/* the TUN/TAP fd */
 	int ifindex;			/* of the TUN/TAP device */
 	bool dev_down;			/* a write said EIO: the device is down
-					 * (receive looks again, gretund_data.c) */
+					 * (receive looks again, gretund_data_rx.c) */
 	bool dev_gone;			/* the device was deleted (`ip link del`):
 					 * out of the epoll set, dropped by
 					 * gd_tunnel_live at the next look */
@@ -159,7 +162,7 @@ struct gd {
 	time_t idle_since;	/* 0 when tunnels exist */
 	uint64_t unmatched;	/* GRE packets matching no tunnel at all */
 	uint64_t rx_malformed;	/* not even an outer header */
-	uint8_t *buf;		/* GD_HEADROOM + GD_BUF_SIZE bytes */
+	struct gd_data *data;	/* the packet paths' state (gretund_data_int.h) */
 	/* restart */
 	bool supervised;	/* a supervisor waits for us: exit GD_EXIT_HANDOVER */
 	bool handed_over;	/* a successor serves: leave state and pid file */

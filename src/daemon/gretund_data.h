@@ -1,10 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* gretund_data.c: the packet paths; main puts the handlers in gd->on. */
+/* gretund_data.c: the packet paths; main puts the handlers in gd->on. Their
+ * inside: gretund_data_int.h. */
 #ifndef GRETUN_GRETUND_DATA_H
 #define GRETUN_GRETUND_DATA_H
 
 #include "gretund.h"
 
+/* The packet paths' state (gd->data), or NULL without memory;
+ * gd_data_free closes the sockets they opened. */
+struct gd_data *gd_data_new(void);
+void gd_data_free(struct gd_data *d);
 void gd_data_tun_event(struct gd *gd, struct gd_watch *w, uint32_t events);
 void gd_data_raw_event(struct gd *gd, struct gd_watch *w, uint32_t events);
 void gd_data_udp_event(struct gd *gd, struct gd_watch *w, uint32_t events);

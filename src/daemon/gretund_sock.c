@@ -60,7 +60,7 @@ static int rx_open(int family, bool udp, uint16_t port, int *out)
 		if (!ret)
 			ret = sock_set_int(fd, IPPROTO_IPV6, IPV6_RECVTCLASS, on);
 		/* hop limit and flow label, to rebuild the outer header that
-		 * ICMPv6 port unreachable quotes (gretund_data.c) */
+		 * ICMPv6 port unreachable quotes (gretund_data_rx.c) */
 		if (!ret && !udp)
 			ret = sock_set_int(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, on);
 		if (!ret && !udp)
@@ -76,7 +76,7 @@ static int rx_open(int family, bool udp, uint16_t port, int *out)
 	if (ret)
 		goto fail;
 	/* GRE-in-UDP bursts a peer sent with UDP_SEGMENT arrive as one
-	 * buffer (gretund_data.c splits it); refused by old kernels: fine */
+	 * buffer (gretund_data_rx.c splits it); refused by old kernels: fine */
 	if (udp)
 		sock_set_int(fd, SOL_UDP, UDP_GRO, on);
 	if (udp) {

@@ -24,6 +24,7 @@ opener 1
 priv 1
 proc 1
 offload 1
+txmsg 1
 dev 2
 sock 2
 supervisor 2
@@ -42,6 +43,7 @@ part_of() {
 	case $1 in
 	gretund.h) echo core ;;
 	gretund.c) echo main ;;
+	gretund_data_*.[ch]) echo data ;;	# the data path's files by concern
 	gretund_*.[ch]) f=${1#gretund_}; echo "${f%.?}" ;;
 	*) echo "?" ;;
 	esac
