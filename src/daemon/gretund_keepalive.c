@@ -7,7 +7,7 @@
  * IPv4 header (peer -> us, protocol 47, TTL 255) and an inner GRE header
  * with protocol 0x0000 and no payload. The peer decapsulates and routes the
  * inner packet back to us as plain GRE; we see protocol 0 from the peer: a
- * reply, the miss counter goes to 0. gretund_data.c calls gd_keepalive_rcv
+ * reply, the miss counter goes to 0. gretund_data_rx.c calls gd_keepalive_rcv
  * right after the tunnel lookup, before the option and protocol checks.
  *
  * The key: the inner GRE header carries our input key when the tunnel has
@@ -40,19 +40,15 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "bytes.h"
 #include "gretund_keepalive.h"
 #include "gretund_sock.h"
 #include "gretund_table.h"
+#include "gretund_txmsg.h"
 
 #ifndef TUNSETCARRIER
 #define TUNSETCARRIER _IOW('T', 226, int)
 #endif
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
 
 static void carrier_set(struct gd_tunnel *gt, bool on)
 {
@@ -87,39 +83,18 @@ void gd_keepalive_tunnel_event(struct gd *gd, struct gd_tunnel *gt, enum gd_tunn
 static int send_gre(struct gd *gd, const struct tunnel *t, const struct in_addr *src,
 		    int ttl, const uint8_t *p, size_t len)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(struct in_pktinfo)) + CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} cm;
-	struct sockaddr_in to = { .sin_family = AF_INET, .sin_addr = t->remote.v4 };
 	struct iovec iov = { .iov_base = (void *)p, .iov_len = len };
-	struct msghdr msg = { .msg_name = &to, .msg_namelen = sizeof(to), .msg_iov = &iov,
-			      .msg_iovlen = 1, .msg_control = cm.buf };
-	struct in_pktinfo pi = { 0 };
-	struct cmsghdr *c;
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	union inet_addr from = { 0 };
+	struct gd_txmsg m;
 	int fd = gd_sock_tx_get(gd, t, true);
 
 	if (fd < 0)
 		return fd;
-	memset(&cm, 0, sizeof(cm));
-	msg.msg_controllen = sizeof(cm.buf);
-	c = CMSG_FIRSTHDR(&msg);
-	c->cmsg_level = IPPROTO_IP;
-	c->cmsg_type = IP_TTL;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &ttl, sizeof(int));
-	if (src && src->s_addr) {
-		/* CMSG_NXTHDR checks against msg_controllen: still the whole buffer */
-		c = CMSG_NXTHDR(&msg, c);
-		pi.ipi_spec_dst = *src;
-		c->cmsg_level = IPPROTO_IP;
-		c->cmsg_type = IP_PKTINFO;
-		c->cmsg_len = CMSG_LEN(sizeof(pi));
-		memcpy(CMSG_DATA(c), &pi, sizeof(pi));
-		msg.msg_controllen = CMSG_SPACE(sizeof(int)) + CMSG_SPACE(sizeof(pi));
-	} else {
-		msg.msg_controllen = CMSG_SPACE(sizeof(int));
-	}
+	if (src)
+		from.v4 = *src;
+	/* no TOS: the socket's own (0) */
+	gd_txmsg_build(&m, &msg, AF_INET, &t->remote, ttl, -1, from.v4.s_addr ? &from : NULL);
 	return sendmsg(fd, &msg, 0) < 0 ? -errno : 0;
 }
 
@@ -220,7 +195,7 @@ bool gd_keepalive_rcv(struct gd *gd, struct gd_tunnel *gt, uint16_t proto,
 	if (proto != GRE_PROTO_IPV4 || ilen < 24 || inner[0] >> 4 != 4 || inner[9] != 47)
 		return false;
 	ihl = (size_t)(inner[0] & 0x0f) * 4;
-	tot = (size_t)(inner[2] << 8 | inner[3]);
+	tot = get16(inner + 2);
 	if (ihl < 20 || tot < ihl + 4 || tot > ilen || (inner[6] & 0x3f) || inner[7] ||
 	    memcmp(inner + 16, &t->remote.v4, 4) || inner[8] <= 1)
 		return false;
