@@ -9,8 +9,10 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "gre.h"
+#include "bytes.h"
+#include "csum.h"
 #include "gretund_offload.h"
+#include "pkt.h"
 
 #define TCP_FIN 0x01
 #define TCP_SYN 0x02
@@ -20,41 +22,6 @@
 #define TCP_URG 0x20
 #define TCP_ECE 0x40
 #define TCP_CWR 0x80
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static uint16_t get16le(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static void put16le(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
 
 int off_vnet_parse(const uint8_t *b, size_t len, struct off_vnet *h)
 {
@@ -80,41 +47,28 @@ void off_vnet_build(uint8_t *b, const struct off_vnet *h)
 	put16le(b + 8, h->csum_offset);
 }
 
-/*
- * The ones' complement sum does not depend on byte order (RFC 1071 2(B)):
- * add native-order 32-bit halves of 64-bit loads, fold to 16 bits, swap
- * once at the end into the big-endian order of the chainable sum.
- */
-uint32_t off_csum_add(uint32_t sum, const void *data, size_t len)
-{
-	return inet_csum_add(sum, data, len);
-}
-
-static uint16_t fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)sum;
-}
-
 /* Pseudo-header sum for an L4 packet of l4len bytes after the IP header. */
 static uint32_t pseudo_sum(const uint8_t *ip, uint8_t proto, uint32_t l4len)
 {
-	uint32_t s;
-
 	if (ip[0] >> 4 == 4) {
-		s = off_csum_add(0, ip + 12, 8);
-		return off_csum_add(s, (uint8_t[]){ 0, proto, (uint8_t)(l4len >> 8), (uint8_t)l4len }, 4);
+		struct in_addr src, dst;
+
+		memcpy(&src, ip + 12, 4);
+		memcpy(&dst, ip + 16, 4);
+		return pkt_ip4_pseudo_sum(src, dst, proto, (uint16_t)l4len);
+	} else {
+		struct in6_addr src, dst;
+
+		memcpy(&src, ip + 8, 16);
+		memcpy(&dst, ip + 24, 16);
+		return pkt_ip6_pseudo_sum(&src, &dst, l4len, proto);
 	}
-	s = off_csum_add(0, ip + 8, 32);
-	return off_csum_add(s, (uint8_t[]){ (uint8_t)(l4len >> 24), (uint8_t)(l4len >> 16),
-					    (uint8_t)(l4len >> 8), (uint8_t)l4len, 0, 0, 0, proto }, 8);
 }
 
 static void ip4_csum_set(uint8_t *ip, size_t ihl)
 {
 	put16(ip + 10, 0);
-	put16(ip + 10, (uint16_t)~fold(off_csum_add(0, ip, ihl)));
+	put16(ip + 10, pkt_ip4_csum(ip, ihl));
 }
 
 int off_csum_complete(uint8_t *pkt, size_t len, const struct off_vnet *h)
@@ -129,7 +83,7 @@ int off_csum_complete(uint8_t *pkt, size_t len, const struct off_vnet *h)
 	 * of zero goes out as 0xffff, as skb_checksum_help does: for UDP 0
 	 * means "no checksum" (and is invalid over IPv6), for the others
 	 * both are zero */
-	uint16_t c = (uint16_t)~fold(off_csum_add(0, pkt + h->csum_start, len - h->csum_start));
+	uint16_t c = inet_csum_fold(inet_csum_add(0, pkt + h->csum_start, len - h->csum_start));
 
 	put16(pkt + at, c ? c : 0xffff);
 	return 0;
@@ -252,7 +206,7 @@ size_t off_gso_segment(const uint8_t *pkt, size_t len, const struct off_vnet *h,
 		if (idx)
 			th[13] &= (uint8_t)~TCP_CWR;
 		put16(th + 16, 0);
-		csum = (uint16_t)~fold(off_csum_add(pseudo_sum(out, 6, (uint32_t)(slen - l4)),
+		csum = inet_csum_fold(inet_csum_add(pseudo_sum(out, 6, (uint32_t)(slen - l4)),
 						     th, slen - l4));
 		put16(th + 16, csum);
 	} else {
@@ -260,7 +214,7 @@ size_t off_gso_segment(const uint8_t *pkt, size_t len, const struct off_vnet *h,
 
 		put16(uh + 4, (uint16_t)(slen - l4));
 		put16(uh + 6, 0);
-		csum = (uint16_t)~fold(off_csum_add(pseudo_sum(out, 17, (uint32_t)(slen - l4)),
+		csum = inet_csum_fold(inet_csum_add(pseudo_sum(out, 17, (uint32_t)(slen - l4)),
 						     uh, slen - l4));
 		put16(uh + 6, csum ? csum : 0xffff);
 	}
@@ -301,7 +255,7 @@ bool off_gro_candidate(const uint8_t *pkt, size_t len, struct off_tcp *t)
 	t->plen = (uint32_t)(l4len - t->tcphlen);
 	/* a segment is only ever merged after its checksum proved good: the
 	 * merged packet goes up as CHECKSUM_PARTIAL, never verified again */
-	return fold(off_csum_add(pseudo_sum(pkt, 6, (uint32_t)l4len), th, l4len)) == 0xffff;
+	return inet_csum_fold(inet_csum_add(pseudo_sum(pkt, 6, (uint32_t)l4len), th, l4len)) == 0;
 }
 
 /* Same family, addresses and ports (the first 4 bytes of TCP and UDP)? */
@@ -361,7 +315,7 @@ void off_gro_finish(uint8_t *fpkt, const struct off_tcp *first, size_t total,
 		put16(fpkt + 4, (uint16_t)(total - 40));
 	}
 	th[13] |= last_flags & TCP_PSH;
-	put16(th + 16, fold(pseudo_sum(fpkt, 6, (uint32_t)(total - first->iphlen))));
+	put16(th + 16, inet_csum_reduce(pseudo_sum(fpkt, 6, (uint32_t)(total - first->iphlen))));
 	memset(h, 0, sizeof(*h));
 	h->flags = OFF_VNET_F_NEEDS_CSUM;
 	h->gso_type = first->family == AF_INET ? OFF_GSO_TCPV4 : OFF_GSO_TCPV6;
@@ -383,7 +337,7 @@ bool off_udp_candidate(const uint8_t *pkt, size_t len, struct off_udp *u)
 			return false;
 		/* the merged packet gets a header checksum of our making: only
 		 * ever over a header that had a good one */
-		if (fold(off_csum_add(0, pkt, 20)) != 0xffff)
+		if (inet_csum_fold(inet_csum_add(0, pkt, 20)) != 0)
 			return false;
 		u->family = AF_INET;
 		u->iphlen = 20;
@@ -408,7 +362,7 @@ bool off_udp_candidate(const uint8_t *pkt, size_t len, struct off_udp *u)
 	 * the receiver's to drop: a merged packet is never verified again. */
 	if (!get16(uh + 6))
 		return false;
-	return fold(off_csum_add(pseudo_sum(pkt, 17, (uint32_t)l4len), uh, l4len)) == 0xffff;
+	return inet_csum_fold(inet_csum_add(pseudo_sum(pkt, 17, (uint32_t)l4len), uh, l4len)) == 0;
 }
 
 bool off_udp_same_flow(const uint8_t *fpkt, const struct off_udp *first, const uint8_t *bpkt,
@@ -455,7 +409,7 @@ size_t off_udp_finish(const uint8_t *fpkt, const struct off_udp *first, size_t t
 		put16(hdr + 4, (uint16_t)(total - 40));
 	}
 	put16(uh + 4, (uint16_t)(total - first->iphlen));
-	put16(uh + 6, fold(pseudo_sum(hdr, 17, (uint32_t)(total - first->iphlen))));
+	put16(uh + 6, inet_csum_reduce(pseudo_sum(hdr, 17, (uint32_t)(total - first->iphlen))));
 	memset(h, 0, sizeof(*h));
 	h->flags = OFF_VNET_F_NEEDS_CSUM;
 	h->gso_type = OFF_GSO_UDP_L4;

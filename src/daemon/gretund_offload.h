@@ -37,10 +37,6 @@ struct off_vnet {
 int off_vnet_parse(const uint8_t *b, size_t len, struct off_vnet *h);
 void off_vnet_build(uint8_t *b, const struct off_vnet *h);
 
-/* Ones' complement sum (unfolded, chainable like inet_csum_add of gre.h, same
- * value) over data[0..len); fast, 4 bytes a step. len odd only for the last. */
-uint32_t off_csum_add(uint32_t sum, const void *data, size_t len);
-
 /*
  * Complete a checksum the kernel left partial (OFF_VNET_F_NEEDS_CSUM): the
  * sum from csum_start to the end, stored at csum_start + csum_offset.

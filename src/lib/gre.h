@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "csum.h"
+
 #define GRE_PROTO_IPV4	0x0800
 #define GRE_PROTO_IPV6	0x86dd
 #define GRE_PROTO_TEB	0x6558	/* transparent Ethernet bridging (gretap) */
@@ -64,12 +66,6 @@ size_t gre_header_len(unsigned int opts);
  */
 size_t gre_header_build(uint8_t *buf, size_t room, unsigned int opts, uint16_t proto,
 			uint32_t key, uint32_t seq, size_t payload_len);
-
-/* RFC 1071 Internet checksum helpers. Chain inet_csum_add over several
- * buffers (every one but the last of even length), then fold; a received
- * packet is valid when the fold over it, checksum included, is 0. */
-uint32_t inet_csum_add(uint32_t sum, const void *data, size_t len);
-uint16_t inet_csum_fold(uint32_t sum);
 
 /* Sequence acceptance as the kernel does it: with next==0 anything passes;
  * otherwise seq must not be before next (serial arithmetic). Updates *next. */

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Unit tests for the GRE codec (src/lib/gre.c). */
+/* Unit tests for the GRE codec (src/lib/gre.c) and the checksum (src/lib/csum.c). */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
@@ -362,6 +362,44 @@ START_TEST(test_csum_chain)
 }
 END_TEST
 
+/* The fold: 16 bits, end-around carry, not complemented; inet_csum_fold
+ * is its complement (the checksum field). */
+START_TEST(test_csum_reduce)
+{
+	static const uint32_t in[] = { 0, 1, 0xffff, 0x10000, 0x1fffe, 0x12345678, 0xffffffffu,
+				       0xfffe0001u, 0x0001ffffu };
+	static const uint16_t want[] = { 0, 1, 0xffff, 1, 0xffff, 0x68ac, 0xffff, 0xffff, 1 };
+
+	for (size_t i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
+		ck_assert_uint_eq(inet_csum_reduce(in[i]), want[i]);
+		ck_assert_uint_eq(inet_csum_fold(in[i]), (uint16_t)~want[i]);
+	}
+}
+END_TEST
+
+/* Any alignment, any length, any sum to chain from: the naive sum's answer
+ * (the offload code used to have its own sum; this was its test). */
+START_TEST(test_csum_unaligned)
+{
+	static const uint32_t start[] = { 0, 5, 0xfffffff0u };
+	uint8_t b[301];
+
+	for (size_t i = 0; i < sizeof(b); i++)
+		b[i] = (uint8_t)(i * 31 + 7);
+	for (size_t len = 0; len <= sizeof(b); len++)
+		for (size_t off = 0; off < 3 && off <= len; off++)
+			for (size_t k = 0; k < 3; k++) {
+				uint32_t s = inet_csum_add(start[k], b + off, len - off);
+				uint32_t n = (uint16_t)~naive_csum(b + off, len - off);
+
+				n += inet_csum_reduce(start[k]);
+				ck_assert_uint_eq(inet_csum_fold(s), inet_csum_fold(n));
+			}
+	memset(b, 0xff, sizeof(b));
+	ck_assert_uint_eq(inet_csum_fold(inet_csum_add(0, b, sizeof(b))), naive_csum(b, sizeof(b)));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("gre");
@@ -384,6 +422,8 @@ int main(void)
 	tcase_add_test(tc, test_flags_check);
 	tcase_add_test(tc, test_drop_names);
 	tcase_add_test(tc, test_csum_chain);
+	tcase_add_test(tc, test_csum_reduce);
+	tcase_add_test(tc, test_csum_unaligned);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -224,25 +224,6 @@ START_TEST(test_uso)
 }
 END_TEST
 
-START_TEST(test_csum_same_as_gre)
-{
-	uint8_t b[301];
-
-	for (size_t i = 0; i < sizeof(b); i++)
-		b[i] = (uint8_t)(i * 31 + 7);
-	for (size_t len = 0; len <= sizeof(b); len++)
-		for (size_t off = 0; off < 3 && off <= len; off++) {
-			ck_assert_uint_eq(inet_csum_fold(off_csum_add(5, b + off, len - off)),
-					  inet_csum_fold(inet_csum_add(5, b + off, len - off)));
-			ck_assert_uint_eq(inet_csum_fold(off_csum_add(0xfffffff0u, b + off, len - off)),
-					  inet_csum_fold(inet_csum_add(0xfffffff0u, b + off, len - off)));
-		}
-	memset(b, 0xff, sizeof(b));
-	ck_assert_uint_eq(inet_csum_fold(off_csum_add(0, b, sizeof(b))),
-			  inet_csum_fold(inet_csum_add(0, b, sizeof(b))));
-}
-END_TEST
-
 START_TEST(test_complete)
 {
 	uint8_t b[2000];
@@ -620,7 +601,6 @@ int main(void)
 	tcase_add_test(tc, test_tso6);
 	tcase_add_test(tc, test_uso);
 	tcase_add_test(tc, test_complete_udp_zero);
-	tcase_add_test(tc, test_csum_same_as_gre);
 	tcase_add_test(tc, test_complete);
 	tcase_add_test(tc, test_malformed);
 	tcase_add_test(tc, test_vnet_roundtrip);
