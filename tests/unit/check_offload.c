@@ -1,15 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Unit tests for gretund's userspace offloads (src/daemon/gretund_offload.c):
  * TSO/USO segmentation, checksum completion, GRO back to the original;
- * UDP GRO followed by USO gives back the very datagrams it took. */
+ * UDP GRO followed by USO gives back the very datagrams it took. And the
+ * outgoing packets' cmsg builder (src/daemon/gretund_txmsg.c) that the send
+ * path and the keepalives share. */
+#include <arpa/inet.h>
 #include <check.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
 #include "gre.h"
 #include "gretund_offload.h"
+#include "gretund_txmsg.h"
 
 static uint16_t g16(const uint8_t *p)
 {
@@ -590,6 +595,106 @@ START_TEST(test_udp_gro_refuse)
 }
 END_TEST
 
+/* ---- gretund_txmsg.c: the outgoing packets' destination and cmsgs ---- */
+
+static struct cmsghdr *cmsg_find(struct msghdr *mh, int level, int type)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c))
+		if (c->cmsg_level == level && c->cmsg_type == type)
+			return c;
+	return NULL;
+}
+
+/* The int cmsg's value, or -1 when it is missing. */
+static int cmsg_int(struct msghdr *mh, int level, int type)
+{
+	struct cmsghdr *c = cmsg_find(mh, level, type);
+	int v = -1;
+
+	if (c) {
+		ck_assert_uint_eq(c->cmsg_len, CMSG_LEN(sizeof(int)));
+		memcpy(&v, CMSG_DATA(c), sizeof(v));
+	}
+	return v;
+}
+
+static const struct txmsg_case {
+	int family, level, ttl_type, tos_type, src_type;
+	const char *dst, *src;
+	size_t addr_off, addr_len;	/* in the sockaddr */
+	size_t src_off, pki_len;	/* source in the pktinfo */
+} txmsg_cases[] = {
+	{ AF_INET, IPPROTO_IP, IP_TTL, IP_TOS, IP_PKTINFO, "198.51.100.2", "192.0.2.1",
+	  offsetof(struct sockaddr_in, sin_addr), 4,
+	  offsetof(struct in_pktinfo, ipi_spec_dst), sizeof(struct in_pktinfo) },
+	{ AF_INET6, IPPROTO_IPV6, IPV6_HOPLIMIT, IPV6_TCLASS, IPV6_PKTINFO, "2001:db8::2",
+	  "2001:db8::1", offsetof(struct sockaddr_in6, sin6_addr), 16,
+	  offsetof(struct in6_pktinfo, ipi6_addr), sizeof(struct in6_pktinfo) },
+};
+
+/* TTL, TOS and source, in both families. */
+START_TEST(test_txmsg_all)
+{
+	const struct txmsg_case *k = &txmsg_cases[_i];
+	union inet_addr dst = { 0 }, src = { 0 };
+	struct msghdr mh = { 0 };
+	struct gd_txmsg m;
+	struct cmsghdr *c;
+
+	inet_pton(k->family, k->dst, &dst);
+	inet_pton(k->family, k->src, &src);
+	gd_txmsg_build(&m, &mh, k->family, &dst, 17, 0xb8, &src);
+	ck_assert_ptr_eq(mh.msg_name, &m.to);
+	ck_assert_int_eq(m.to.ss_family, k->family);
+	ck_assert_mem_eq((uint8_t *)&m.to + k->addr_off, &dst, k->addr_len);
+	ck_assert_uint_eq(mh.msg_namelen, k->family == AF_INET6 ? sizeof(struct sockaddr_in6) :
+								 sizeof(struct sockaddr_in));
+	ck_assert_uint_eq(mh.msg_controllen, 2 * CMSG_SPACE(sizeof(int)) + CMSG_SPACE(k->pki_len));
+	ck_assert_uint_le(mh.msg_controllen, sizeof(m.cm.buf));
+	ck_assert_int_eq(cmsg_int(&mh, k->level, k->ttl_type), 17);
+	ck_assert_int_eq(cmsg_int(&mh, k->level, k->tos_type), 0xb8);
+	c = cmsg_find(&mh, k->level, k->src_type);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_uint_eq(c->cmsg_len, CMSG_LEN(k->pki_len));
+	ck_assert_mem_eq(CMSG_DATA(c) + k->src_off, &src, k->addr_len);
+}
+END_TEST
+
+/* The keepalive's shape: TTL only, the socket's TOS, routing's source. */
+START_TEST(test_txmsg_ttl_only)
+{
+	union inet_addr dst = { 0 };
+	struct msghdr mh = { 0 };
+	struct gd_txmsg m;
+
+	inet_pton(AF_INET, "198.51.100.2", &dst.v4);
+	gd_txmsg_build(&m, &mh, AF_INET, &dst, 255, -1, NULL);
+	ck_assert_uint_eq(mh.msg_controllen, CMSG_SPACE(sizeof(int)));
+	ck_assert_int_eq(cmsg_int(&mh, IPPROTO_IP, IP_TTL), 255);
+	ck_assert_ptr_null(cmsg_find(&mh, IPPROTO_IP, IP_TOS));
+	ck_assert_ptr_null(cmsg_find(&mh, IPPROTO_IP, IP_PKTINFO));
+}
+END_TEST
+
+/* Two messages built alike are equal byte for byte, whatever the memory
+ * held before: the GSO path compares them with memcmp. */
+START_TEST(test_txmsg_padding_zero)
+{
+	union inet_addr dst = { 0 }, src = { 0 };
+	struct msghdr a = { 0 }, b = { 0 };
+	struct gd_txmsg ma, mb;
+
+	memset(&ma, 0xaa, sizeof(ma));
+	memset(&mb, 0x55, sizeof(mb));
+	inet_pton(AF_INET, "198.51.100.2", &dst.v4);
+	gd_txmsg_build(&ma, &a, AF_INET, &dst, 9, 0, &src);
+	gd_txmsg_build(&mb, &b, AF_INET, &dst, 9, 0, &src);
+	ck_assert_uint_eq(a.msg_controllen, b.msg_controllen);
+	ck_assert_mem_eq(ma.cm.buf, mb.cm.buf, sizeof(ma.cm.buf));
+	ck_assert_mem_eq(&ma.to, &mb.to, sizeof(ma.to));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("offload");
@@ -607,6 +712,11 @@ int main(void)
 	tcase_add_test(tc, test_udp_gro_roundtrip);
 	tcase_add_test(tc, test_udp_gro_candidate);
 	tcase_add_test(tc, test_udp_gro_refuse);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("txmsg");
+	tcase_add_loop_test(tc, test_txmsg_all, 0, sizeof(txmsg_cases) / sizeof(txmsg_cases[0]));
+	tcase_add_test(tc, test_txmsg_ttl_only);
+	tcase_add_test(tc, test_txmsg_padding_zero);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
