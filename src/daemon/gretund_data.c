@@ -60,6 +60,25 @@ void gd_data_free(struct gd_data *d)
 	free(d);
 }
 
+int gd_batch_alloc(size_t n, size_t slot_size, void **slot, struct mmsghdr **mm, size_t bytes,
+		   uint8_t **buf)
+{
+	void *s = calloc(n, slot_size);
+	struct mmsghdr *m = calloc(n, sizeof(*m));
+	uint8_t *b = malloc(bytes);
+
+	if (!s || !m || !b) {
+		free(s);
+		free(m);
+		free(b);
+		return -ENOMEM;
+	}
+	*slot = s;
+	*mm = m;
+	*buf = b;
+	return 0;
+}
+
 /*
  * Is gt's TUN fd in IFF_VNET_HDR mode? The mode belongs to the device, set
  * by whoever opened it (gd_dev_open, or the process that handed the fd

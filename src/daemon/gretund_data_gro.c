@@ -132,6 +132,15 @@ static struct gro_flow *gro_new(struct gd_data *d, struct gd_tunnel *gt, uint8_t
 	return f;
 }
 
+/* One more segment's payload, in iov[at], for f. */
+static void gro_append(struct gro_flow *f, unsigned int at, uint8_t *payload, size_t plen)
+{
+	f->iov[at].iov_base = payload;
+	f->iov[at].iov_len = plen;
+	f->nseg++;
+	f->total += plen;
+}
+
 static void gro_add_tcp(struct gd_data *d, struct gd_tunnel *gt, uint8_t *inner, size_t ilen,
 			const struct off_tcp *t)
 {
@@ -142,10 +151,7 @@ static void gro_add_tcp(struct gd_data *d, struct gd_tunnel *gt, uint8_t *inner,
 		if (f->gt != gt || f->udp || !off_gro_same_flow(f->fpkt, &f->first, inner, t))
 			continue;
 		if (off_gro_can_merge(f->fpkt, &f->first, f->total, &f->last, inner, t)) {
-			f->iov[f->nseg + 1].iov_base = inner + t->iphlen + t->tcphlen;
-			f->iov[f->nseg + 1].iov_len = t->plen;
-			f->nseg++;
-			f->total += t->plen;
+			gro_append(f, f->nseg + 1, inner + t->iphlen + t->tcphlen, t->plen);
 			f->last = *t;
 			if (f->nseg == GRO_SEGS || f->total + f->first.plen > 0xffff - 40)
 				gro_remove(d, i);
@@ -171,10 +177,7 @@ static void gro_add_udp(struct gd_data *d, struct gd_tunnel *gt, uint8_t *inner,
 		if (f->gt != gt || !f->udp || !off_udp_same_flow(f->fpkt, &f->ufirst, inner, u))
 			continue;
 		if (off_udp_can_merge(f->fpkt, &f->ufirst, f->nseg, f->total, &f->ulast, inner, u)) {
-			f->iov[f->nseg + 2].iov_base = inner + hl;
-			f->iov[f->nseg + 2].iov_len = u->plen;
-			f->nseg++;
-			f->total += u->plen;
+			gro_append(f, f->nseg + 2, inner + hl, u->plen);
 			f->ulast = *u;
 			/* a short one ends the flow, as does being full */
 			if (u->plen < f->ufirst.plen || f->nseg == OFF_UDP_GRO_SEGS ||

@@ -172,6 +172,10 @@ struct gd_data {
 };
 
 /* gretund_data.c */
+/* A send or receive batch: n slots of slot_size bytes (zeroed), n mmsghdrs
+ * (zeroed) and a buffer of bytes; all three, or -ENOMEM and none. */
+int gd_batch_alloc(size_t n, size_t slot_size, void **slot, struct mmsghdr **mm, size_t bytes,
+		   uint8_t **buf);
 bool gd_tun_vnet(struct gd_data *d, struct gd_tunnel *gt);
 /* One packet into gt's device, with a virtio-net header when the fd wants
  * one (flags: OFF_VNET_F_DATA_VALID when the L4 checksum was checked). */

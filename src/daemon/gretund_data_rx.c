@@ -7,7 +7,6 @@
  */
 #include <errno.h>
 #include <netinet/udp.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
@@ -344,20 +343,14 @@ static size_t udp_gro_size(struct msghdr *msg)
  * by one recvmmsg; allocated once (only the bytes received are touched). */
 static int rx_batch_init(struct gd_rx *rx)
 {
+	void *slot;
+
 	if (rx->bufs)
 		return 0;
-	rx->slot = calloc(RX_SLOTS, sizeof(*rx->slot));
-	rx->mm = calloc(RX_SLOTS, sizeof(*rx->mm));
-	rx->bufs = malloc((size_t)RX_SLOTS * (GD_HEADROOM + GD_BUF_SIZE));
-	if (!rx->slot || !rx->mm || !rx->bufs) {
-		free(rx->slot);
-		free(rx->mm);
-		free(rx->bufs);
-		rx->slot = NULL;
-		rx->mm = NULL;
-		rx->bufs = NULL;
+	if (gd_batch_alloc(RX_SLOTS, sizeof(*rx->slot), &slot, &rx->mm,
+			   (size_t)RX_SLOTS * (GD_HEADROOM + GD_BUF_SIZE), &rx->bufs))
 		return -ENOMEM;
-	}
+	rx->slot = slot;
 	return 0;
 }
 

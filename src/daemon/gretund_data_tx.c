@@ -8,7 +8,6 @@
  * packets of one flow go out as UDP GSO sends (gretund_data_gso.c).
  */
 #include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <time.h>
@@ -30,20 +29,13 @@
 
 static int tx_batch_init(struct gd_tx *tx)
 {
+	void *slot;
+
 	if (tx->arena)
 		return 0;
-	tx->slot = calloc(TX_SLOTS, sizeof(*tx->slot));
-	tx->mm = calloc(TX_SLOTS, sizeof(*tx->mm));
-	tx->arena = malloc(TX_ARENA);
-	if (!tx->slot || !tx->mm || !tx->arena) {
-		free(tx->slot);
-		free(tx->mm);
-		free(tx->arena);
-		tx->slot = NULL;
-		tx->mm = NULL;
-		tx->arena = NULL;
+	if (gd_batch_alloc(TX_SLOTS, sizeof(*tx->slot), &slot, &tx->mm, TX_ARENA, &tx->arena))
 		return -ENOMEM;
-	}
+	tx->slot = slot;
 	return 0;
 }
 
