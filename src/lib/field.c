@@ -107,7 +107,8 @@ static void get_addr(const struct field *f, const struct tunnel *t, struct field
 {
 	char buf[INET6_ADDRSTRLEN];
 
-	if (!(t->flags & f->has))
+	/* a request always carries the remote (gretund requires it) */
+	if (f->has == TUNNEL_HAS_LOCAL && !(t->flags & TUNNEL_HAS_LOCAL))
 		return;
 	value_str(v, inet_ntop(t->family, CMEMBER(t, f, union inet_addr), buf, sizeof(buf)) ?
 		  buf : "?");
@@ -261,6 +262,8 @@ void field_show(const struct field *f, const struct tunnel *t, struct field_show
 		return;
 	s->key[0] = f->json;
 	field_get(f, t, &s->val[0]);
+	if (f->kind == FIELD_ADDR && !(t->flags & f->has))
+		s->val[0].type = FIELD_ABSENT;	/* show: null, as for local */
 	if (f->kind == FIELD_TOS) {
 		/* a number always, inherit as a member of its own */
 		value_num(&s->val[0], t->tos);
