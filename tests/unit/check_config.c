@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "parse.h"
+#include "suite.h"
 
 static struct tunnel T;
 static char err[1024];
@@ -1376,11 +1377,5 @@ static Suite *config_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(config_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(config_suite());
 }

@@ -8,6 +8,7 @@
 
 #include "ctl.h"
 #include "gretund_proto.h"
+#include "suite.h"
 
 static int parse(const char *line, struct ctl_request *req, char *err)
 {
@@ -224,8 +225,6 @@ int main(void)
 {
 	Suite *s = suite_create("ctl");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_simple_commands);
 	tcase_add_test(tc, test_create_full);
@@ -236,9 +235,5 @@ int main(void)
 	tcase_add_test(tc, test_reply_tunnel);
 	tcase_add_test(tc, test_tunnel_names);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

@@ -7,6 +7,7 @@
 #include "config.h"
 #include "field.h"
 #include "gretund_proto.h"
+#include "suite.h"
 
 /* A tunnel through a request line and back is the same tunnel. */
 static void roundtrip(const char *line)
@@ -208,8 +209,6 @@ int main(void)
 {
 	Suite *s = suite_create("field");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_roundtrip);
 	tcase_add_test(tc, test_invalid);
@@ -218,9 +217,5 @@ int main(void)
 	tcase_add_test(tc, test_conf);
 	tcase_add_test(tc, test_show);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

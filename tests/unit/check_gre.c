@@ -6,6 +6,7 @@
 
 #include "gre.h"
 #include "tunnel.h"
+#include "suite.h"
 
 static const uint16_t protos[] = { GRE_PROTO_IPV4, GRE_PROTO_IPV6, GRE_PROTO_TEB };
 
@@ -404,8 +405,6 @@ int main(void)
 {
 	Suite *s = suite_create("gre");
 	TCase *tc = tcase_create("codec");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_round_trip);
 	tcase_add_test(tc, test_build_room);
@@ -425,9 +424,5 @@ int main(void)
 	tcase_add_test(tc, test_csum_reduce);
 	tcase_add_test(tc, test_csum_unaligned);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "inet.h"
+#include "suite.h"
 
 START_TEST(test_addr_len)
 {
@@ -66,16 +67,10 @@ int main(void)
 {
 	Suite *s = suite_create("inet");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_addr_len);
 	tcase_add_test(tc, test_addr_equal);
 	tcase_add_test(tc, test_prefix_equal);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "suite.h"
 
 static int count_cb(const char *path, enum json_type type, const char *val, void *data)
 {
@@ -176,8 +177,6 @@ int main(void)
 {
 	Suite *s = suite_create("json");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_json_strict);
 	tcase_add_test(tc, test_json_quote);
@@ -186,9 +185,5 @@ int main(void)
 	tcase_add_test(tc, test_writer_file);
 	tcase_add_test(tc, test_roundtrip_bytes);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

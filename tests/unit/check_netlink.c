@@ -18,6 +18,7 @@
 #include <linux/rtnetlink.h>
 
 #include "nl.h"
+#include "suite.h"
 
 #define BUFSZ 8192
 
@@ -1002,11 +1003,5 @@ static Suite *netlink_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(netlink_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(netlink_suite());
 }

@@ -27,6 +27,7 @@
 #include <linux/rtnetlink.h>
 
 #include "nl.h"
+#include "suite.h"
 
 #define TUN_NAME "gtnl0"
 
@@ -606,9 +607,7 @@ int main(void)
 {
 	Suite *s;
 	TCase *tc;
-	SRunner *sr;
 	const char *why;
-	int failed;
 
 	if (geteuid() != 0) {
 		printf("SKIP: check_nl_live needs root (network namespaces, TUN)\n");
@@ -630,9 +629,5 @@ int main(void)
 	tcase_add_test(tc, test_batch);
 	tcase_add_test(tc, test_batch_chunks);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

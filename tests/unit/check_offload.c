@@ -15,6 +15,7 @@
 #include "gre.h"
 #include "gretund_offload.h"
 #include "gretund_txmsg.h"
+#include "suite.h"
 
 static uint16_t g16(const uint8_t *p)
 {
@@ -699,8 +700,6 @@ int main(void)
 {
 	Suite *s = suite_create("offload");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_tso4);
 	tcase_add_test(tc, test_tso6);
@@ -718,9 +717,5 @@ int main(void)
 	tcase_add_test(tc, test_txmsg_ttl_only);
 	tcase_add_test(tc, test_txmsg_padding_zero);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

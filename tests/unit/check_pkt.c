@@ -10,6 +10,7 @@
 
 #include "gre.h"
 #include "pkt.h"
+#include "suite.h"
 
 static uint16_t naive_csum(const uint8_t *p, size_t len)
 {
@@ -669,8 +670,6 @@ int main(void)
 {
 	Suite *s = suite_create("pkt");
 	TCase *tc = tcase_create("pkt");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_inner_ip4);
 	tcase_add_test(tc, test_inner_ip6);
@@ -689,9 +688,5 @@ int main(void)
 	tcase_add_test(tc, test_icmp6_refusals);
 	tcase_add_test(tc, test_flow_sport);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }
