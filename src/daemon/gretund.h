@@ -41,6 +41,7 @@
 #define GD_HEADROOM	64		/* room for GRE (16) + UDP (8) in front */
 #define GD_HASH_SIZE	128		/* like the kernel's IP_TNL_HASH_SIZE */
 #define GD_MAX_CLIENTS	64
+#define GD_CTL_REPLY_MAX 16384		/* one reply line of the control socket */
 #define GD_PMTU_REFRESH	10		/* seconds between path MTU lookups */
 #define GD_IDLE_EXIT	60		/* seconds without tunnels before exit */
 #define GD_RESTART_TIMEOUT 10		/* seconds a new process has to take over */
@@ -169,6 +170,7 @@ struct gd {
 	const char *user;
 	struct gd_restart *restart;	/* the handover in progress, NULL if none */
 	struct gd_client *restart_client;	/* gretund_ctl.c: waits for its end */
+	char *ctl_reply;		/* gretund_ctl.c: GD_CTL_REPLY_MAX bytes */
 	int takeover_fd;	/* new side until gd_takeover_finish, else -1 */
 	/* the state file (gretund_state.c) */
 	time_t state_saved;

@@ -35,8 +35,6 @@ struct gd_client {
 	char buf[CTL_LINE_MAX];
 };
 
-/* The client whose line gd_ctl_handle_line is handling (NULL in tests). */
-static struct gd_client *current_client;
 
 static void reply_pending(struct gd *gd, const char *line);
 
@@ -217,7 +215,8 @@ static void handle_query(struct json_writer *w, struct gd *gd, const struct ctl_
 	}
 }
 
-void gd_ctl_handle_line(struct gd *gd, const char *line, size_t len, char *reply, size_t size)
+void gd_ctl_handle_line(struct gd *gd, struct gd_client *c, const char *line, size_t len,
+			char *reply, size_t size)
 {
 	struct json_writer w;
 	struct ctl_request req;
@@ -238,7 +237,7 @@ void gd_ctl_handle_line(struct gd *gd, const char *line, size_t len, char *reply
 			reply_error(&w, ret, err);
 			break;
 		}
-		gd->restart_client = current_client;
+		gd->restart_client = c;
 		/* answered when the handover ends (reply_pending) */
 		reply[0] = '\0';
 		return;
@@ -298,7 +297,7 @@ static int client_send(struct gd_client *c, const char *s, size_t len)
 static void client_event(struct gd *gd, struct gd_watch *w, uint32_t events)
 {
 	struct gd_client *c = (struct gd_client *)(void *)w;
-	static char reply[16384];
+	char *reply = gd->ctl_reply;
 	ssize_t n;
 	char *nl;
 
@@ -323,9 +322,7 @@ static void client_event(struct gd *gd, struct gd_watch *w, uint32_t events)
 		if (c->discard) {
 			c->discard = false;
 		} else {
-			current_client = c;
-			gd_ctl_handle_line(gd, c->buf, linelen, reply, sizeof(reply));
-			current_client = NULL;
+			gd_ctl_handle_line(gd, c, c->buf, linelen, reply, GD_CTL_REPLY_MAX);
 			if (client_send(c, reply, strlen(reply))) {
 				client_close(gd, c);
 				return;
@@ -339,7 +336,7 @@ static void client_event(struct gd *gd, struct gd_watch *w, uint32_t events)
 	if (c->len == sizeof(c->buf)) {
 		/* no newline within CTL_LINE_MAX: answer once, skip to the next */
 		if (!c->discard) {
-			gd_ctl_handle_line(gd, c->buf, c->len, reply, sizeof(reply));
+			gd_ctl_handle_line(gd, c, c->buf, c->len, reply, GD_CTL_REPLY_MAX);
 			if (client_send(c, reply, strlen(reply))) {
 				client_close(gd, c);
 				return;
@@ -399,6 +396,8 @@ int gd_ctl_start(struct gd *gd, int listen_fd)
 	if (fl >= 0)
 		fcntl(listen_fd, F_SETFL, fl | O_NONBLOCK);
 	fcntl(listen_fd, F_SETFD, FD_CLOEXEC);
+	if (!gd->ctl_reply && !(gd->ctl_reply = malloc(GD_CTL_REPLY_MAX)))
+		return -ENOMEM;
 	gd->ctl.fd = listen_fd;
 	gd->ctl.fn = listen_event;
 	return gd_loop_add(gd, &gd->ctl, EPOLLIN);
@@ -414,6 +413,8 @@ void gd_ctl_stop(struct gd *gd)
 		close(gd->ctl.fd);
 		gd->ctl.fd = -1;
 	}
+	free(gd->ctl_reply);
+	gd->ctl_reply = NULL;
 }
 
 /* The answer for the client whose restart request was pending. */
