@@ -258,9 +258,27 @@ bool gd_tunnels_reap(struct gd *gd, bool check_all)
 	return any;
 }
 
+/* What create and change both need before touching the table: no other
+ * tunnel (but self) with the same identity, and the underlay sockets. */
+static int tunnel_admit(struct gd *gd, const struct tunnel *t, const struct gd_tunnel *self,
+			char *err, size_t errlen)
+{
+	struct gd_tunnel *other = gd_tunnel_live(gd, gd_table_find_identity(gd, t, self));
+	int ret;
+
+	if (other) {
+		snprintf(err, errlen, "tunnel %s has the same local, remote and key", other->t.name);
+		return -EEXIST;
+	}
+	ret = gd_sock_rx_ensure(gd, t);
+	if (ret)
+		snprintf(err, errlen, "cannot open the underlay sockets: %s", strerror(-ret));
+	return ret;
+}
+
 int gd_tunnel_create(struct gd *gd, const struct tunnel *t, char *err, size_t errlen)
 {
-	struct gd_tunnel *gt, *other;
+	struct gd_tunnel *gt;
 	int ret;
 
 	/* a tunnel whose device was deleted is dropped here: an up after
@@ -269,16 +287,9 @@ int gd_tunnel_create(struct gd *gd, const struct tunnel *t, char *err, size_t er
 		snprintf(err, errlen, "tunnel %s exists", t->name);
 		return -EEXIST;
 	}
-	other = gd_tunnel_live(gd, gd_table_find_identity(gd, t, NULL));
-	if (other) {
-		snprintf(err, errlen, "tunnel %s has the same local, remote and key", other->t.name);
-		return -EEXIST;
-	}
-	ret = gd_sock_rx_ensure(gd, t);
-	if (ret) {
-		snprintf(err, errlen, "cannot open the underlay sockets: %s", strerror(-ret));
+	ret = tunnel_admit(gd, t, NULL, err, errlen);
+	if (ret)
 		return ret;
-	}
 	gt = calloc(1, sizeof(*gt));
 	if (!gt)
 		return -ENOMEM;
@@ -336,7 +347,7 @@ int gd_tunnel_adopt(struct gd *gd, const struct tunnel *t, int fd, int ifindex,
 
 int gd_tunnel_change(struct gd *gd, const struct tunnel *t, char *err, size_t errlen)
 {
-	struct gd_tunnel *gt = gd_tunnel_live(gd, gd_table_find(gd, t->name)), *other;
+	struct gd_tunnel *gt = gd_tunnel_live(gd, gd_table_find(gd, t->name));
 	struct tunnel old;
 	unsigned int b;
 	int ret;
@@ -350,16 +361,9 @@ int gd_tunnel_change(struct gd *gd, const struct tunnel *t, char *err, size_t er
 			 tunnel_mode_name(gt->t.mode), tunnel_mode_name(t->mode));
 		return -EOPNOTSUPP;
 	}
-	other = gd_tunnel_live(gd, gd_table_find_identity(gd, t, gt));
-	if (other) {
-		snprintf(err, errlen, "tunnel %s has the same local, remote and key", other->t.name);
-		return -EEXIST;
-	}
-	ret = gd_sock_rx_ensure(gd, t);
-	if (ret) {
-		snprintf(err, errlen, "cannot open the underlay sockets: %s", strerror(-ret));
+	ret = tunnel_admit(gd, t, gt, err, errlen);
+	if (ret)
 		return ret;
-	}
 	hash_unlink(gd, gt);
 	if (gt->t.iflags != t->iflags || gt->t.ikey != t->ikey)
 		gt->i_seqno = 0;
