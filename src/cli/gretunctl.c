@@ -33,7 +33,7 @@ static const struct {
 	{ "route", route_main, "add|del|replace|list|batch NAME ...", "manage routes over a tunnel" },
 	{ "restart", restart_main, "NAME|all", "hand the userspace data plane to a new gretund" },
 	{ "version", version_main, "", "print the version" },
-	{ "help", help_main, "", "print this usage" },
+	{ "help", help_main, "[keys|words]", "print this usage, the config keys or the inline words" },
 };
 
 void errmsg(const char *fmt, ...)
@@ -109,15 +109,28 @@ static void usage(FILE *f)
 	      "\nSee gretunctl(8) and gretun.conf(5).\n", f);
 }
 
+/* `help keys': "[Section] Key" a line; `help words': the inline words, a
+ * flag alone, a word that takes a value followed by VALUE. From the tables
+ * the parser reads, for the bash completion and the docs check. */
 int help_main(int argc, char *argv[])
 {
-	if (argc > 1) {
-		char q[80];
+	const char *a, *b;
+	char q[80];
 
-		errmsg("help: unexpected argument `%s'", parse_quote(argv[1], q, sizeof(q)));
+	if (argc > 2 || (argc == 2 && strcmp(argv[1], "keys") && strcmp(argv[1], "words"))) {
+		errmsg("help: unexpected argument `%s' (expected keys or words)",
+		       parse_quote(argv[argc > 2 ? 2 : 1], q, sizeof(q)));
 		return EXIT_USAGE;
 	}
-	usage(stdout);
+	if (argc == 1) {
+		usage(stdout);
+	} else if (!strcmp(argv[1], "keys")) {
+		for (size_t i = 0; config_key_nth(i, &a, &b); i++)
+			printf("[%s] %s\n", a, b);
+	} else {
+		for (size_t i = 0; config_word_nth(i, &a, &b); i++)
+			printf("%s%s\n", a, b ? "" : " VALUE");
+	}
 	return EXIT_OK;
 }
 

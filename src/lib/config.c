@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * gretun.conf(5) and the inline OPTION VALUE words, both driven by one
- * option table: a key is a row (file key, inline word, section, setter),
- * so the file and the command line cannot drift apart.
+ * gretun.conf(5) and the inline OPTION VALUE words. A [Tunnel] key that is
+ * one tunnel field is a row of the field table (field.h: its key, inline
+ * words and error noun), parsed here by its kind in the config spelling;
+ * what is not one field (Key= and `csum', which set both directions,
+ * Address, routes, [Route] and [Hooks]) is a row of options[] below. The
+ * file and the command line read the same rows, so they cannot drift apart.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -18,6 +21,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "field.h"
 #include "inet.h"
 #include "parse.h"
 
@@ -47,8 +51,9 @@ struct cfg_ctx {
 	 * when reason_full, the whole message after the key. */
 	char reason[256];
 	bool reason_full;
-	/* line each option was last seen on (0 = not seen), by table index */
-	unsigned int seen[96];
+	/* line each key was last seen on (0 = not seen), by table index */
+	unsigned int seen[32];
+	unsigned int seen_field[TUNNEL_FIELDS_MAX];
 	/* endpoints: family and line of Local= / Remote= in this source */
 	int local_family, remote_family;
 	unsigned int local_line, remote_line;
@@ -71,11 +76,18 @@ struct config_option {
 	option_set_fn set;
 	uint32_t flag;		/* TUNNEL_HAS_* or ROUTE_HAS_* */
 	size_t offset;		/* field in struct tunnel, where generic */
-	uint32_t aux;		/* GRE_OPT_* for the checksum/sequence setters */
 	const char *flag_value;	/* inline word without a value: what it sets */
 	bool repeat;		/* may be given more than once */
 	bool verbatim;		/* no trailing-comment stripping ([Hooks]) */
-	const char *conflicts;	/* key this one cannot be combined with */
+};
+
+/* What a config key or an inline word names: a tunnel field or a row of
+ * options[], with what the parse loops need of either. */
+struct cfg_opt {
+	const struct field *f;
+	const struct config_option *o;
+	const char *what;
+	const char *flag_value;	/* an inline flag: the value it stands for */
 };
 
 static int fail(struct cfg_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -92,284 +104,202 @@ static int fail(struct cfg_ctx *c, const char *fmt, ...)
 	return -EINVAL;
 }
 
-static void tunnel_defaults(struct tunnel *d)
+static uint8_t *gre_flags_of(struct tunnel *t, const struct field *f)
 {
-	tunnel_init(d);
+	return f->out ? &t->oflags : &t->iflags;
+}
+
+/* The bytes of a field's member, by its kind. */
+static size_t field_size(const struct field *f)
+{
+	switch (f->kind) {
+	case FIELD_MODE:
+		return sizeof(enum tunnel_mode);
+	case FIELD_ADDR:
+		return sizeof(union inet_addr);
+	case FIELD_TTL:
+		return sizeof(uint8_t);
+	case FIELD_BOOL:
+		return sizeof(bool);
+	case FIELD_IFNAME:
+		return IFNAMSIZ;
+	case FIELD_ENCAP:
+		return sizeof(enum tunnel_encap);
+	case FIELD_PORT:
+	case FIELD_SPORT:
+		return sizeof(uint16_t);
+	case FIELD_BACKEND:
+		return sizeof(enum tunnel_backend);
+	default:
+		return sizeof(uint32_t);	/* key, number, MTU, table */
+	}
 }
 
 /* Empty value: back to tunnel_init's value and "not given". */
-static void field_reset(struct cfg_ctx *c, const struct config_option *o, size_t size)
+static void field_reset(struct tunnel *t, const struct field *f)
 {
 	struct tunnel d;
 
-	tunnel_defaults(&d);
-	memcpy((char *)c->t + o->offset, (const char *)&d + o->offset, size);
-	c->t->flags &= ~o->flag;
+	tunnel_init(&d);
+	switch (f->kind) {
+	case FIELD_GRE_FLAG:
+		*gre_flags_of(t, f) &= (uint8_t)~f->bit;
+		break;
+	case FIELD_TOS:
+		t->tos = d.tos;
+		t->tos_inherit = d.tos_inherit;
+		break;
+	case FIELD_KEEPALIVE:
+		t->keepalive_interval = d.keepalive_interval;
+		t->keepalive_retries = d.keepalive_retries;
+		break;
+	default:
+		memcpy((char *)t + f->offset, (const char *)&d + f->offset, field_size(f));
+		break;
+	}
+	t->flags &= ~f->has;
 }
 
-static int set_mode(struct cfg_ctx *c, const struct config_option *o, const char *v)
+/* Local= and Remote=: their family and line, for endpoints_check */
+static void endpoint_seen(struct cfg_ctx *c, const struct field *f, int family)
 {
-	if (!*v) {
-		c->t->mode = MODE_GRE;
-		c->t->flags &= ~o->flag;
-		return 0;
-	}
-	if (tunnel_mode_parse(v, &c->t->mode) < 0) {
-		snprintf(c->reason, sizeof(c->reason), "expected gre, gretap, ip6gre or ip6gretap");
-		return -EINVAL;
-	}
-	c->t->flags |= o->flag;
-	return 0;
-}
-
-static int set_endpoint(struct cfg_ctx *c, const struct config_option *o, const char *v)
-{
-	union inet_addr *a = (union inet_addr *)((char *)c->t + o->offset);
-	bool local = o->flag == TUNNEL_HAS_LOCAL;
-	int family = 0;
-
-	if (*v) {
-		int r = parse_addr(v, AF_UNSPEC, a, &family, c->reason, sizeof(c->reason));
-
-		if (r < 0)
-			return r;
-		c->t->flags |= o->flag;
-	} else {
-		memset(a, 0, sizeof(*a));
-		c->t->flags &= ~o->flag;
-	}
-	if (local) {
+	if (f->has == TUNNEL_HAS_LOCAL) {
 		c->local_family = family;
 		c->local_line = c->line;
 	} else {
 		c->remote_family = family;
 		c->remote_line = c->line;
 	}
-	return 0;
 }
 
-static int set_key(struct cfg_ctx *c, const struct config_option *o, const char *v)
+/* The kinds whose value is a word from a list, or a name. */
+static int field_parse_word(struct cfg_ctx *c, const struct field *f, const char *v)
 {
-	uint32_t key = 0;
+	static const enum tunnel_backend backends[] = { BACKEND_AUTO, BACKEND_KERNEL,
+							BACKEND_USERSPACE };
+	struct tunnel *t = c->t;
 
-	if (!*v) {
-		c->t->flags &= ~o->flag;
-	} else {
-		int r = parse_key(v, &key, c->reason, sizeof(c->reason));
-
-		if (r < 0)
-			return r;
-		c->t->flags |= o->flag;
-	}
-	if (o->flag & TUNNEL_HAS_IKEY)
-		c->t->ikey = key;
-	if (o->flag & TUNNEL_HAS_OKEY)
-		c->t->okey = key;
-	return 0;
-}
-
-/* Checksum=/Sequence= and their Input/Output forms: the HAS bits say which
- * direction, aux which GRE option. */
-static int set_gre_opt(struct cfg_ctx *c, const struct config_option *o, const char *v)
-{
-	bool on = false;
-
-	if (!*v) {
-		c->t->flags &= ~o->flag;
-	} else {
-		int r = parse_bool(v, &on, c->reason, sizeof(c->reason));
-
-		if (r < 0)
-			return r;
-		c->t->flags |= o->flag;
-	}
-	if (o->flag & (TUNNEL_HAS_ICSUM | TUNNEL_HAS_ISEQ))
-		c->t->iflags = (uint8_t)(on ? c->t->iflags | o->aux : c->t->iflags & ~o->aux);
-	if (o->flag & (TUNNEL_HAS_OCSUM | TUNNEL_HAS_OSEQ))
-		c->t->oflags = (uint8_t)(on ? c->t->oflags | o->aux : c->t->oflags & ~o->aux);
-	return 0;
-}
-
-static int set_ttl(struct cfg_ctx *c, const struct config_option *o, const char *v)
-{
-	int r;
-
-	if (!*v) {
-		field_reset(c, o, sizeof(c->t->ttl));
+	switch (f->kind) {
+	case FIELD_MODE:
+		if (tunnel_mode_parse(v, &t->mode) < 0) {
+			snprintf(c->reason, sizeof(c->reason), "expected gre, gretap, ip6gre or ip6gretap");
+			return -EINVAL;
+		}
 		return 0;
-	}
-	r = parse_ttl(v, &c->t->ttl, c->reason, sizeof(c->reason));
-	if (r == 0)
-		c->t->flags |= o->flag;
-	return r;
-}
-
-static int set_tos(struct cfg_ctx *c, const struct config_option *o, const char *v)
-{
-	struct tunnel d;
-	int r;
-
-	if (!*v) {
-		tunnel_defaults(&d);
-		c->t->tos = d.tos;
-		c->t->tos_inherit = d.tos_inherit;
-		c->t->flags &= ~o->flag;
+	case FIELD_IFNAME:
+		if (!ifname_valid(v)) {
+			snprintf(c->reason, sizeof(c->reason),
+				 "expected an interface name (" IFNAME_RULE ")");
+			return -EINVAL;
+		}
+		memset((char *)t + f->offset, 0, IFNAMSIZ);
+		memcpy((char *)t + f->offset, v, strlen(v));
 		return 0;
-	}
-	r = parse_tos(v, &c->t->tos, &c->t->tos_inherit, c->reason, sizeof(c->reason));
-	if (r == 0)
-		c->t->flags |= o->flag;
-	return r;
-}
-
-static int set_bool(struct cfg_ctx *c, const struct config_option *o, const char *v)
-{
-	bool *b = (bool *)((char *)c->t + o->offset);
-	int r;
-
-	if (!*v) {
-		field_reset(c, o, sizeof(*b));
-		return 0;
-	}
-	r = parse_bool(v, b, c->reason, sizeof(c->reason));
-	if (r == 0)
-		c->t->flags |= o->flag;
-	return r;
-}
-
-static int set_dev(struct cfg_ctx *c, const struct config_option *o, const char *v)
-{
-	if (!*v) {
-		field_reset(c, o, sizeof(c->t->dev));
-		return 0;
-	}
-	if (!ifname_valid(v)) {
-		snprintf(c->reason, sizeof(c->reason),
-			 "expected an interface name (" IFNAME_RULE ")");
+	case FIELD_ENCAP:
+		return parse_encap(v, &t->encap, c->reason, sizeof(c->reason));
+	case FIELD_BACKEND:
+		for (size_t i = 0; i < sizeof(backends) / sizeof(backends[0]); i++) {
+			if (!strcmp(v, tunnel_backend_name(backends[i]))) {
+				t->backend = backends[i];
+				return 0;
+			}
+		}
+		snprintf(c->reason, sizeof(c->reason), "expected auto, kernel or userspace");
 		return -EINVAL;
+	default:
+		return -EINVAL;	/* no config spelling (iflags, oflags) */
 	}
-	memset(c->t->dev, 0, sizeof(c->t->dev));
-	memcpy(c->t->dev, v, strlen(v));
-	c->t->flags |= o->flag;
-	return 0;
 }
 
-static int set_fwmark(struct cfg_ctx *c, const struct config_option *o, const char *v)
+/* A tunnel field's value in gretun.conf's spelling, which the inline words
+ * share (the protocol's is field.c's): parse.c's parser of its kind, its
+ * reason into c->reason. */
+static int field_parse_conf(struct cfg_ctx *c, const struct field *f, const char *v)
 {
-	int r;
+	struct tunnel *t = c->t;
+	char *reason = c->reason;
+	size_t rlen = sizeof(c->reason);
+	void *m = (char *)t + f->offset;
+	int family = 0, r;
+	bool on;
 
-	if (!*v) {
-		field_reset(c, o, sizeof(c->t->fwmark));
-		return 0;
-	}
-	r = parse_u32(v, 0, UINT32_MAX, true, &c->t->fwmark, c->reason, sizeof(c->reason));
-	if (r == 0)
-		c->t->flags |= o->flag;
-	return r;
-}
-
-static int set_encap(struct cfg_ctx *c, const struct config_option *o, const char *v)
-{
-	if (!*v) {
-		field_reset(c, o, sizeof(c->t->encap));
-		return 0;
-	}
-	if (!strcmp(v, "none")) {
-		c->t->encap = ENCAP_NONE;
-	} else if (!strcmp(v, "udp") || !strcmp(v, "fou")) {
-		c->t->encap = ENCAP_UDP;
-	} else {
-		snprintf(c->reason, sizeof(c->reason), "expected none or udp");
-		return -EINVAL;
-	}
-	c->t->flags |= o->flag;
-	return 0;
-}
-
-static int set_port(struct cfg_ctx *c, const struct config_option *o, const char *v)
-{
-	uint16_t *port = (uint16_t *)((char *)c->t + o->offset);
-	int r;
-
-	if (!*v) {
-		field_reset(c, o, sizeof(*port));
-		return 0;
-	}
-	if (o->flag == TUNNEL_HAS_ENCAP_SPORT && !strcmp(v, "auto")) {
-		*port = 0;
-		c->t->flags |= o->flag;
-		return 0;
-	}
-	r = parse_port(v, port, c->reason, sizeof(c->reason));
-	if (r < 0 && o->flag == TUNNEL_HAS_ENCAP_SPORT)
-		snprintf(c->reason, sizeof(c->reason), "expected `auto' or a number from 1 to 65535");
-	if (r == 0)
-		c->t->flags |= o->flag;
-	return r;
-}
-
-static int set_mtu(struct cfg_ctx *c, const struct config_option *o, const char *v)
-{
-	int r;
-
-	if (!*v) {
-		field_reset(c, o, sizeof(c->t->mtu));
-		return 0;
-	}
-	r = parse_mtu(v, &c->t->mtu, c->reason, sizeof(c->reason));
-	if (r == 0)
-		c->t->flags |= o->flag;
-	return r;
-}
-
-static int set_backend(struct cfg_ctx *c, const struct config_option *o, const char *v)
-{
-	static const enum tunnel_backend all[] = { BACKEND_AUTO, BACKEND_KERNEL, BACKEND_USERSPACE };
-
-	if (!*v) {
-		field_reset(c, o, sizeof(c->t->backend));
-		return 0;
-	}
-	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
-		if (!strcmp(v, tunnel_backend_name(all[i]))) {
-			c->t->backend = all[i];
-			c->t->flags |= o->flag;
+	switch (f->kind) {
+	case FIELD_ADDR:
+		r = parse_addr(v, AF_UNSPEC, m, &family, reason, rlen);
+		if (r == 0)
+			endpoint_seen(c, f, family);
+		return r;
+	case FIELD_KEY:
+		return parse_key(v, m, reason, rlen);
+	case FIELD_GRE_FLAG:
+		r = parse_bool(v, &on, reason, rlen);
+		if (r == 0 && on)
+			*gre_flags_of(t, f) |= f->bit;
+		else if (r == 0)
+			*gre_flags_of(t, f) &= (uint8_t)~f->bit;
+		return r;
+	case FIELD_TTL:
+		return parse_ttl(v, m, reason, rlen);
+	case FIELD_TOS:
+		return parse_tos(v, &t->tos, &t->tos_inherit, reason, rlen);
+	case FIELD_BOOL:
+		return parse_bool(v, m, reason, rlen);
+	case FIELD_U32:
+		return parse_u32(v, 0, UINT32_MAX, true, m, reason, rlen);
+	case FIELD_PORT:
+		return parse_port(v, m, reason, rlen);
+	case FIELD_SPORT:
+		if (!strcmp(v, "auto")) {
+			*(uint16_t *)m = 0;
 			return 0;
 		}
+		r = parse_port(v, m, reason, rlen);
+		if (r < 0)
+			snprintf(reason, rlen, "expected `auto' or a number from 1 to 65535");
+		return r;
+	case FIELD_MTU:
+		return parse_mtu(v, m, reason, rlen);
+	case FIELD_KEEPALIVE:
+		return parse_keepalive(v, &t->keepalive_interval, &t->keepalive_retries, reason,
+				       rlen);
+	case FIELD_TABLE:
+		return parse_table(v, m, reason, rlen);
+	default:
+		return field_parse_word(c, f, v);
 	}
-	snprintf(c->reason, sizeof(c->reason), "expected auto, kernel or userspace");
-	return -EINVAL;
 }
 
-static int set_keepalive(struct cfg_ctx *c, const struct config_option *o, const char *v)
+/* A tunnel field from its config key or inline word: "" resets it. */
+static int field_conf_set(struct cfg_ctx *c, const struct field *f, const char *v)
 {
 	int r;
 
 	if (!*v) {
-		c->t->keepalive_interval = 0;
-		c->t->keepalive_retries = 0;
-		c->t->flags &= ~o->flag;
+		field_reset(c->t, f);
+		if (f->kind == FIELD_ADDR)
+			endpoint_seen(c, f, 0);
 		return 0;
 	}
-	r = parse_keepalive(v, &c->t->keepalive_interval, &c->t->keepalive_retries,
-			    c->reason, sizeof(c->reason));
+	r = field_parse_conf(c, f, v);
 	if (r == 0)
-		c->t->flags |= o->flag;
+		c->t->flags |= f->has;
 	return r;
 }
 
-static int set_table(struct cfg_ctx *c, const struct config_option *o, const char *v)
+/* Key=, Checksum=, Sequence= and `key', `nokey', `csum', ...: one value
+ * for both directions, the fields with a HAS bit of o->flag. */
+static int set_pair(struct cfg_ctx *c, const struct config_option *o, const char *v)
 {
-	int r;
+	for (size_t i = 0; i < tunnel_fields_n; i++) {
+		int r;
 
-	if (!*v) {
-		field_reset(c, o, sizeof(c->t->table));
-		return 0;
+		if (!tunnel_fields[i].conf || !(tunnel_fields[i].has & o->flag))
+			continue;
+		r = field_conf_set(c, &tunnel_fields[i], v);
+		if (r < 0)
+			return r;
 	}
-	r = parse_table(v, &c->t->table, c->reason, sizeof(c->reason));
-	if (r == 0)
-		c->t->flags |= o->flag;
-	return r;
+	return 0;
 }
 
 static int set_address(struct cfg_ctx *c, const struct config_option *o, const char *v)
@@ -493,86 +423,24 @@ static int set_inline_route(struct cfg_ctx *c, const struct config_option *o, co
 #define OPT(k, w, s, wh, fn, fl, off, ...) \
 	{ .key = k, .word = w, .section = s, .what = wh, .set = fn, .flag = fl, .offset = off, \
 	  __VA_ARGS__ }
-#define ICSUM	(TUNNEL_HAS_ICSUM)
-#define OCSUM	(TUNNEL_HAS_OCSUM)
-#define ISEQ	(TUNNEL_HAS_ISEQ)
-#define OSEQ	(TUNNEL_HAS_OSEQ)
-#define IKEY	(TUNNEL_HAS_IKEY)
-#define OKEY	(TUNNEL_HAS_OKEY)
+#define CSUM	(TUNNEL_HAS_ICSUM | TUNNEL_HAS_OCSUM)
+#define SEQ	(TUNNEL_HAS_ISEQ | TUNNEL_HAS_OSEQ)
+#define KEYS	(TUNNEL_HAS_IKEY | TUNNEL_HAS_OKEY)
 
-/* Rows without a key are inline-only iproute2 words (flags and negations);
- * rows without a word are file-only. */
+/* What is not one tunnel field (those are the field table's rows). Rows
+ * without a key are inline-only iproute2 words (flags and negations); rows
+ * without a word are file-only. A set_pair key cannot be combined with the
+ * Input/Output keys it sets. */
 static const struct config_option options[] = {
-	OPT("Mode", "mode", SEC_TUNNEL, "mode", set_mode, TUNNEL_HAS_MODE, T(mode)),
-	OPT("Local", "local", SEC_TUNNEL, "address", set_endpoint, TUNNEL_HAS_LOCAL, T(local)),
-	OPT("Remote", "remote", SEC_TUNNEL, "address", set_endpoint, TUNNEL_HAS_REMOTE, T(remote)),
-	OPT("Key", "key", SEC_TUNNEL, "key", set_key, IKEY | OKEY, 0),
-	OPT("InputKey", "ikey", SEC_TUNNEL, "key", set_key, IKEY, 0, .conflicts = "Key"),
-	OPT("OutputKey", "okey", SEC_TUNNEL, "key", set_key, OKEY, 0, .conflicts = "Key"),
-	OPT(NULL, "nokey", SEC_TUNNEL, "key", set_key, IKEY | OKEY, 0, .flag_value = ""),
-	OPT(NULL, "noikey", SEC_TUNNEL, "key", set_key, IKEY, 0, .flag_value = ""),
-	OPT(NULL, "nookey", SEC_TUNNEL, "key", set_key, OKEY, 0, .flag_value = ""),
-	OPT("Checksum", NULL, SEC_TUNNEL, "boolean", set_gre_opt, ICSUM | OCSUM, 0,
-	    .aux = GRE_OPT_CSUM),
-	OPT("InputChecksum", NULL, SEC_TUNNEL, "boolean", set_gre_opt, ICSUM, 0,
-	    .aux = GRE_OPT_CSUM, .conflicts = "Checksum"),
-	OPT("OutputChecksum", NULL, SEC_TUNNEL, "boolean", set_gre_opt, OCSUM, 0,
-	    .aux = GRE_OPT_CSUM, .conflicts = "Checksum"),
-	OPT(NULL, "csum", SEC_TUNNEL, "", set_gre_opt, ICSUM | OCSUM, 0,
-	    .aux = GRE_OPT_CSUM, .flag_value = "yes"),
-	OPT(NULL, "icsum", SEC_TUNNEL, "", set_gre_opt, ICSUM, 0,
-	    .aux = GRE_OPT_CSUM, .flag_value = "yes"),
-	OPT(NULL, "ocsum", SEC_TUNNEL, "", set_gre_opt, OCSUM, 0,
-	    .aux = GRE_OPT_CSUM, .flag_value = "yes"),
-	OPT(NULL, "nocsum", SEC_TUNNEL, "", set_gre_opt, ICSUM | OCSUM, 0,
-	    .aux = GRE_OPT_CSUM, .flag_value = "no"),
-	OPT(NULL, "noicsum", SEC_TUNNEL, "", set_gre_opt, ICSUM, 0,
-	    .aux = GRE_OPT_CSUM, .flag_value = "no"),
-	OPT(NULL, "noocsum", SEC_TUNNEL, "", set_gre_opt, OCSUM, 0,
-	    .aux = GRE_OPT_CSUM, .flag_value = "no"),
-	OPT("Sequence", NULL, SEC_TUNNEL, "boolean", set_gre_opt, ISEQ | OSEQ, 0,
-	    .aux = GRE_OPT_SEQ),
-	OPT("InputSequence", NULL, SEC_TUNNEL, "boolean", set_gre_opt, ISEQ, 0,
-	    .aux = GRE_OPT_SEQ, .conflicts = "Sequence"),
-	OPT("OutputSequence", NULL, SEC_TUNNEL, "boolean", set_gre_opt, OSEQ, 0,
-	    .aux = GRE_OPT_SEQ, .conflicts = "Sequence"),
-	OPT(NULL, "seq", SEC_TUNNEL, "", set_gre_opt, ISEQ | OSEQ, 0,
-	    .aux = GRE_OPT_SEQ, .flag_value = "yes"),
-	OPT(NULL, "iseq", SEC_TUNNEL, "", set_gre_opt, ISEQ, 0,
-	    .aux = GRE_OPT_SEQ, .flag_value = "yes"),
-	OPT(NULL, "oseq", SEC_TUNNEL, "", set_gre_opt, OSEQ, 0,
-	    .aux = GRE_OPT_SEQ, .flag_value = "yes"),
-	OPT(NULL, "noseq", SEC_TUNNEL, "", set_gre_opt, ISEQ | OSEQ, 0,
-	    .aux = GRE_OPT_SEQ, .flag_value = "no"),
-	OPT(NULL, "noiseq", SEC_TUNNEL, "", set_gre_opt, ISEQ, 0,
-	    .aux = GRE_OPT_SEQ, .flag_value = "no"),
-	OPT(NULL, "nooseq", SEC_TUNNEL, "", set_gre_opt, OSEQ, 0,
-	    .aux = GRE_OPT_SEQ, .flag_value = "no"),
-	OPT("TTL", "ttl", SEC_TUNNEL, "TTL", set_ttl, TUNNEL_HAS_TTL, T(ttl)),
-	OPT("TOS", "tos", SEC_TUNNEL, "TOS", set_tos, TUNNEL_HAS_TOS, T(tos)),
-	OPT("PMTUDiscovery", NULL, SEC_TUNNEL, "boolean", set_bool, TUNNEL_HAS_PMTUDISC, T(pmtudisc)),
-	OPT(NULL, "pmtudisc", SEC_TUNNEL, "", set_bool, TUNNEL_HAS_PMTUDISC, T(pmtudisc),
-	    .flag_value = "yes"),
-	OPT(NULL, "nopmtudisc", SEC_TUNNEL, "", set_bool, TUNNEL_HAS_PMTUDISC, T(pmtudisc),
-	    .flag_value = "no"),
-	OPT("IgnoreDF", NULL, SEC_TUNNEL, "boolean", set_bool, TUNNEL_HAS_IGNORE_DF, T(ignore_df)),
-	OPT(NULL, "ignore-df", SEC_TUNNEL, "", set_bool, TUNNEL_HAS_IGNORE_DF, T(ignore_df),
-	    .flag_value = "yes"),
-	OPT(NULL, "noignore-df", SEC_TUNNEL, "", set_bool, TUNNEL_HAS_IGNORE_DF, T(ignore_df),
-	    .flag_value = "no"),
-	OPT("Device", "dev", SEC_TUNNEL, "device name", set_dev, TUNNEL_HAS_DEV, T(dev)),
-	OPT("FirewallMark", "fwmark", SEC_TUNNEL, "firewall mark", set_fwmark, TUNNEL_HAS_FWMARK, T(fwmark)),
-	OPT("Encapsulation", "encapsulation", SEC_TUNNEL, "encapsulation", set_encap, TUNNEL_HAS_ENCAP, T(encap)),
-	OPT(NULL, "encap", SEC_TUNNEL, "encapsulation", set_encap, TUNNEL_HAS_ENCAP, T(encap)),
-	OPT("EncapsulationPort", "encapsulation-port", SEC_TUNNEL, "port", set_port, TUNNEL_HAS_ENCAP_DPORT, T(encap_dport)),
-	OPT(NULL, "encap-dport", SEC_TUNNEL, "port", set_port, TUNNEL_HAS_ENCAP_DPORT, T(encap_dport)),
-	OPT("EncapsulationSourcePort", "encapsulation-source-port", SEC_TUNNEL, "port", set_port, TUNNEL_HAS_ENCAP_SPORT, T(encap_sport)),
-	OPT(NULL, "encap-sport", SEC_TUNNEL, "port", set_port, TUNNEL_HAS_ENCAP_SPORT, T(encap_sport)),
-	OPT("MTU", "mtu", SEC_TUNNEL, "MTU", set_mtu, TUNNEL_HAS_MTU, T(mtu)),
-	OPT("Backend", "backend", SEC_TUNNEL, "backend", set_backend, TUNNEL_HAS_BACKEND, T(backend)),
-	OPT("Keepalive", "keepalive", SEC_TUNNEL, "keepalive", set_keepalive, TUNNEL_HAS_KEEPALIVE, 0),
+	OPT("Key", "key", SEC_TUNNEL, "key", set_pair, KEYS, 0),
+	OPT(NULL, "nokey", SEC_TUNNEL, "key", set_pair, KEYS, 0, .flag_value = ""),
+	OPT("Checksum", NULL, SEC_TUNNEL, "boolean", set_pair, CSUM, 0),
+	OPT(NULL, "csum", SEC_TUNNEL, "", set_pair, CSUM, 0, .flag_value = "yes"),
+	OPT(NULL, "nocsum", SEC_TUNNEL, "", set_pair, CSUM, 0, .flag_value = "no"),
+	OPT("Sequence", NULL, SEC_TUNNEL, "boolean", set_pair, SEQ, 0),
+	OPT(NULL, "seq", SEC_TUNNEL, "", set_pair, SEQ, 0, .flag_value = "yes"),
+	OPT(NULL, "noseq", SEC_TUNNEL, "", set_pair, SEQ, 0, .flag_value = "no"),
 	OPT("Address", "address", SEC_TUNNEL, "address", set_address, 0, 0, .repeat = true),
-	OPT("Table", "table", SEC_TUNNEL, "table", set_table, TUNNEL_HAS_TABLE, T(table)),
 	OPT(NULL, "route", SEC_TUNNEL, "route", set_inline_route, 0, 0, .repeat = true),
 	OPT("Destination", NULL, SEC_ROUTE, "destination", set_route_dst, 0, 0),
 	OPT("Gateway", NULL, SEC_ROUTE, "gateway", set_route_addr, ROUTE_HAS_GATEWAY, 0),
@@ -591,20 +459,93 @@ static const struct config_option options[] = {
 _Static_assert(N_OPTIONS <= sizeof(((struct cfg_ctx *)0)->seen) / sizeof(unsigned int),
 	       "cfg_ctx.seen too small for the option table");
 
-static const struct config_option *option_by_key(const char *key, enum section s)
+/* Key KEY of section s: a field's ([Tunnel]) or options[]'s. */
+static bool option_by_key(const char *key, enum section s, struct cfg_opt *k)
 {
-	for (size_t i = 0; i < N_OPTIONS; i++)
+	memset(k, 0, sizeof(*k));
+	k->f = s == SEC_TUNNEL ? field_by_conf(key) : NULL;
+	for (size_t i = 0; !k->f && !k->o && i < N_OPTIONS; i++)
 		if (options[i].key && options[i].section == s && !strcmp(options[i].key, key))
-			return &options[i];
-	return NULL;
+			k->o = &options[i];
+	k->what = k->f ? k->f->what : k->o ? k->o->what : NULL;
+	return k->f || k->o;
 }
 
-static const struct config_option *option_by_word(const char *word)
+static bool option_by_word(const char *word, struct cfg_opt *k)
 {
-	for (size_t i = 0; i < N_OPTIONS; i++)
+	memset(k, 0, sizeof(*k));
+	k->f = field_by_word(word, &k->flag_value);
+	for (size_t i = 0; !k->f && !k->o && i < N_OPTIONS; i++)
 		if (options[i].word && !strcmp(options[i].word, word))
-			return &options[i];
-	return NULL;
+			k->o = &options[i];
+	if (k->o)
+		k->flag_value = k->o->flag_value;
+	k->what = k->f ? k->f->what : k->o ? k->o->what : NULL;
+	return k->f || k->o;
+}
+
+static int option_set(struct cfg_ctx *c, const struct cfg_opt *k, const char *v)
+{
+	return k->f ? field_conf_set(c, k->f, v) : k->o->set(c, k->o, v);
+}
+
+/* The line k was last seen on, in this source. */
+static unsigned int *option_seen(struct cfg_ctx *c, const struct cfg_opt *k)
+{
+	return k->f ? &c->seen_field[k->f - tunnel_fields] : &c->seen[k->o - options];
+}
+
+/* Key i of all the keys, the field table's first: NULL when row i has
+ * none; false past the last. */
+static bool key_at(size_t i, const char **key, enum section *s)
+{
+	if (i < tunnel_fields_n) {
+		*key = tunnel_fields[i].conf;
+		*s = SEC_TUNNEL;
+		return true;
+	}
+	i -= tunnel_fields_n;
+	if (i >= N_OPTIONS)
+		return false;
+	*key = options[i].key;
+	*s = options[i].section;
+	return true;
+}
+
+bool config_key_nth(size_t n, const char **section, const char **key)
+{
+	enum section s;
+
+	for (size_t i = 0; key_at(i, key, &s); i++) {
+		if (*key && n-- == 0) {
+			*section = section_names[s];
+			return true;
+		}
+	}
+	return false;
+}
+
+bool config_word_nth(size_t n, const char **word, const char **flag_value)
+{
+	for (size_t i = 0; i < tunnel_fields_n; i++) {
+		const struct field_word *w = tunnel_fields[i].words;
+
+		for (size_t k = 0; k < FIELD_WORDS_MAX && w[k].word; k++) {
+			if (n-- == 0) {
+				*word = w[k].word;
+				*flag_value = w[k].value;
+				return true;
+			}
+		}
+	}
+	for (size_t i = 0; i < N_OPTIONS; i++) {
+		if (options[i].word && n-- == 0) {
+			*word = options[i].word;
+			*flag_value = options[i].flag_value;
+			return true;
+		}
+	}
+	return false;
 }
 
 static void ctx_init(struct cfg_ctx *c, struct tunnel *t, const char *filename, char *err,
@@ -743,24 +684,26 @@ static int endpoints_check(struct cfg_ctx *c)
 	return 0;
 }
 
-static size_t option_index(const struct config_option *o)
-{
-	return (size_t)(o - options);
-}
-
-/* Key= with InputKey=, Checksum= with OutputChecksum=, ...: one or the other. */
-static int conflicts_check(struct cfg_ctx *c, const struct config_option *o, const char *key)
+/* Key= with InputKey=, Checksum= with OutputChecksum=, ...: a set_pair key
+ * or the Input/Output keys it sets, not both. */
+static int conflicts_check(struct cfg_ctx *c, const struct cfg_opt *k, const char *key)
 {
 	for (size_t i = 0; i < N_OPTIONS; i++) {
 		const struct config_option *p = &options[i];
 
-		if (!c->seen[i] || !p->key || p->section != o->section)
+		if (p->set != set_pair || !p->key || (k->o && k->o != p))
 			continue;
-		if ((o->conflicts && !strcmp(o->conflicts, p->key)) ||
-		    (p->conflicts && !strcmp(p->conflicts, o->key)))
+		for (size_t j = 0; j < tunnel_fields_n; j++) {
+			const struct field *f = &tunnel_fields[j];
+			const char *other = k->o ? f->conf : p->key;
+			unsigned int line = k->o ? c->seen_field[j] : c->seen[i];
+
+			if (!f->conf || !(f->has & p->flag) || (k->f && k->f != f) || !line)
+				continue;
 			return file_error(c, c->line, key,
 					  "cannot be combined with %s= (line %u); use %s= or the Input/Output forms",
-					  p->key, c->seen[i], o->conflicts ? o->conflicts : o->key);
+					  other, line, p->key);
+		}
 	}
 	return 0;
 }
@@ -824,21 +767,20 @@ static int section_enter(struct cfg_ctx *c, char *s)
 
 static int unknown_key(struct cfg_ctx *c, const char *key)
 {
-	const char *hint = "";
+	const char *hint = "", *p;
+	enum section s;
 	char buf[80];
 
-	for (size_t i = 0; i < N_OPTIONS; i++) {
-		const struct config_option *p = &options[i];
-
-		if (!p->key)
+	for (size_t i = 0; key_at(i, &p, &s); i++) {
+		if (!p)
 			continue;
-		if (!strcmp(p->key, key)) {
-			snprintf(buf, sizeof(buf), " (it belongs in [%s])", section_names[p->section]);
+		if (!strcmp(p, key)) {
+			snprintf(buf, sizeof(buf), " (it belongs in [%s])", section_names[s]);
 			hint = buf;
 			break;
 		}
-		if (!strcasecmp(p->key, key) && p->section == c->section) {
-			snprintf(buf, sizeof(buf), " (keys are case-sensitive: `%s')", p->key);
+		if (!strcasecmp(p, key) && s == c->section) {
+			snprintf(buf, sizeof(buf), " (keys are case-sensitive: `%s')", p);
 			hint = buf;
 		}
 	}
@@ -847,8 +789,9 @@ static int unknown_key(struct cfg_ctx *c, const char *key)
 
 static int line_process(struct cfg_ctx *c, char *s)
 {
-	const struct config_option *o;
 	char *eq, *key, *value;
+	unsigned int *seen;
+	struct cfg_opt o;
 	int r;
 
 	s = trim(s);
@@ -869,22 +812,21 @@ static int line_process(struct cfg_ctx *c, char *s)
 	if (c->section == SEC_NONE)
 		return file_error(c, c->line, key,
 				  "key outside a section; put it under [Tunnel], [Route] or [Hooks]");
-	o = option_by_key(key, c->section);
-	if (!o)
+	if (!option_by_key(key, c->section, &o))
 		return unknown_key(c, key);
-	if (!o->verbatim) {
+	if (!o.o || !o.o->verbatim) {
 		strip_comment(value);
 		value = trim(value);
 	}
-	if (!o->repeat && c->seen[option_index(o)])
-		return file_error(c, c->line, key, "duplicate key, already set on line %u",
-				  c->seen[option_index(o)]);
-	r = conflicts_check(c, o, key);
+	seen = option_seen(c, &o);
+	if ((!o.o || !o.o->repeat) && *seen)
+		return file_error(c, c->line, key, "duplicate key, already set on line %u", *seen);
+	r = conflicts_check(c, &o, key);
 	if (r < 0)
 		return r;
-	c->seen[option_index(o)] = c->line;
+	*seen = c->line;
 	c->reason_full = false;
-	r = o->set(c, o, value);
+	r = option_set(c, &o, value);
 	if (r == -ENOMEM) {
 		snprintf(c->err, c->errlen, "%s:%u: out of memory", c->filename, c->line);
 		return r;
@@ -894,7 +836,7 @@ static int line_process(struct cfg_ctx *c, char *s)
 	if (r < 0) {
 		char q[80];
 
-		return file_error(c, c->line, key, "invalid %s `%s': %s", o->what,
+		return file_error(c, c->line, key, "invalid %s `%s': %s", o.what,
 				  parse_quote(value, q, sizeof(q)), c->reason);
 	}
 	return 0;
@@ -1052,20 +994,20 @@ int config_apply_inline(struct tunnel *t, int argc, char *const argv[], char *er
 
 	ctx_init(&c, t, NULL, err, errlen);
 	for (int i = 0; i < argc; i++) {
-		const struct config_option *o = option_by_word(argv[i]);
-		const char *v;
+		const char *word = argv[i], *v;
+		struct cfg_opt o;
 
-		if (!o) {
-			snprintf(err, errlen, "unknown option `%s'", parse_quote(argv[i], q, sizeof(q)));
+		if (!option_by_word(word, &o)) {
+			snprintf(err, errlen, "unknown option `%s'", parse_quote(word, q, sizeof(q)));
 			return -EINVAL;
 		}
 		c.line = (unsigned int)i + 1;	/* orders Local/Remote for messages */
-		if (o->flag_value) {
-			v = o->flag_value;
+		if (o.flag_value) {
+			v = o.flag_value;
 		} else if (i + 1 >= argc) {
-			snprintf(err, errlen, "option `%s' needs a value", o->word);
+			snprintf(err, errlen, "option `%s' needs a value", word);
 			return -EINVAL;
-		} else if (o->set == set_keepalive && strcmp(argv[i + 1], "off") &&
+		} else if (o.f && o.f->kind == FIELD_KEEPALIVE && strcmp(argv[i + 1], "off") &&
 			   argv[i + 1][0]) {
 			if (i + 2 >= argc) {
 				snprintf(err, errlen,
@@ -1079,18 +1021,18 @@ int config_apply_inline(struct tunnel *t, int argc, char *const argv[], char *er
 			v = argv[++i];
 		}
 		c.reason_full = false;
-		r = o->set(&c, o, v);
+		r = option_set(&c, &o, v);
 		if (r == -ENOMEM) {
 			snprintf(err, errlen, "out of memory");
 			return r;
 		}
 		if (r < 0 && c.reason_full) {
-			snprintf(err, errlen, "option `%s': %s", o->word, c.reason);
+			snprintf(err, errlen, "option `%s': %s", word, c.reason);
 			return r;
 		}
 		if (r < 0) {
-			snprintf(err, errlen, "invalid %s `%s' for option `%s': %s", o->what,
-				 parse_quote(v, q2, sizeof(q2)), o->word, c.reason);
+			snprintf(err, errlen, "invalid %s `%s' for option `%s': %s", o.what,
+				 parse_quote(v, q2, sizeof(q2)), word, c.reason);
 			return r;
 		}
 	}

@@ -43,5 +43,11 @@ int config_check_permissions(const char *path, char *err, size_t errlen);
 int config_check_permissions_as(const char *path, uid_t owner, const char *top,
 				char *err, size_t errlen);
 bool config_has_hooks(const struct tunnel *t);
+/* The n-th config key and its section ("Tunnel", "Route", "Hooks"), and
+ * the n-th inline word with the value it stands for (NULL: a VALUE
+ * follows), in table order: false past the last. For `gretunctl help keys'
+ * and `help words', which the completion and the docs check read. */
+bool config_key_nth(size_t n, const char **section, const char **key);
+bool config_word_nth(size_t n, const char **word, const char **flag_value);
 
 #endif

@@ -20,52 +20,75 @@
 #define F(key, ckey, k, bit, has_bit, off, ...) \
 	{ .ctl = key, .conf = ckey, .kind = k, .ctl_bit = bit, .has = has_bit, .offset = off, \
 	  __VA_ARGS__ }
+/* the inline words: VALUED takes a VALUE, a FLAG_WORD stands for one */
+#define WORDS(...)	.words = { __VA_ARGS__ }
+#define VALUED(w)	{ .word = w }
+#define FLAG_WORD(w, v)	{ .word = w, .value = v }
+/* the config and show words of a GRE option: yes/no, `icsum'/`noicsum' */
 #define FLAG(ckey, has_bit, member, opt, name) \
 	F(NULL, ckey, FIELD_GRE_FLAG, 0, has_bit, T(member), .bit = opt, \
 	  .out = offsetof(struct tunnel, member) == offsetof(struct tunnel, oflags), \
-	  .json = name, .word = name)
+	  .json = name, .word = name, .what = "boolean", \
+	  WORDS(FLAG_WORD(name, "yes"), FLAG_WORD("no" name, "no")))
 
 const struct field tunnel_fields[] = {
-	F("mode", "Mode", FIELD_MODE, CTL_KEY_MODE, TUNNEL_HAS_MODE, T(mode)),
+	F("mode", "Mode", FIELD_MODE, CTL_KEY_MODE, TUNNEL_HAS_MODE, T(mode),
+	  .what = "mode", WORDS(VALUED("mode"))),
 	F("local", "Local", FIELD_ADDR, CTL_KEY_LOCAL, TUNNEL_HAS_LOCAL, T(local),
-	  .json = "local", .word = "local"),
+	  .json = "local", .word = "local", .what = "address", WORDS(VALUED("local"))),
 	F("remote", "Remote", FIELD_ADDR, CTL_KEY_REMOTE, TUNNEL_HAS_REMOTE, T(remote),
-	  .json = "remote", .word = "remote"),
+	  .json = "remote", .word = "remote", .what = "address", WORDS(VALUED("remote"))),
 	F("ikey", "InputKey", FIELD_KEY, CTL_KEY_IKEY, TUNNEL_HAS_IKEY, T(ikey),
-	  .json = "ikey", .word = "ikey"),
+	  .json = "ikey", .word = "ikey", .what = "key",
+	  WORDS(VALUED("ikey"), FLAG_WORD("noikey", ""))),
 	F("okey", "OutputKey", FIELD_KEY, CTL_KEY_OKEY, TUNNEL_HAS_OKEY, T(okey), .out = true,
-	  .json = "okey", .word = "okey"),
+	  .json = "okey", .word = "okey", .what = "key",
+	  WORDS(VALUED("okey"), FLAG_WORD("nookey", ""))),
 	F("iflags", NULL, FIELD_GRE_FLAGS, CTL_KEY_IFLAGS, 0, T(iflags)),
 	F("oflags", NULL, FIELD_GRE_FLAGS, CTL_KEY_OFLAGS, 0, T(oflags), .out = true),
 	FLAG("InputChecksum", TUNNEL_HAS_ICSUM, iflags, GRE_OPT_CSUM, "icsum"),
 	FLAG("OutputChecksum", TUNNEL_HAS_OCSUM, oflags, GRE_OPT_CSUM, "ocsum"),
 	FLAG("InputSequence", TUNNEL_HAS_ISEQ, iflags, GRE_OPT_SEQ, "iseq"),
 	FLAG("OutputSequence", TUNNEL_HAS_OSEQ, oflags, GRE_OPT_SEQ, "oseq"),
-	F("ttl", "TTL", FIELD_TTL, CTL_KEY_TTL, TUNNEL_HAS_TTL, T(ttl), .json = "ttl", .word = "ttl"),
-	F("tos", "TOS", FIELD_TOS, CTL_KEY_TOS, TUNNEL_HAS_TOS, T(tos), .json = "tos", .word = "tos"),
+	F("ttl", "TTL", FIELD_TTL, CTL_KEY_TTL, TUNNEL_HAS_TTL, T(ttl), .json = "ttl", .word = "ttl",
+	  .what = "TTL", WORDS(VALUED("ttl"))),
+	F("tos", "TOS", FIELD_TOS, CTL_KEY_TOS, TUNNEL_HAS_TOS, T(tos), .json = "tos", .word = "tos",
+	  .what = "TOS", WORDS(VALUED("tos"))),
 	F("pmtudisc", "PMTUDiscovery", FIELD_BOOL, CTL_KEY_PMTUDISC, TUNNEL_HAS_PMTUDISC,
-	  T(pmtudisc), .json = "pmtudisc", .word = "pmtudisc"),
+	  T(pmtudisc), .json = "pmtudisc", .word = "pmtudisc", .what = "boolean",
+	  WORDS(FLAG_WORD("pmtudisc", "yes"), FLAG_WORD("nopmtudisc", "no"))),
 	F("ignore_df", "IgnoreDF", FIELD_BOOL, CTL_KEY_IGNORE_DF, TUNNEL_HAS_IGNORE_DF,
-	  T(ignore_df), .json = "ignore_df", .word = "ignore-df"),
+	  T(ignore_df), .json = "ignore_df", .word = "ignore-df", .what = "boolean",
+	  WORDS(FLAG_WORD("ignore-df", "yes"), FLAG_WORD("noignore-df", "no"))),
 	F("dev", "Device", FIELD_IFNAME, CTL_KEY_DEV, TUNNEL_HAS_DEV, T(dev),
-	  .json = "dev", .word = "dev"),
+	  .json = "dev", .word = "dev", .what = "device name", WORDS(VALUED("dev"))),
 	F("fwmark", "FirewallMark", FIELD_U32, CTL_KEY_FWMARK, TUNNEL_HAS_FWMARK, T(fwmark),
-	  .json = "fwmark", .word = "fwmark"),
+	  .json = "fwmark", .word = "fwmark", .what = "firewall mark", WORDS(VALUED("fwmark"))),
 	F("encap", "Encapsulation", FIELD_ENCAP, CTL_KEY_ENCAP, TUNNEL_HAS_ENCAP, T(encap),
-	  .json = "encapsulation", .word = "encapsulation"),
+	  .json = "encapsulation", .word = "encapsulation", .what = "encapsulation",
+	  WORDS(VALUED("encapsulation"), VALUED("encap"))),
 	F("encap_dport", "EncapsulationPort", FIELD_PORT, CTL_KEY_ENCAP_DPORT,
-	  TUNNEL_HAS_ENCAP_DPORT, T(encap_dport), .json = "encapsulation_port", .word = "port"),
+	  TUNNEL_HAS_ENCAP_DPORT, T(encap_dport), .json = "encapsulation_port", .word = "port",
+	  .what = "port", WORDS(VALUED("encapsulation-port"), VALUED("encap-dport"))),
 	F("encap_sport", "EncapsulationSourcePort", FIELD_SPORT, CTL_KEY_ENCAP_SPORT,
 	  TUNNEL_HAS_ENCAP_SPORT, T(encap_sport), .json = "encapsulation_source_port",
-	  .word = "sport"),
+	  .word = "sport", .what = "port",
+	  WORDS(VALUED("encapsulation-source-port"), VALUED("encap-sport"))),
 	/* an MTU change is applied to the device as it is */
-	F("mtu", "MTU", FIELD_MTU, CTL_KEY_MTU, TUNNEL_HAS_MTU, T(mtu), .no_converge = true),
+	F("mtu", "MTU", FIELD_MTU, CTL_KEY_MTU, TUNNEL_HAS_MTU, T(mtu), .no_converge = true,
+	  .what = "MTU", WORDS(VALUED("mtu"))),
 	/* gretunctl's own (no protocol key): which backend serves the tunnel
 	 * and the table its routes go to; in the state file's old order */
-	F(NULL, "Backend", FIELD_BACKEND, 0, TUNNEL_HAS_BACKEND, T(backend), .no_converge = true),
-	F("keepalive", "Keepalive", FIELD_KEEPALIVE, CTL_KEY_KEEPALIVE, TUNNEL_HAS_KEEPALIVE, 0),
-	F(NULL, "Table", FIELD_TABLE, 0, TUNNEL_HAS_TABLE, T(table), .no_converge = true),
+	F(NULL, "Backend", FIELD_BACKEND, 0, TUNNEL_HAS_BACKEND, T(backend), .no_converge = true,
+	  .what = "backend", WORDS(VALUED("backend"))),
+	F("keepalive", "Keepalive", FIELD_KEEPALIVE, CTL_KEY_KEEPALIVE, TUNNEL_HAS_KEEPALIVE, 0,
+	  .what = "keepalive", WORDS(VALUED("keepalive"))),
+	F(NULL, "Table", FIELD_TABLE, 0, TUNNEL_HAS_TABLE, T(table), .no_converge = true,
+	  .what = "table", WORDS(VALUED("table"))),
 };
+
+_Static_assert(sizeof(tunnel_fields) / sizeof(tunnel_fields[0]) <= TUNNEL_FIELDS_MAX,
+	       "TUNNEL_FIELDS_MAX too small for the field table");
 
 const size_t tunnel_fields_n = sizeof(tunnel_fields) / sizeof(tunnel_fields[0]);
 
@@ -77,6 +100,29 @@ const struct field *field_by_ctl(const char *key)
 	for (size_t i = 0; i < tunnel_fields_n; i++)
 		if (tunnel_fields[i].ctl && !strcmp(tunnel_fields[i].ctl, key))
 			return &tunnel_fields[i];
+	return NULL;
+}
+
+const struct field *field_by_conf(const char *key)
+{
+	for (size_t i = 0; i < tunnel_fields_n; i++)
+		if (tunnel_fields[i].conf && !strcmp(tunnel_fields[i].conf, key))
+			return &tunnel_fields[i];
+	return NULL;
+}
+
+const struct field *field_by_word(const char *word, const char **value)
+{
+	for (size_t i = 0; i < tunnel_fields_n; i++) {
+		const struct field_word *w = tunnel_fields[i].words;
+
+		for (size_t k = 0; k < FIELD_WORDS_MAX && w[k].word; k++) {
+			if (!strcmp(w[k].word, word)) {
+				*value = w[k].value;
+				return &tunnel_fields[i];
+			}
+		}
+	}
 	return NULL;
 }
 
@@ -391,17 +437,6 @@ static int set_tos(struct tunnel *t, const char *s)
 	return 0;
 }
 
-static int set_encap(struct tunnel *t, const char *s)
-{
-	if (!strcmp(s, "none"))
-		t->encap = ENCAP_NONE;
-	else if (!strcmp(s, "udp") || !strcmp(s, "fou"))
-		t->encap = ENCAP_UDP;
-	else
-		return -EINVAL;
-	return 0;
-}
-
 /* The kinds whose value is a plain unsigned number of some width. */
 static int set_number(const struct field *f, struct tunnel *t, const char *s)
 {
@@ -464,7 +499,7 @@ static int set_value(const struct field *f, struct tunnel *t, const char *s, int
 		snprintf(MEMBER(t, f, char), IFNAMSIZ, "%s", s);
 		return *s ? 0 : 1;	/* "" is none: no HAS bit */
 	case FIELD_ENCAP:
-		return set_encap(t, s);
+		return parse_encap(s, &t->encap, NULL, 0);
 	case FIELD_KEEPALIVE:
 		return set_keepalive(t, s);
 	default:

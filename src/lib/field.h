@@ -6,9 +6,14 @@
  * tunnel?" (cmd_up.c) and the state file, which is gretun.conf text
  * (runtime.c). A row has a protocol key, a config key, or both: the
  * protocol carries the GRE options of one direction as one list (iflags),
- * the config file as one key each (InputChecksum, InputSequence). A new GRE option is one row here, its value type if
- * it is a new one, its config key (config.c), its netlink attribute, its
- * use in the data path and its man page rows.
+ * the config file as one key each (InputChecksum, InputSequence). The
+ * rows with a config key are also gretun.conf's [Tunnel] keys and their
+ * inline words (config.c parses them by kind, in the config spelling); what
+ * is not one tunnel field (Key= and `csum', which set both directions,
+ * Address, routes, hooks) is config.c's own. A new GRE option is one row
+ * here, its kind if it is a new one (field.c for the protocol, config.c for
+ * the config spelling), its netlink attribute, its use in the data path and
+ * its man page rows.
  */
 #ifndef GRETUN_FIELD_H
 #define GRETUN_FIELD_H
@@ -40,9 +45,22 @@ enum field_kind {
 	FIELD_TABLE,		/* routing table number (config only) */
 };
 
+/* An inline word of `gretunctl up NAME WORD [VALUE]'. */
+struct field_word {
+	const char *word;
+	const char *value;	/* a flag, no VALUE follows: the value it stands for */
+};
+
+#define FIELD_WORDS_MAX	3
+/* the most rows the table may have (config.c keeps a line per row) */
+#define TUNNEL_FIELDS_MAX	48
+
 struct field {
 	const char *ctl;	/* control protocol key, in requests and replies */
-	const char *conf;	/* gretun.conf key, as the state file writes it */
+	const char *conf;	/* gretun.conf key in [Tunnel], as read and written */
+	const char *what;	/* the noun of a config error: "invalid WHAT `VALUE'" */
+	/* iproute2's words where it has them, else the lower-cased key; flags */
+	struct field_word words[FIELD_WORDS_MAX];
 	const char *json;	/* `gretunctl -j show' key; NULL: not a parameter there */
 	const char *word;	/* the word `show' prints before the value */
 	enum field_kind kind;
@@ -67,6 +85,10 @@ extern const struct field tunnel_fields[];
 extern const size_t tunnel_fields_n;
 
 const struct field *field_by_ctl(const char *key);
+/* The row of a gretun.conf [Tunnel] key, or of an inline word (*value: a
+ * flag's value, NULL when a VALUE follows); NULL when none has it. */
+const struct field *field_by_conf(const char *key);
+const struct field *field_by_word(const char *word, const char **value);
 /* t's value of f; FIELD_ABSENT when a request leaves it out. */
 void field_get(const struct field *f, const struct tunnel *t, struct field_value *v);
 /* The request text of v ("yes"/"no" for booleans); buf >= 48 bytes. */

@@ -411,6 +411,19 @@ int parse_port(const char *s, uint16_t *out, char *reason, size_t reasonlen)
 	return r;
 }
 
+int parse_encap(const char *s, enum tunnel_encap *out, char *reason, size_t reasonlen)
+{
+	if (!strcmp(s, "none")) {
+		*out = ENCAP_NONE;
+	} else if (!strcmp(s, "udp") || !strcmp(s, "fou")) {
+		*out = ENCAP_UDP;
+	} else {
+		reason_set(reason, reasonlen, "expected none or udp");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 const char *parse_quote(const char *s, char *buf, size_t buflen)
 {
 	size_t i = 0, n = 0;

@@ -56,6 +56,8 @@ int parse_keepalive(const char *s, uint16_t *interval, uint8_t *retries,
 		    char *reason, size_t reasonlen);
 /* UDP port 1..65535. */
 int parse_port(const char *s, uint16_t *out, char *reason, size_t reasonlen);
+/* none or udp (fou, the kernel's name, too). */
+int parse_encap(const char *s, enum tunnel_encap *out, char *reason, size_t reasonlen);
 
 /* Copy s into buf for quoting in a message: at most 64 bytes of it, bytes
  * outside printable ASCII shown as '?', "..." when cut. Returns buf. */

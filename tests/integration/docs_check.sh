@@ -4,7 +4,10 @@
 #  1. every command and global option in `gretunctl --help` is in gretunctl(8);
 #     the command table of src/cli/gretunctl.c is what --help lists, and
 #     each command is in SYNOPSIS and in COMMANDS;
-#  2. every config key in the key table of src/lib/config.c is in gretun.conf(5);
+#  2. every config key and section of `gretunctl help keys' (the tables the
+#     parser reads) is in gretun.conf(5), and every key gretun.conf(5)
+#     describes is one of them; every inline word of `gretunctl help words'
+#     is in gretunctl(8), Inline options;
 #  3. every man page in man/ renders without a single groff/man warning;
 #  4. shellcheck passes on the shell scripts in scripts/ and on this file;
 #  5. every drop reason of src/lib/gre.c is in gretunctl(8), JSON output, and in
@@ -99,47 +102,51 @@ else
 	done
 fi
 
-# ---- 2. config keys vs gretun.conf(5) ----------------------------------
-config_c=$top_srcdir/src/lib/config.c
+# ---- 2. config keys and inline words vs the man pages --------------------
 if ! have groff; then
 	skip "groff not installed: config keys not checked"
-elif [ ! -f "$config_c" ]; then
-	skip "src/lib/config.c does not exist yet: config keys not checked"
+elif [ -z "$gretunctl" ]; then
+	skip "gretunctl not built in $top_builddir: config keys and inline words not checked"
 else
-	# The key table: quoted CamelCase words opening a table row, as in
-	# OPT("Mode", "mode", ...), { "Mode", ... }, .key = "Mode" or
-	# [SEC_TUNNEL] = "Tunnel".
-	grep -oE '(\{ *|\.[a-z_]+ *= *|\] *= *|[A-Z_]+\( *)"[A-Z][A-Za-z0-9]*"' "$config_c" |
-		sed 's/.*"\(.*\)"/\1/' | sort -u >"$tmp/keys"
+	# "[Section] Key" lines: the keys, and the sections as "[Section]"
+	"$gretunctl" help keys >"$tmp/keylines" || fail "gretunctl help keys exited $?"
+	{
+		sed -n 's/^\[[A-Za-z]*\] \([A-Za-z0-9]*\)$/\1/p' "$tmp/keylines"
+		sed -n 's/^\(\[[A-Za-z]*\]\) .*/\1/p' "$tmp/keylines"
+	} | sort -u >"$tmp/keys"
 	if [ ! -s "$tmp/keys" ]; then
-		skip "no key table (OPT(\"Key\", ...) or { \"Key\", ... }) found in src/lib/config.c: config keys not checked"
+		fail "gretunctl help keys lists no \"[Section] Key\" lines"
 	else
 		# the key descriptions, not the examples
 		render_text "$man5" | sed '/^EXAMPLES/,$d' >"$tmp/man5"
 		while read -r key; do
-			grep -Eq "^ +$key = " "$tmp/man5" && continue
-			grep -Fq "[$key]" "$tmp/man5" && continue
-			fail "config key \`$key' of src/lib/config.c is not described in gretun.conf(5)"
+			case $key in
+			\[*) grep -Fq "$key" "$tmp/man5" && continue ;;
+			*) grep -Eq "^ +$key = " "$tmp/man5" && continue ;;
+			esac
+			fail "config key \`$key' of gretunctl help keys is not described in gretun.conf(5)"
 		done <"$tmp/keys"
 		# the other way round: documented keys the parser does not know
 		grep -oE '^ {7}[A-Z][A-Za-z0-9]* = ' "$tmp/man5" |
 			sed 's/^ *\([^ ]*\) = $/\1/' | sort -u >"$tmp/dockeys"
 		for key in $(comm -13 "$tmp/keys" "$tmp/dockeys"); do
-			fail "gretun.conf(5) describes \`$key', which src/lib/config.c does not parse"
+			fail "gretun.conf(5) describes \`$key', which gretunctl help keys does not list"
 		done
-		echo "checked $(wc -l <"$tmp/keys") config keys of src/lib/config.c"
+		echo "checked $(wc -l <"$tmp/keys") config keys and sections of gretunctl help keys"
 	fi
-	# The inline words of `up`: the second column of OPT(KEY|NULL, "word", ...)
-	# rows, to be found in the "Inline options" part of gretunctl(8).
-	sed -n 's/.*OPT( *\("[A-Za-z0-9]*"\|NULL\) *, *"\([a-z0-9-]*\)".*/\2/p' "$config_c" |
-		sort -u >"$tmp/words"
-	if [ -s "$tmp/words" ]; then
+	# The inline words of `up', to be found in the "Inline options" part
+	# of gretunctl(8).
+	"$gretunctl" help words >"$tmp/wordlines" || fail "gretunctl help words exited $?"
+	awk '{ print $1 }' "$tmp/wordlines" | sort -u >"$tmp/words"
+	if [ ! -s "$tmp/words" ]; then
+		fail "gretunctl help words lists no words"
+	else
 		render_text "$man8" | sed -n '/^ *Inline options/,/^ *JSON output/p' >"$tmp/inline"
 		while read -r word; do
 			grep -Eq -- "(^|[^a-z-])$word([^a-z-]|\$)" "$tmp/inline" ||
-				fail "inline option \`$word' of src/lib/config.c is not in gretunctl(8), Inline options"
+				fail "inline option \`$word' of gretunctl help words is not in gretunctl(8), Inline options"
 		done <"$tmp/words"
-		echo "checked $(wc -l <"$tmp/words") inline option words of src/lib/config.c"
+		echo "checked $(wc -l <"$tmp/words") inline option words of gretunctl help words"
 	fi
 fi
 

@@ -1055,6 +1055,52 @@ START_TEST(test_inline_all_words)
 }
 END_TEST
 
+/* `gretunctl help keys' and `help words': every key and word the parser
+ * reads, once, and each of them parses (an empty value resets). */
+START_TEST(test_listed)
+{
+	const char *sec, *key, *word, *value, *argv[2];
+	size_t n_keys = 0, n_words = 0, n_flags = 0;
+	char text[128];
+
+	for (size_t i = 0; config_key_nth(i, &sec, &key); i++, n_keys++) {
+		const char *s2, *k2;
+
+		for (size_t k = 0; k < i; k++) {
+			ck_assert(config_key_nth(k, &s2, &k2));
+			ck_assert_msg(strcmp(sec, s2) || strcmp(key, k2), "[%s] %s twice", sec, key);
+		}
+		snprintf(text, sizeof(text), "[%s]\n%s = 10.9.0.0/16\n", sec, key);
+		parse(text);
+		ck_assert_msg(!strstr(err, "unknown key"), "[%s] %s: %s", sec, key, err);
+		snprintf(text, sizeof(text), "[%s]\n%s = 10.9.0.0/16\n", sec, "Bogus");
+		ck_assert_int_eq(parse(text), -EINVAL);
+		ck_assert_ptr_nonnull(strstr(err, "unknown key"));
+	}
+	for (size_t i = 0; config_word_nth(i, &word, &value); i++, n_words++) {
+		const char *w2, *v2;
+
+		for (size_t k = 0; k < i; k++) {
+			ck_assert(config_word_nth(k, &w2, &v2));
+			ck_assert_str_ne(word, w2);
+		}
+		argv[0] = word;
+		argv[1] = "";
+		n_flags += value != NULL;
+		ck_ok(config_apply_inline(&T, value ? 1 : 2, (char *const *)argv, err, sizeof(err)));
+	}
+	/* iproute2's words and the config keys of gretun.conf(5), as before */
+	ck_assert_uint_eq(n_keys, 35);
+	ck_assert_uint_eq(n_words, 41);
+	ck_assert_uint_eq(n_flags, 19);
+	ck_assert(!config_key_nth(n_keys, &sec, &key));
+	ck_assert(config_key_nth(0, &sec, &key));
+	ck_assert_str_eq(sec, "Tunnel");
+	ck_assert_str_eq(key, "Mode");
+	ck_assert(!config_word_nth(n_words, &word, &value));
+}
+END_TEST
+
 START_TEST(test_inline_flags)
 {
 	ck_ok(INLINE("remote", "198.51.100.2", "csum", "seq"));
@@ -1363,6 +1409,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_inline_basic);
 	tcase_add_test(tc, test_inline_all_words);
 	tcase_add_test(tc, test_inline_flags);
+	tcase_add_test(tc, test_listed);
 	tcase_add_test(tc, test_inline_overrides);
 	tcase_add_test(tc, test_inline_errors);
 	suite_add_tcase(s, tc);

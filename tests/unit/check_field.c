@@ -74,6 +74,20 @@ START_TEST(test_table)
 		const struct field *f = &tunnel_fields[i];
 
 		ck_assert_msg(f->ctl || f->conf, "row %zu has no key", i);
+		/* a config key is also parsed, read inline and named in errors */
+		if (f->conf) {
+			const char *v = "?";
+
+			ck_assert_ptr_eq(field_by_conf(f->conf), f);
+			ck_assert_msg(f->what && *f->what, "%s: no noun for errors", f->conf);
+			ck_assert_msg(f->words[0].word, "%s: no inline word", f->conf);
+			for (size_t k = 0; k < FIELD_WORDS_MAX && f->words[k].word; k++) {
+				ck_assert_ptr_eq(field_by_word(f->words[k].word, &v), f);
+				ck_assert_ptr_eq(v, f->words[k].value);
+			}
+		} else {
+			ck_assert_msg(!f->words[0].word, "%s: inline words but no config key", f->ctl);
+		}
 		if (!f->ctl)
 			continue;
 		ck_assert_ptr_eq(field_by_ctl(f->ctl), f);
@@ -82,6 +96,7 @@ START_TEST(test_table)
 		ck_assert(ctl_param_known(f->ctl));
 	}
 	ck_assert_ptr_null(field_by_ctl("key"));
+	ck_assert_ptr_null(field_by_conf("Key"));	/* config.c's own: both directions */
 }
 END_TEST
 
