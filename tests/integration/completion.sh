@@ -5,10 +5,12 @@
 # program itself, so that it cannot drift: every command of the command
 # table (`gretunctl help'), its NAME / all / sub-command arguments as its
 # usage line says (NAME|FILE and [NAME]: configured tunnels and those that
-# are up; a bare NAME, as in set and restart: tunnels that are up), every inline word of the option table in src/lib/config.c
-# for every command that takes OPTIONs (flags followed by more options,
-# valued words by a value), -c DIR, --config-dir DIR and --config-dir=DIR,
-# and each tunnel name once when it is both configured and up.
+# are up; a bare NAME, as in set and restart: tunnels that are up), the
+# inline words of `gretunctl help words' and no other for every command
+# that takes OPTIONs (flags followed by more options, valued words by a
+# value), help's keys and words, -c DIR, --config-dir DIR and
+# --config-dir=DIR, and each tunnel name once when it is both configured
+# and up.
 set -u
 PREFIX=gtcomp
 . "$(dirname "$0")/lib.sh" 2>/dev/null || . "${srcdir:-.}/tests/integration/lib.sh"
@@ -16,7 +18,6 @@ require_root
 [ -x "$GRETUNCTL" ] || skip_all "gretunctl not built ($GRETUNCTL)"
 [ -x "$GRETUND" ] || skip_all "gretund not built ($GRETUND)"
 completion=$top_srcdir/scripts/gretunctl.bash-completion
-config_c=$top_srcdir/src/lib/config.c
 
 # shellcheck source=../../scripts/gretunctl.bash-completion
 . "$completion"
@@ -78,16 +79,13 @@ while read -r cmd usage; do
 		check "$cmd: offers all" offers "$g $cmd " all
 	fi
 	if [[ $usage == *OPTION* ]]; then
-		# every inline word after NAME, and what follows each
-		sed -n '/^static const struct config_option options\[\]/,/^};/p' "$config_c" |
-			awk '/OPT\(/ { if (row != "") print row; row = $0; next } { row = row " " $0 } END { print row }' |
-			sed -n 's/.*OPT( *\("[A-Za-z0-9]*"\|NULL\) *, *"\([a-z0-9-]*\)".*/\2 &/p' >"$t_tmp/rows"
-		check "the option table of src/lib/config.c has words" test -s "$t_tmp/rows"
-		words=$(awk '{ print $1 }' "$t_tmp/rows")
-		# shellcheck disable=SC2086
-		check "$cmd NAME: every inline word of src/lib/config.c offered" offers "$g $cmd gtc1 " $words
-		while read -r word row; do
-			if [[ $row == *flag_value* ]]; then
+		# every inline word after NAME and no other, and what follows each
+		"$g" help words >"$t_tmp/rows" || { echo "gretunctl help words failed"; exit 1; }
+		check "gretunctl help words lists words" test -s "$t_tmp/rows"
+		check "$cmd NAME: the inline words offered are gretunctl help words" \
+			diff -u <(awk '{ print $1 }' "$t_tmp/rows" | sort) <(complete_line "$g $cmd gtc1 ")
+		while read -r word value; do
+			if [[ -z $value ]]; then
 				check "$cmd NAME $word (a flag): options follow" offers "$g $cmd gtc1 $word " mode nokey csum
 			else
 				check "$cmd NAME $word (takes a value): no option word offered" \
@@ -97,6 +95,7 @@ while read -r cmd usage; do
 	fi
 done <"$t_tmp/table"
 check "route: its sub-commands" offers "$g route " add del replace list batch
+check "help: keys and words" offers "$g help " keys words
 check "route add NAME: names" offers "$g -c $conf route add " gtc1
 check "route add NAME PREFIX: route options" offers "$g route add gtc1 192.0.2.0/24 " via metric table src
 
