@@ -32,12 +32,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct nl_link l;
 		struct nl_addr a;
 		struct nl_route r;
+		struct nl_rule rule;
 
 		if (nlh->nlmsg_len < sizeof(*nlh) || nlh->nlmsg_len > size - off)
 			break;
 		(void)nl_link_parse(nlh, &l);
 		(void)nl_addr_parse(nlh, &a);
 		(void)nl_route_parse(nlh, &r);
+		(void)nl_rule_parse(nlh, &rule);
 		(void)nl_ack_parse(nlh);
 		off += MNL_ALIGN(nlh->nlmsg_len);
 	}

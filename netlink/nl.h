@@ -166,4 +166,35 @@ int nl_route_list(struct nl_sock *nl, int oif, struct nl_route **out, size_t *n)
 int nl_route_lookup(struct nl_sock *nl, int family, const union inet_addr *dst,
 		    int *oif, uint32_t *mtu);
 
+/* ---- rules --------------------------------------------------------------- */
+
+/* A policy routing rule of the kind gretun installs: action "lookup
+ * table", optionally "[not] fwmark M" (full mask) or
+ * "suppress_prefixlength N". */
+struct nl_rule {
+	int family;		/* AF_INET or AF_INET6 */
+	uint32_t priority;	/* FRA_PRIORITY (always sent) */
+	uint32_t table;		/* FRA_TABLE */
+	bool invert;		/* FIB_RULE_INVERT: "not" */
+	bool has_fwmark;
+	uint32_t fwmark;	/* FRA_FWMARK, mask all ones */
+	int suppress_prefixlen;	/* FRA_SUPPRESS_PREFIXLEN, -1 = none */
+	uint8_t protocol;	/* FRA_PROTOCOL, 0 = none */
+	uint8_t action;		/* parsed: FR_ACT_*; built: always "to table" */
+	bool other;		/* parsed: has selectors not modelled here
+				 * (from, to, iif, tos, ...): never ours */
+};
+
+struct nlmsghdr *nl_rule_build(void *buf, uint16_t type /* RTM_NEWRULE|RTM_DELRULE */,
+			       uint16_t nlflags, const struct nl_rule *r);
+/* -EAFNOSUPPORT for families other than IPv4/IPv6 (e.g. ipmr). */
+int nl_rule_parse(const struct nlmsghdr *nlh, struct nl_rule *out);
+/* Same rule (selectors, table, priority, protocol). */
+bool nl_rule_equal(const struct nl_rule *a, const struct nl_rule *b);
+/* NLM_F_EXCL: -EEXIST when the same rule is there. */
+int nl_rule_add(struct nl_sock *nl, const struct nl_rule *r);
+int nl_rule_del(struct nl_sock *nl, const struct nl_rule *r);
+/* Every rule of family (AF_UNSPEC: both); *out malloc'd. */
+int nl_rule_list(struct nl_sock *nl, int family, struct nl_rule **out, size_t *n);
+
 #endif

@@ -13,6 +13,7 @@
 #include <check.h>
 #include <libmnl/libmnl.h>
 #include <linux/if_addr.h>
+#include <linux/fib_rules.h>
 #include <linux/if_tunnel.h>
 #include <linux/ip6_tunnel.h>
 #include <linux/rtnetlink.h>
@@ -755,6 +756,219 @@ START_TEST(test_addr_malformed)
 }
 END_TEST
 
+/* ---- rules ----------------------------------------------------------------- */
+
+static void rule_table_fwmark(struct nl_rule *r, int family)
+{
+	memset(r, 0, sizeof(*r));
+	r->family = family;
+	r->priority = GRETUN_RULE_PRIO_TABLE;
+	r->table = 51820;
+	r->invert = true;
+	r->has_fwmark = true;
+	r->fwmark = 0xca6c;
+	r->suppress_prefixlen = -1;
+	r->protocol = GRETUN_RTPROT;
+}
+
+static void rule_main_suppress(struct nl_rule *r, int family)
+{
+	memset(r, 0, sizeof(*r));
+	r->family = family;
+	r->priority = GRETUN_RULE_PRIO_MAIN;
+	r->table = RT_TABLE_MAIN;
+	r->suppress_prefixlen = 0;
+	r->protocol = GRETUN_RTPROT;
+}
+
+START_TEST(test_rule_build)
+{
+	char buf[BUFSZ];
+	struct nlmsghdr *nlh;
+	const struct fib_rule_hdr *frh;
+	struct attrs a;
+	struct nl_rule r;
+
+	/* not fwmark 51820 lookup 51820: table >= 256 only in FRA_TABLE */
+	rule_table_fwmark(&r, AF_INET);
+	nlh = nl_rule_build(buf, RTM_NEWRULE, NLM_F_CREATE | NLM_F_EXCL, &r);
+	frh = mnl_nlmsg_get_payload(nlh);
+	ck_assert_uint_eq(nlh->nlmsg_type, RTM_NEWRULE);
+	ck_assert_uint_eq(nlh->nlmsg_flags, NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL);
+	ck_assert_int_eq(frh->family, AF_INET);
+	ck_assert_int_eq(frh->action, FR_ACT_TO_TBL);
+	ck_assert_int_eq(frh->table, RT_TABLE_UNSPEC);
+	ck_assert_uint_eq(frh->flags, FIB_RULE_INVERT);
+	ck_assert_int_eq(frh->dst_len, 0);
+	ck_assert_int_eq(frh->src_len, 0);
+	collect_msg(nlh, sizeof(*frh), &a, FRA_MAX);
+	expect_u32(a.tb[FRA_TABLE], 51820);
+	expect_u32(a.tb[FRA_PRIORITY], GRETUN_RULE_PRIO_TABLE);
+	expect_u32(a.tb[FRA_FWMARK], 0xca6c);
+	expect_u32(a.tb[FRA_FWMASK], 0xffffffff);
+	expect_u8(a.tb[FRA_PROTOCOL], GRETUN_RTPROT);
+	ck_assert_ptr_null(a.tb[FRA_SUPPRESS_PREFIXLEN]);
+
+	/* lookup main suppress_prefixlength 0, IPv6 */
+	rule_main_suppress(&r, AF_INET6);
+	nlh = nl_rule_build(buf, RTM_DELRULE, 0, &r);
+	frh = mnl_nlmsg_get_payload(nlh);
+	ck_assert_uint_eq(nlh->nlmsg_type, RTM_DELRULE);
+	ck_assert_uint_eq(nlh->nlmsg_flags, NLM_F_REQUEST);
+	ck_assert_int_eq(frh->family, AF_INET6);
+	ck_assert_int_eq(frh->table, RT_TABLE_MAIN);
+	ck_assert_uint_eq(frh->flags, 0);
+	collect_msg(nlh, sizeof(*frh), &a, FRA_MAX);
+	expect_u32(a.tb[FRA_TABLE], RT_TABLE_MAIN);
+	expect_u32(a.tb[FRA_PRIORITY], GRETUN_RULE_PRIO_MAIN);
+	expect_u32(a.tb[FRA_SUPPRESS_PREFIXLEN], 0);
+	ck_assert_ptr_null(a.tb[FRA_FWMARK]);
+	ck_assert_ptr_null(a.tb[FRA_FWMASK]);
+
+	/* no protocol: no FRA_PROTOCOL */
+	r.protocol = 0;
+	nlh = nl_rule_build(buf, RTM_NEWRULE, 0, &r);
+	collect_msg(nlh, sizeof(*frh), &a, FRA_MAX);
+	ck_assert_ptr_null(a.tb[FRA_PROTOCOL]);
+}
+END_TEST
+
+START_TEST(test_rule_roundtrip)
+{
+	char buf[BUFSZ];
+	struct nl_rule r, out;
+
+	for (int f = 0; f < 2; f++) {
+		int family = f ? AF_INET6 : AF_INET;
+
+		rule_table_fwmark(&r, family);
+		ck_assert_int_eq(nl_rule_parse(nl_rule_build(buf, RTM_NEWRULE, 0, &r), &out), 0);
+		ck_assert_int_eq(out.family, family);
+		ck_assert(out.invert);
+		ck_assert(out.has_fwmark);
+		ck_assert_uint_eq(out.fwmark, 0xca6c);
+		ck_assert_uint_eq(out.table, 51820);
+		ck_assert_uint_eq(out.priority, GRETUN_RULE_PRIO_TABLE);
+		ck_assert_int_eq(out.suppress_prefixlen, -1);
+		ck_assert_int_eq(out.protocol, GRETUN_RTPROT);
+		ck_assert_int_eq(out.action, FR_ACT_TO_TBL);
+		ck_assert(!out.other);
+		ck_assert(nl_rule_equal(&r, &out));
+
+		rule_main_suppress(&r, family);
+		ck_assert_int_eq(nl_rule_parse(nl_rule_build(buf, RTM_NEWRULE, 0, &r), &out), 0);
+		ck_assert(!out.invert);
+		ck_assert(!out.has_fwmark);
+		ck_assert_int_eq(out.suppress_prefixlen, 0);
+		ck_assert_uint_eq(out.table, RT_TABLE_MAIN);
+		ck_assert(nl_rule_equal(&r, &out));
+	}
+	/* each field makes a different rule */
+	rule_table_fwmark(&r, AF_INET);
+	out = r;
+	out.fwmark++;
+	ck_assert(!nl_rule_equal(&r, &out));
+	out = r;
+	out.invert = false;
+	ck_assert(!nl_rule_equal(&r, &out));
+	out = r;
+	out.table = 100;
+	ck_assert(!nl_rule_equal(&r, &out));
+	out = r;
+	out.priority = 100;
+	ck_assert(!nl_rule_equal(&r, &out));
+	out = r;
+	out.protocol = RTPROT_BOOT;	/* the admin's: never ours */
+	ck_assert(!nl_rule_equal(&r, &out));
+	out = r;
+	out.family = AF_INET6;
+	ck_assert(!nl_rule_equal(&r, &out));
+}
+END_TEST
+
+START_TEST(test_rule_parse_other)
+{
+	char buf[BUFSZ];
+	struct nlmsghdr *nlh;
+	struct fib_rule_hdr *frh;
+	struct nl_rule r, out;
+
+	/* selectors gretun does not set make a rule that is not gretun's */
+	rule_table_fwmark(&r, AF_INET);
+	nlh = nl_rule_build(buf, RTM_NEWRULE, 0, &r);
+	mnl_attr_put_strz(nlh, FRA_IIFNAME, "eth0");
+	ck_assert_int_eq(nl_rule_parse(nlh, &out), 0);
+	ck_assert(out.other);
+	ck_assert(!nl_rule_equal(&r, &out));
+
+	nlh = nl_rule_build(buf, RTM_NEWRULE, 0, &r);
+	frh = mnl_nlmsg_get_payload(nlh);
+	frh->src_len = 24;
+	mnl_attr_put(nlh, FRA_SRC, 4, "\xc0\x00\x02\x00");
+	ck_assert_int_eq(nl_rule_parse(nlh, &out), 0);
+	ck_assert(out.other);
+
+	/* a partial mark mask matches other marks too */
+	nlh = nl_rule_build(buf, RTM_NEWRULE, 0, &r);
+	*(uint32_t *)mnl_attr_get_payload(msg_attr(nlh, sizeof(*frh), FRA_FWMASK)) = 0xff;
+	ck_assert_int_eq(nl_rule_parse(nlh, &out), 0);
+	ck_assert(out.other);
+
+	/* table from the header when there is no FRA_TABLE (old kernels) */
+	rule_main_suppress(&r, AF_INET);
+	nlh = nl_rule_build(buf, RTM_NEWRULE, 0, &r);
+	msg_attr(nlh, sizeof(*frh), FRA_TABLE)->nla_type = 0x3ff0;
+	ck_assert_int_eq(nl_rule_parse(nlh, &out), 0);
+	ck_assert_uint_eq(out.table, RT_TABLE_MAIN);
+}
+END_TEST
+
+START_TEST(test_rule_malformed)
+{
+	char buf[BUFSZ];
+	struct nlmsghdr *nlh;
+	struct fib_rule_hdr *frh;
+	struct nl_rule r, out;
+
+	rule_table_fwmark(&r, AF_INET6);
+
+	nlh = nl_rule_build(buf, RTM_NEWRULE, 0, &r);
+	nlh->nlmsg_len = MNL_NLMSG_HDRLEN + 4;
+	ck_assert_int_eq(nl_rule_parse(nlh, &out), -EBADMSG);
+
+	nlh = nl_rule_build(buf, RTM_NEWRULE, 0, &r);
+	nlh->nlmsg_type = RTM_NEWROUTE;
+	ck_assert_int_eq(nl_rule_parse(nlh, &out), -EINVAL);
+
+	nlh = nl_rule_build(buf, RTM_NEWRULE, 0, &r);
+	frh = mnl_nlmsg_get_payload(nlh);
+	frh->family = 128;	/* RTNL_FAMILY_IPMR: skipped by the dump */
+	ck_assert_int_eq(nl_rule_parse(nlh, &out), -EAFNOSUPPORT);
+
+	nlh = nl_rule_build(buf, RTM_NEWRULE, 0, &r);
+	frh = mnl_nlmsg_get_payload(nlh);
+	frh->dst_len = 129;
+	ck_assert_int_eq(nl_rule_parse(nlh, &out), -EBADMSG);
+
+	nlh = nl_rule_build(buf, RTM_NEWRULE, 0, &r);
+	msg_attr(nlh, sizeof(*frh), FRA_FWMARK)->nla_len = 6;
+	ck_assert_int_eq(nl_rule_parse(nlh, &out), -EBADMSG);
+
+	nlh = nl_rule_build(buf, RTM_NEWRULE, 0, &r);
+	msg_attr(nlh, sizeof(*frh), FRA_TABLE)->nla_len = 0;
+	ck_assert_int_eq(nl_rule_parse(nlh, &out), -EBADMSG);
+
+	nlh = nl_rule_build(buf, RTM_NEWRULE, 0, &r);
+	msg_attr(nlh, sizeof(*frh), FRA_PROTOCOL)->nla_len = 8;	/* u8 with 4 bytes */
+	ck_assert_int_lt(nl_rule_parse(nlh, &out), 0);
+
+	/* trailing garbage after the attributes */
+	nlh = nl_rule_build(buf, RTM_NEWRULE, 0, &r);
+	nlh->nlmsg_len += 2;
+	ck_assert_int_eq(nl_rule_parse(nlh, &out), -EBADMSG);
+}
+END_TEST
+
 /* ---- routes ---------------------------------------------------------------- */
 
 START_TEST(test_route_build)
@@ -985,6 +1199,7 @@ static Suite *netlink_suite(void)
 	tcase_add_test(tc, test_link_del_set);
 	tcase_add_test(tc, test_addr_build_parse);
 	tcase_add_test(tc, test_route_build);
+	tcase_add_test(tc, test_rule_build);
 	tcase_add_test(tc, test_batch_buffer);
 	suite_add_tcase(s, tc);
 
@@ -996,6 +1211,9 @@ static Suite *netlink_suite(void)
 	tcase_add_test(tc, test_addr_malformed);
 	tcase_add_test(tc, test_route_roundtrip);
 	tcase_add_test(tc, test_route_malformed);
+	tcase_add_test(tc, test_rule_roundtrip);
+	tcase_add_test(tc, test_rule_parse_other);
+	tcase_add_test(tc, test_rule_malformed);
 	tcase_add_test(tc, test_ack_parse);
 	suite_add_tcase(s, tc);
 	return s;
