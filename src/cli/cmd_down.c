@@ -15,6 +15,7 @@
 #include "inet.h"
 #include "hooks.h"
 #include "nl.h"
+#include "rules.h"
 #include "runtime.h"
 
 static int strip_routes(struct nl_sock *nl, const char *name, int ifindex, struct journal *j)
@@ -42,6 +43,52 @@ static int strip_routes(struct nl_sock *nl, const char *name, int ifindex, struc
 	ret = 0;
 out:
 	free(v);
+	return ret;
+}
+
+/* The rules of the tunnel's default routes (rules.h): those its state
+ * says it has and those its routes in the kernel need, when present as
+ * gretun's and no other tunnel's default route needs them. Before the
+ * routes go, so that nothing is looked up in a table half emptied. */
+static int strip_rules(struct nl_sock *nl, const char *name, int ifindex, const struct tunnel *st,
+		       uint32_t fwmark, struct journal *j)
+{
+	struct rule_set want = { 0 };
+	struct nl_route *routes = NULL;
+	struct nl_rule *cur = NULL;
+	size_t n_routes = 0, n = 0;
+	int ret = 0;
+
+	if (st)
+		ret = rule_set_add_tunnel(&want, st);
+	if (ret == 0)
+		ret = nl_route_list(nl, 0, &routes, &n_routes);
+	if (ret == 0 && ifindex > 0)
+		ret = rule_set_add_kernel(&want, routes, n_routes, ifindex, fwmark);
+	if (ret < 0 || !want.n)
+		goto out;
+	ret = nl_rule_list(nl, AF_UNSPEC, &cur, &n);
+	if (ret < 0)
+		goto out;
+	for (size_t i = 0; i < want.n; i++) {
+		struct undo u = { .kind = UNDO_RULE_ADD, .name = name, .rule = want.v[i] };
+
+		if (!rule_in_kernel(&want.v[i], cur, n) ||
+		    rule_needed_elsewhere(&want.v[i], routes, n_routes, ifindex))
+			continue;
+		ret = nl_rule_del(nl, &want.v[i]);
+		if (ret == -ENOENT)
+			continue;
+		if (ret < 0)
+			goto out;
+		if ((ret = journal_push(j, &u)) < 0)
+			goto out;
+	}
+	ret = 0;
+out:
+	rule_set_free(&want);
+	free(routes);
+	free(cur);
 	return ret;
 }
 
@@ -176,6 +223,14 @@ int down_main(int argc, char *argv[])
 	be = has_state ? backend_for(st.backend) : &backend_kernel;
 	if ((ret = hook_run(has_conf ? conf.hook_pre_down : NULL, name)) < 0) {
 		errmsg("down %s: PreDown hook failed; nothing changed", name);
+		goto out;
+	}
+	ret = strip_rules(nl, name, exists ? l.ifindex : 0, has_state ? &st : NULL,
+			  has_state ? st.fwmark : l.t.fwmark, &j);
+	if (ret < 0) {
+		errmsg("down %s: cannot remove routing rules: %s%s", name, strerror(-ret),
+		       nl_reason(nl));
+		journal_rollback(&j, nl);
 		goto out;
 	}
 	if (exists) {

@@ -17,6 +17,7 @@
 #include "nl.h"
 #include "output.h"
 #include "parse.h"
+#include "rules.h"
 #include "runtime.h"
 #include "show.h"
 
@@ -53,7 +54,7 @@ static int route_spec_parse(int argc, char *argv[], struct route *r, char *err, 
 		snprintf(err, errlen, "missing route prefix");
 		return -EINVAL;
 	}
-	ret = parse_prefix(argv[0], AF_UNSPEC, false, &r->dst, reason, sizeof(reason));
+	ret = parse_route_prefix(argv[0], &r->dst, reason, sizeof(reason));
 	if (ret < 0) {
 		parse_error(err, errlen, "route prefix", argv[0], reason);
 		return ret;
@@ -213,6 +214,12 @@ static int batch_read(FILE *f, const char *fname, struct route_line **out, size_
 			ret = -EINVAL;
 			goto out;
 		}
+		if (v[n].r.dst.len == 0) {
+			errmsg("route batch: %s:%u: a default route needs rules and a marked tunnel: give it to `%s route add' alone",
+			       fname, lineno, prog);
+			ret = -EINVAL;
+			goto out;
+		}
 		v[n].lineno = lineno;
 		n++;
 	}
@@ -342,6 +349,155 @@ out:
 	return status;
 }
 
+/* The table a default route goes to (tunnel.h): the one given unless it is
+ * main, else the tunnel's Table= unless that is main, else the mark's. */
+static void route_default_table(struct route *r, const struct tunnel *st)
+{
+	if ((r->flags & ROUTE_HAS_TABLE) && r->table != GRETUN_TABLE_MAIN)
+		return;
+	r->table = st->table != GRETUN_TABLE_MAIN ? st->table : tunnel_default_table(st);
+	r->flags |= ROUTE_HAS_TABLE;
+}
+
+/*
+ * route add|replace|del NAME default (or 0.0.0.0/0, ::/0): the route in the
+ * tunnel's own table and the rules that keep the tunnel's own packets out
+ * of it (rules.h). A tunnel whose packets carry no mark yet gets
+ * FirewallMark=51820 first, in place, and in its state. All or nothing.
+ */
+static int route_default_main(struct nl_sock *nl, const char *name, int ifindex,
+			      enum route_op op, struct route *r, const char *arg)
+{
+	const char *sub = op == ROUTE_ADD ? "add" : op == ROUTE_DEL ? "del" : "replace";
+	struct tunnel st, old;
+	struct state_meta meta;
+	struct journal j = { 0 };
+	struct rule_set rules = { 0 };
+	struct nl_rule *cur = NULL;
+	struct nl_route *routes = NULL, *before = NULL;
+	size_t n = 0, n_routes = 0, n_before = 0;
+	char err[BACKEND_ERR_MAX], q[80], text[96];
+	bool marked = false;
+	int lock, ret, status = EXIT_FAILED;
+
+	tunnel_init(&st);
+	tunnel_init(&old);
+	memset(&meta, 0, sizeof(meta));
+	parse_quote(arg, q, sizeof(q));
+	lock = runtime_lock(name);
+	if (lock < 0) {
+		char cmd[32];
+
+		snprintf(cmd, sizeof(cmd), "route %s", sub);
+		return lock_error(cmd, name, lock);
+	}
+	if (state_load(name, &st, err, sizeof(err)) < 0 ||
+	    state_load(name, &old, err, sizeof(err)) < 0) {
+		errmsg("route %s %s %s: a default route is only for tunnels gretun brought up (their packets must carry a mark): %s",
+		       sub, name, q, err);
+		goto out;
+	}
+	state_load_meta(name, &meta);
+	if (!st.fwmark && op != ROUTE_DEL) {
+		struct undo u = { .kind = UNDO_CHANGE, .name = name, .old = &old,
+				  .be = backend_for(st.backend) };
+
+		st.fwmark = GRETUN_FWMARK_AUTO;
+		st.flags |= TUNNEL_HAS_FWMARK;
+		ret = u.be->change(nl, &st, err, sizeof(err));
+		if (ret < 0) {
+			errmsg("route %s %s %s: cannot mark the tunnel's packets (fwmark %u): %s%s",
+			       sub, name, q, st.fwmark, strerror(-ret), backend_reason(u.be, err));
+			goto out;
+		}
+		marked = true;
+		if ((ret = journal_push(&j, &u)) < 0)
+			goto rollback;
+	}
+	route_default_table(r, &st);
+	ret = rule_set_add_route(&rules, r, st.fwmark);
+	if (ret == 0 && op == ROUTE_REPLACE)
+		ret = nl_route_list(nl, ifindex, &before, &n_before);
+	if (ret < 0)
+		goto fail;
+	ret = route_apply(nl, ifindex, op, r);
+	if (ret < 0) {
+		errmsg("route %s %s %s: %s%s", sub, name, q, route_strerror(op, ret), nl_reason(nl));
+		status = ret == -ESRCH && op == ROUTE_DEL ? EXIT_NOTFOUND : EXIT_FAILED;
+		goto rollback;
+	}
+	{
+		const struct nl_route *was = op == ROUTE_ADD ? NULL : route_find(r, before, n_before);
+		struct undo u = { .name = name, .ifindex = ifindex, .r = *r };
+
+		if (op == ROUTE_DEL) {
+			u.kind = UNDO_ROUTE_ADD;
+			u.proto = GRETUN_RTPROT;
+		} else if (was) {
+			u.kind = UNDO_ROUTE_REPLACE;
+			u.r = was->r;
+			u.proto = was->protocol;
+		} else {
+			u.kind = UNDO_ROUTE_DEL;
+		}
+		if ((ret = journal_push(&j, &u)) < 0)
+			goto fail;
+	}
+	ret = nl_rule_list(nl, AF_UNSPEC, &cur, &n);
+	if (ret == 0 && op == ROUTE_DEL)
+		ret = nl_route_list(nl, 0, &routes, &n_routes);
+	if (ret < 0)
+		goto fail;
+	for (size_t i = 0; i < rules.n; i++) {
+		const struct nl_rule *rule = &rules.v[i];
+		struct undo u = { .name = name, .rule = *rule };
+		bool there = rule_in_kernel(rule, cur, n);
+
+		if (op == ROUTE_DEL) {
+			/* -1: the tunnel's own other default routes count too */
+			if (!there || rule_needed_elsewhere(rule, routes, n_routes, -1))
+				continue;
+			ret = nl_rule_del(nl, rule);
+			u.kind = UNDO_RULE_ADD;
+		} else {
+			if (there)
+				continue;
+			ret = nl_rule_add(nl, rule);
+			u.kind = UNDO_RULE_DEL;
+		}
+		if (ret < 0) {
+			errmsg("route %s %s %s: cannot %s rule `%s': %s%s", sub, name, q,
+			       op == ROUTE_DEL ? "remove" : "add", rule_text(rule, text, sizeof(text)),
+			       strerror(-ret), nl_reason(nl));
+			goto rollback;
+		}
+		if ((ret = journal_push(&j, &u)) < 0)
+			goto fail;
+	}
+	if (marked && (ret = state_save(&st, &meta)) < 0)
+		goto fail;
+	if (marked)
+		infomsg("route %s %s %s: the tunnel's packets now carry fwmark %u, which keeps them out of the default route",
+			sub, name, q, st.fwmark);
+	status = EXIT_OK;
+	goto out;
+fail:
+	errmsg("route %s %s %s: %s", sub, name, q, strerror(-ret));
+rollback:
+	if (journal_rollback(&j, nl))
+		errmsg("route %s %s %s: rollback incomplete", sub, name, q);
+out:
+	runtime_unlock(lock, name, false);
+	journal_free(&j);
+	rule_set_free(&rules);
+	free(cur);
+	free(routes);
+	free(before);
+	tunnel_free(&st);
+	tunnel_free(&old);
+	return status;
+}
+
 int route_main(int argc, char *argv[])
 {
 	static const int need[] = { CAP_NET_ADMIN, -1 };
@@ -409,6 +565,8 @@ int route_main(int argc, char *argv[])
 		status = route_list_main(nl, name, ifindex);
 	} else if (!strcmp(sub, "batch")) {
 		status = route_batch_main(nl, name, ifindex, argc == 4 ? argv[3] : NULL);
+	} else if (r.dst.len == 0) {
+		status = route_default_main(nl, name, ifindex, op, &r, argv[3]);
 	} else {
 		char q[80];
 

@@ -16,6 +16,7 @@
 #endif
 #include "nl.h"
 #include "output.h"
+#include "rules.h"
 #include "runtime.h"
 #include "show.h"
 
@@ -128,6 +129,54 @@ int routes_print(struct out *o, struct nl_sock *nl, int ifindex, const char *key
 	return ret;
 }
 
+/* The rules of the tunnel's default routes that the kernel has (rules.h):
+ * what its config asks for and what its routes in the kernel need. */
+static int rules_print(struct out *o, struct nl_sock *nl, const struct tunnel *st, int ifindex,
+		       uint32_t fwmark)
+{
+	struct rule_set want = { 0 };
+	struct nl_route *routes = NULL;
+	struct nl_rule *cur = NULL;
+	size_t n_routes = 0, n = 0;
+	char text[96];
+	int ret = rule_set_add_tunnel(&want, st);
+
+	if (ret == 0 && ifindex > 0)
+		ret = nl_route_list(nl, ifindex, &routes, &n_routes);
+	if (ret == 0)
+		ret = rule_set_add_kernel(&want, routes, n_routes, ifindex, fwmark);
+	if (ret == 0 && want.n)
+		ret = nl_rule_list(nl, AF_UNSPEC, &cur, &n);
+	out_array_begin(o, "rules");
+	for (size_t i = 0; ret == 0 && i < want.n; i++) {
+		const struct nl_rule *r = &want.v[i];
+
+		if (!rule_in_kernel(r, cur, n))
+			continue;
+		out_object_begin(o, NULL);
+		out_str(o, "family", NULL, r->family == AF_INET6 ? "inet6" : "inet");
+		out_u64(o, "priority", "  rule %" PRIu64 ":", r->priority);
+		out_bool(o, "not", NULL, r->invert);
+		if (r->has_fwmark)
+			out_u64(o, "fwmark", NULL, r->fwmark);
+		else
+			out_null(o, "fwmark");
+		out_u64(o, "table", NULL, r->table);
+		if (r->suppress_prefixlen >= 0)
+			out_u64(o, "suppress_prefixlength", NULL, (uint64_t)r->suppress_prefixlen);
+		else
+			out_null(o, "suppress_prefixlength");
+		out_text(o, " %s (%s)\n", rule_text(r, text, sizeof(text)),
+			 r->family == AF_INET6 ? "IPv6" : "IPv4");
+		out_object_end(o);
+	}
+	out_array_end(o);
+	rule_set_free(&want);
+	free(routes);
+	free(cur);
+	return ret;
+}
+
 static void print_stats(struct out *o, const struct tunnel_stats *st)
 {
 	out_object_begin(o, "stats");
@@ -234,6 +283,7 @@ static int show_one(struct out *o, struct nl_sock *nl, const char *name)
 	}
 	out_array_end(o);
 	routes_print(o, nl, exists ? l.ifindex : 0, "routes");
+	rules_print(o, nl, &st, exists ? l.ifindex : 0, t->fwmark);
 	print_stats(o, &stats);
 	out_object_end(o);
 	ret = 0;

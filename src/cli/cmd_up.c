@@ -20,6 +20,7 @@
 #include "inet.h"
 #include "hooks.h"
 #include "nl.h"
+#include "rules.h"
 #include "runtime.h"
 
 struct up_ctx {
@@ -372,6 +373,110 @@ out:
 	return ret;
 }
 
+/* The rules of the tunnel's default routes (rules.h), after the routes:
+ * until the rules exist, their table is not looked at. Rules the previous
+ * config needed and this one does not go, unless another tunnel's default
+ * route still needs them. */
+static int rules_converge(struct up_ctx *c, int ifindex)
+{
+	struct tunnel *t = c->t;
+	struct rule_set want = { 0 }, old = { 0 };
+	struct nl_rule *cur = NULL;
+	struct nl_route *routes = NULL;
+	size_t n = 0, n_routes = 0;
+	char text[96];
+	int ret = rule_set_add_tunnel(&want, t);
+
+	if (ret == 0 && c->has_old)
+		ret = rule_set_add_tunnel(&old, &c->old);
+	if (ret < 0)
+		goto out;
+	if (!want.n && !old.n)
+		goto out;	/* no dump for the tunnels without a default route */
+	ret = nl_rule_list(c->nl, AF_UNSPEC, &cur, &n);
+	if (ret == 0 && old.n)
+		ret = nl_route_list(c->nl, 0, &routes, &n_routes);
+	if (ret < 0) {
+		errmsg("%s %s: cannot list routing rules: %s", c->verb, t->name, strerror(-ret));
+		goto out;
+	}
+	for (size_t i = 0; i < old.n; i++) {
+		const struct nl_rule *r = &old.v[i];
+		struct undo u = { .kind = UNDO_RULE_ADD, .name = t->name, .rule = *r };
+
+		if (rule_set_has(&want, r) || !rule_in_kernel(r, cur, n) ||
+		    rule_needed_elsewhere(r, routes, n_routes, ifindex))
+			continue;
+		ret = nl_rule_del(c->nl, r);
+		if (ret == -ENOENT)
+			continue;
+		if (ret < 0) {
+			errmsg("%s %s: cannot remove old rule `%s': %s%s", c->verb, t->name,
+			       rule_text(r, text, sizeof(text)), strerror(-ret), nl_reason(c->nl));
+			goto out;
+		}
+		infomsg("%s %s: removed rule `%s', which the configuration no longer needs",
+			c->verb, t->name, rule_text(r, text, sizeof(text)));
+		if ((ret = journal_push(&c->j, &u)) < 0)
+			goto out;
+	}
+	for (size_t i = 0; i < want.n; i++) {
+		const struct nl_rule *r = &want.v[i];
+		struct undo u = { .kind = UNDO_RULE_DEL, .name = t->name, .rule = *r };
+
+		if (rule_in_kernel(r, cur, n))
+			continue;
+		ret = nl_rule_add(c->nl, r);
+		if (ret < 0) {
+			errmsg("%s %s: cannot add rule `%s' (%s, priority %u): %s%s", c->verb, t->name,
+			       rule_text(r, text, sizeof(text)), r->family == AF_INET6 ? "IPv6" : "IPv4",
+			       r->priority, strerror(-ret), nl_reason(c->nl));
+			goto out;
+		}
+		if ((ret = journal_push(&c->j, &u)) < 0)
+			goto out;
+	}
+	ret = 0;
+out:
+	rule_set_free(&want);
+	rule_set_free(&old);
+	free(cur);
+	free(routes);
+	return ret;
+}
+
+/* A default route added with `route add' (not in any config) needs the
+ * tunnel's mark as much as one from the config: a converging up whose
+ * config sets no mark keeps the one the tunnel has, or its packets would
+ * loop into that route. */
+static int mark_keep(struct up_ctx *c, int ifindex)
+{
+	struct tunnel *t = c->t;
+	struct nl_route *v = NULL;
+	size_t n = 0;
+	int ret;
+
+	if (!c->has_old || !c->old.fwmark || t->fwmark)
+		return 0;
+	ret = nl_route_list(c->nl, ifindex, &v, &n);
+	if (ret < 0) {
+		errmsg("%s %s: cannot list routes: %s", c->verb, t->name, strerror(-ret));
+		return ret;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (v[i].protocol != GRETUN_RTPROT || v[i].r.dst.len != 0 ||
+		    v[i].r.table == GRETUN_TABLE_MAIN)
+			continue;
+		t->fwmark = c->old.fwmark;
+		t->flags |= TUNNEL_HAS_FWMARK;
+		infomsg("%s %s: keeps fwmark %u for its default route in table %u", c->verb, t->name,
+			t->fwmark, v[i].r.table);
+		break;
+	}
+	free(v);
+	return 0;
+}
+
 static int tunnel_up(struct up_ctx *c)
 {
 	struct tunnel *t = c->t;
@@ -391,6 +496,8 @@ static int tunnel_up(struct up_ctx *c)
 		return -EEXIST;
 	}
 	if ((ret = mtu_resolve(c)) < 0)
+		return ret;
+	if (exists && (ret = mark_keep(c, l.ifindex)) < 0)
 		return ret;
 	if (!exists) {
 		if ((ret = hook_run(t->hook_pre_up, t->name)) < 0) {
@@ -436,6 +543,8 @@ static int tunnel_up(struct up_ctx *c)
 			return ret;
 	}
 	if ((ret = routes_converge(c, l.ifindex)) < 0)
+		return ret;
+	if ((ret = rules_converge(c, l.ifindex)) < 0)
 		return ret;
 	if (c->created && (ret = hook_run(t->hook_post_up, t->name)) < 0) {
 		errmsg("%s %s: PostUp hook failed", c->verb, t->name);

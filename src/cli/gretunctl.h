@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "backend.h"
+#include "nl.h"
 #include "tunnel.h"
 
 struct nl_sock;
@@ -75,6 +76,8 @@ enum undo_kind {
 	UNDO_ROUTE_DEL,
 	UNDO_ROUTE_ADD,
 	UNDO_ROUTE_REPLACE,	/* put the old route back */
+	UNDO_RULE_DEL,		/* rule added: delete it */
+	UNDO_RULE_ADD,		/* rule deleted: add it again */
 };
 
 /* What a device had before up replaced it: set on the old one again if
@@ -99,6 +102,7 @@ struct undo {
 	struct prefix p;
 	struct route r;
 	uint8_t proto;
+	struct nl_rule rule;	/* UNDO_RULE_* */
 };
 
 struct journal {

@@ -100,6 +100,16 @@ static int undo_one(struct nl_sock *nl, const struct undo *u)
 		return nl_route_add(nl, u->ifindex, &u->r, u->proto);
 	case UNDO_ROUTE_REPLACE:
 		return nl_route_replace(nl, u->ifindex, &u->r, u->proto);
+	case UNDO_RULE_DEL: {
+		int ret = nl_rule_del(nl, &u->rule);
+
+		return ret == -ENOENT ? 0 : ret;
+	}
+	case UNDO_RULE_ADD: {
+		int ret = nl_rule_add(nl, &u->rule);
+
+		return ret == -EEXIST ? 0 : ret;
+	}
 	}
 	return -EINVAL;
 }

@@ -340,7 +340,7 @@ static int set_hook(struct cfg_ctx *c, const struct config_option *o, const char
 
 static int set_route_dst(struct cfg_ctx *c, const struct config_option *o, const char *v)
 {
-	return parse_prefix(v, AF_UNSPEC, false, &c->route.dst, c->reason, sizeof(c->reason));
+	return parse_route_prefix(v, &c->route.dst, c->reason, sizeof(c->reason));
 }
 
 static int set_route_addr(struct cfg_ctx *c, const struct config_option *o, const char *v)
@@ -410,7 +410,7 @@ static int set_inline_route(struct cfg_ctx *c, const struct config_option *o, co
 		return 0;
 	}
 	memset(&r, 0, sizeof(r));
-	ret = parse_prefix(v, AF_UNSPEC, false, &r.dst, c->reason, sizeof(c->reason));
+	ret = parse_route_prefix(v, &r.dst, c->reason, sizeof(c->reason));
 	if (ret < 0)
 		return ret;
 	ret = tunnel_add_route(c->t, &r);
@@ -1052,6 +1052,16 @@ static int finalize_routes(struct tunnel *t, char *err, size_t errlen)
 		if (!(r->flags & ROUTE_HAS_TABLE)) {
 			r->table = t->table;
 			r->flags |= ROUTE_HAS_TABLE;
+		}
+		/* A default route must not swallow the tunnel's own packets:
+		 * they get a mark and the route a table of its own (tunnel.h) */
+		if (r->dst.len == 0) {
+			if (!t->fwmark) {
+				t->fwmark = GRETUN_FWMARK_AUTO;
+				t->flags |= TUNNEL_HAS_FWMARK;
+			}
+			if (r->table == GRETUN_TABLE_MAIN)
+				r->table = tunnel_default_table(t);
 		}
 		for (size_t k = 0; k < i; k++) {
 			const struct route *o = &t->routes[k];

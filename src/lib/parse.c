@@ -230,6 +230,23 @@ bad:
 	return -EINVAL;
 }
 
+int parse_route_prefix(const char *s, struct prefix *out, char *reason, size_t reasonlen)
+{
+	int r;
+
+	/* ip-route(8)'s word; IPv4 as there (::/0 is IPv6's) */
+	if (!strcmp(s, "default")) {
+		memset(out, 0, sizeof(*out));
+		out->family = AF_INET;
+		return 0;
+	}
+	r = parse_prefix(s, AF_UNSPEC, false, out, reason, reasonlen);
+	if (r == -EINVAL && reason && !strncmp(reason, "expected ", 9))
+		reason_set(reason, reasonlen,
+			   "expected default or an IPv4 or IPv6 address with an optional /LENGTH");
+	return r;
+}
+
 static const char *const rt_tables_files[] = {
 	"/etc/iproute2/rt_tables",
 	"/usr/share/iproute2/rt_tables",

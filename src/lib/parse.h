@@ -39,6 +39,9 @@ int parse_addr(const char *s, int family, union inet_addr *out, int *family_out,
  * (route destinations), bits set past LEN are an error. */
 int parse_prefix(const char *s, int family, bool host_bits_ok, struct prefix *out,
 		 char *reason, size_t reasonlen);
+/* A route's destination: parse_prefix without host bits, or `default'
+ * (0.0.0.0/0, as ip-route(8) reads it). */
+int parse_route_prefix(const char *s, struct prefix *out, char *reason, size_t reasonlen);
 /* Routing table: 1..4294967295, main, local, default, or a name from
  * /etc/iproute2/rt_tables or /usr/share/iproute2/rt_tables. */
 int parse_table(const char *s, uint32_t *out, char *reason, size_t reasonlen);

@@ -144,3 +144,10 @@ int tunnel_add_route(struct tunnel *t, const struct route *r)
 	t->routes = n;
 	return 0;
 }
+
+uint32_t tunnel_default_table(const struct tunnel *t)
+{
+	uint32_t m = t->fwmark ? t->fwmark : GRETUN_FWMARK_AUTO;
+
+	return (m == 0 || (m >= 253 && m <= 255)) ? GRETUN_FWMARK_AUTO : m;
+}

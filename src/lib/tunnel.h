@@ -50,6 +50,15 @@ struct prefix {
  * removes exactly that and nothing an admin added by hand. */
 #define GRETUN_RTPROT		0xe7
 #define GRETUN_IFAPROT		0xe7
+/* A default route (prefix length 0) through a tunnel, as wg-quick does it:
+ * the tunnel's own encapsulated packets carry a firewall mark (this one
+ * when FirewallMark= is not set), the route goes into a table of its own
+ * (the tunnel's Table= if not main, else the mark's number), and two rules
+ * per family send everything but the marked packets there:
+ * "lookup main suppress_prefixlength 0" and "not fwmark M lookup T". */
+#define GRETUN_FWMARK_AUTO	51820
+#define GRETUN_RULE_PRIO_MAIN	32764
+#define GRETUN_RULE_PRIO_TABLE	32765
 
 enum {
 	ROUTE_HAS_GATEWAY = 1u << 0,
@@ -168,5 +177,8 @@ unsigned int tunnel_gre_hlen(const struct tunnel *t);
 bool ifname_valid(const char *name);
 int tunnel_add_address(struct tunnel *t, const struct prefix *p);	/* 0 or -E2BIG/-ENOMEM */
 int tunnel_add_route(struct tunnel *t, const struct route *r);
+/* The table of a default route that names none (or main): the one of the
+ * mark's number, unless that is a reserved table (0, 253-255). */
+uint32_t tunnel_default_table(const struct tunnel *t);
 
 #endif
