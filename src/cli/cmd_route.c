@@ -459,11 +459,15 @@ static int route_default_main(struct nl_sock *nl, const char *name, int ifindex,
 				continue;
 			ret = nl_rule_del(nl, rule);
 			u.kind = UNDO_RULE_ADD;
+			if (ret == -ENOENT)
+				continue;
 		} else {
 			if (there)
 				continue;
 			ret = nl_rule_add(nl, rule);
 			u.kind = UNDO_RULE_DEL;
+			if (ret == -EEXIST)
+				continue;	/* there since the dump */
 		}
 		if (ret < 0) {
 			errmsg("route %s %s %s: cannot %s rule `%s': %s%s", sub, name, q,

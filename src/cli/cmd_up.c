@@ -427,6 +427,8 @@ static int rules_converge(struct up_ctx *c, int ifindex)
 		if (rule_in_kernel(r, cur, n))
 			continue;
 		ret = nl_rule_add(c->nl, r);
+		if (ret == -EEXIST)
+			continue;	/* there since the dump: not ours to undo */
 		if (ret < 0) {
 			errmsg("%s %s: cannot add rule `%s' (%s, priority %u): %s%s", c->verb, t->name,
 			       rule_text(r, text, sizeof(text)), r->family == AF_INET6 ? "IPv6" : "IPv4",
