@@ -98,6 +98,8 @@ check "route: its sub-commands" offers "$g route " add del replace list batch
 check "help: keys and words" offers "$g help " keys words
 check "route add NAME: names" offers "$g -c $conf route add " gtc1
 check "route add NAME PREFIX: route options" offers "$g route add gtc1 192.0.2.0/24 " via metric table src
+check "route add NAME: default" offers "$g route add gtc1 " default
+check "up NAME route: default" offers "$g up gtc1 route " default
 
 # ---- global options --------------------------------------------------------
 check "--config-dir DIR up: names from DIR" offers "$g --config-dir $conf up " gtc1

@@ -1019,6 +1019,58 @@ START_TEST(test_inline_basic)
 }
 END_TEST
 
+START_TEST(test_route_default)
+{
+	/* default: 0.0.0.0/0, the mark wg-quick picks, a table of its own */
+	ck_ok(parse_fin(TUN "Address = 10.0.0.1/30\n[Route]\nDestination = default\n"
+			    "[Route]\nDestination = ::/0\n[Route]\nDestination = 10.1.0.0/16\n"));
+	ck_assert_uint_eq(T.n_routes, 3);
+	ck_assert_int_eq(T.routes[0].dst.family, AF_INET);
+	ck_assert_uint_eq(T.routes[0].dst.len, 0);
+	ck_assert_uint_eq(T.routes[0].dst.addr.v4.s_addr, 0);
+	ck_assert_uint_eq(T.routes[0].table, GRETUN_FWMARK_AUTO);
+	ck_assert_int_eq(T.routes[1].dst.family, AF_INET6);
+	ck_assert_uint_eq(T.routes[1].table, GRETUN_FWMARK_AUTO);
+	ck_assert_uint_eq(T.routes[2].table, 254);	/* not a default route: main */
+	ck_assert_uint_eq(T.fwmark, 51820);
+	ck_assert(T.flags & TUNNEL_HAS_FWMARK);
+	/* the tunnel's own mark, and the table of its number */
+	ck_ok(parse_fin(TUN "FirewallMark = 0x10\n[Route]\nDestination = 0.0.0.0/0\n"));
+	ck_assert_uint_eq(T.fwmark, 16);
+	ck_assert_uint_eq(T.routes[0].table, 16);
+	/* a reserved table number: 51820 instead */
+	ck_ok(parse_fin(TUN "FirewallMark = 254\n[Route]\nDestination = 0.0.0.0/0\n"));
+	ck_assert_uint_eq(T.fwmark, 254);
+	ck_assert_uint_eq(T.routes[0].table, GRETUN_FWMARK_AUTO);
+	/* Table= of the tunnel or the route wins, unless main */
+	ck_ok(parse_fin(TUN "Table = 100\n[Route]\nDestination = default\n"
+			    "[Route]\nDestination = ::/0\nTable = 200\n"
+			    "[Route]\nDestination = 2001:db8::/32\n"));
+	ck_assert_uint_eq(T.routes[0].table, 100);
+	ck_assert_uint_eq(T.routes[1].table, 200);
+	ck_assert_uint_eq(T.routes[2].table, 100);
+	ck_assert_uint_eq(T.fwmark, GRETUN_FWMARK_AUTO);
+	ck_ok(parse_fin(TUN "[Route]\nDestination = default\nTable = main\n"));
+	ck_assert_uint_eq(T.routes[0].table, GRETUN_FWMARK_AUTO);
+	/* no default route: no mark */
+	ck_ok(parse_fin(TUN "[Route]\nDestination = 10.0.0.0/8\n"));
+	ck_assert_uint_eq(T.fwmark, 0);
+	ck_assert(!(T.flags & TUNNEL_HAS_FWMARK));
+	/* inline */
+	tunnel_free(&T);
+	tunnel_init(&T);
+	ck_ok(INLINE("remote", "198.51.100.2", "route", "default", "route", "::/0"));
+	ck_ok(config_finalize(&T, err, sizeof(err)));
+	ck_assert_uint_eq(T.n_routes, 2);
+	ck_assert_uint_eq(T.routes[0].table, GRETUN_FWMARK_AUTO);
+	ck_assert_uint_eq(T.fwmark, GRETUN_FWMARK_AUTO);
+	ck_err_prefix(INLINE("route", "defaults"),
+		      "invalid route `defaults' for option `route': expected default or an IPv4 or IPv6 address with an optional /LENGTH");
+	ck_err_prefix(parse(TUN "[Route]\nDestination = Default\n"),
+		      "t.conf:4: Destination: invalid destination `Default': expected default or");
+}
+END_TEST
+
 START_TEST(test_inline_all_words)
 {
 	ck_ok(INLINE("remote", "198.51.100.2", "ikey", "1", "okey", "2.0.0.0", "ttl", "9",
@@ -1398,6 +1450,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_key_table);
 	tcase_add_test(tc, test_route_section);
 	tcase_add_test(tc, test_route_too_many);
+	tcase_add_test(tc, test_route_default);
 	tcase_add_test(tc, test_hooks);
 	tcase_add_test(tc, test_errors_structure);
 	tcase_add_test(tc, test_errors_bytes);
