@@ -477,6 +477,46 @@ t_check "auto: show (text) works" $G show a1
 check_down a1
 
 ########################################################################
+# 6. A default route through a kernel tunnel keeps the underlay: the
+# tunnel's GRE packets carry IFLA_GRE_FWMARK 51820 and take main's default
+# route out of eth0, everything else goes into table 51820 (gretun.conf(5),
+# DEFAULT ROUTE). The remote is reached through main's default route only.
+# (iproute2 6.1's `ip rule show proto N' does not filter: grep.)
+t_diag "default route through a kernel tunnel"
+ip route add default via $R4
+ip -6 route add default via $R6
+rules_routes() { ip rule; ip -6 rule; ip route show table all; ip -6 route show table all; }
+rules_routes > /tmp/dr-before.txt
+t_exit "default: up" 0 $G up dr1 mode gre local $L4 remote 192.0.2.190 \
+	address 203.0.113.193/30 address 2001:db8:301:d::1/64 route default route ::/0 --backend kernel
+t_eval "default: the kernel tunnel has fwmark 0xca6c" "ip -d link show dr1 | grep -q 'fwmark 0xca6c'"
+t_eval "default: IPv4 rules with protocol 231" "test \$(ip rule | grep -c 'proto 231') = 2 &&
+	ip rule | grep -q '^32764:.*from all lookup main suppress_prefixlength 0 proto 231' &&
+	ip rule | grep -q '^32765:.*not from all fwmark 0xca6c lookup 51820 proto 231'"
+t_eval "default: IPv6 rules with protocol 231" "test \$(ip -6 rule | grep -c 'proto 231') = 2"
+t_eval "default: routes in table 51820" "has_route dr1 default 51820 && ip -6 route show table 51820 | grep -q '^default dev dr1'"
+t_eval "default: other traffic goes through the tunnel" "ip route get 192.0.2.99 | grep -q 'dev dr1 table 51820'"
+t_eval "default: IPv6 too" "ip -6 route get 2001:db8:99::1 | grep -q 'dev dr1 table 51820'"
+t_eval "default: marked packets to the remote take the underlay" \
+	"ip route get 192.0.2.190 mark 51820 | grep -q 'via $R4 dev eth0'"
+t_eval "default: the host's own subnet stays on eth0" "ip route get $R4 | grep -q 'dev eth0'"
+tx_eth0() { cat /sys/class/net/eth0/statistics/tx_packets; }
+n0=$(tx_eth0)
+ping -c 3 -i 0.2 -W 1 203.0.113.194 >/dev/null 2>&1
+n1=$(tx_eth0)
+t_eval "default: the tunnel's GRE packets leave on eth0 ($((n1 - n0)) packets)" "test $((n1 - n0)) -ge 3"
+t_eval "default: show -j lists the four rules" \
+	"$G show dr1 -j | jqe '.[0].rules | length == 4 and all(.table == 254 or (.fwmark == 51820 and .not))'"
+t_exit "default: a second up exits 0" 0 $G up dr1 mode gre local $L4 remote 192.0.2.190 \
+	address 203.0.113.193/30 address 2001:db8:301:d::1/64 route default route ::/0 --backend kernel
+t_eval "default: still two IPv4 rules" "test \$(ip rule | grep -c 'proto 231') = 2"
+check_down dr1
+rules_routes > /tmp/dr-after.txt
+t_check "default: down leaves rules and routes as before" cmp /tmp/dr-before.txt /tmp/dr-after.txt
+ip route del default via $R4
+ip -6 route del default via $R6
+
+########################################################################
 # The host must have pinged us by now (test_kernel.sh).
 i=0
 while [ ! -s /tmp/host-msg ] && [ $i -lt 30 ]; do sleep 1; i=$((i + 1)); done
