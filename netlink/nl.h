@@ -165,6 +165,10 @@ int nl_route_list(struct nl_sock *nl, int oif, struct nl_route **out, size_t *n)
  * path MTU (route RTAX_MTU if set, else the device MTU). */
 int nl_route_lookup(struct nl_sock *nl, int family, const union inet_addr *dst,
 		    int *oif, uint32_t *mtu);
+/* The same for packets with firewall mark (0: none), as a tunnel's own
+ * encapsulated packets are routed: policy rules may send them elsewhere. */
+int nl_route_lookup_mark(struct nl_sock *nl, int family, const union inet_addr *dst,
+			 uint32_t mark, int *oif, uint32_t *mtu);
 
 /* ---- rules --------------------------------------------------------------- */
 

@@ -249,6 +249,12 @@ static int lookup_cb(const struct nlmsghdr *nlh, void *data)
 int nl_route_lookup(struct nl_sock *nl, int family, const union inet_addr *dst,
 		    int *oif, uint32_t *mtu)
 {
+	return nl_route_lookup_mark(nl, family, dst, 0, oif, mtu);
+}
+
+int nl_route_lookup_mark(struct nl_sock *nl, int family, const union inet_addr *dst,
+			 uint32_t mark, int *oif, uint32_t *mtu)
+{
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	size_t alen = inet_addr_len(family);
@@ -263,6 +269,8 @@ int nl_route_lookup(struct nl_sock *nl, int family, const union inet_addr *dst,
 	rtm->rtm_family = (uint8_t)family;
 	rtm->rtm_dst_len = (uint8_t)(alen * 8);
 	mnl_attr_put(nlh, RTA_DST, alen, dst->bytes);
+	if (mark)
+		mnl_attr_put_u32(nlh, RTA_MARK, mark);
 	ret = nl_talk(nl, nlh, lookup_cb, &c);
 	if (ret == 0 && c.err)
 		ret = c.err;

@@ -61,7 +61,9 @@ static int mtu_resolve(struct up_ctx *c)
 		}
 		under = l.mtu;
 	} else if (t->flags & TUNNEL_HAS_REMOTE) {
-		if (nl_route_lookup(c->nl, t->family, &t->remote, &oif, &under) < 0)
+		/* with the tunnel's mark: the route of its own packets, not
+		 * (with a default route through it) the tunnel itself */
+		if (nl_route_lookup_mark(c->nl, t->family, &t->remote, t->fwmark, &oif, &under) < 0)
 			under = 0;
 	}
 	if (!under)
