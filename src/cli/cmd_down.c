@@ -18,32 +18,27 @@
 #include "rules.h"
 #include "runtime.h"
 
-static int strip_routes(struct nl_sock *nl, const char *name, int ifindex, struct journal *j)
+/* v: every route of the host (one dump for rules and routes). */
+static int strip_routes(struct nl_sock *nl, const char *name, int ifindex,
+			const struct nl_route *v, size_t n, struct journal *j)
 {
-	struct nl_route *v = NULL;
-	size_t n = 0;
-	int ret = nl_route_list(nl, ifindex, &v, &n);
+	int ret;
 
-	if (ret < 0)
-		return ret;
 	for (size_t i = 0; i < n; i++) {
 		struct undo u = { .kind = UNDO_ROUTE_ADD, .name = name, .ifindex = ifindex,
 				  .r = v[i].r, .proto = GRETUN_RTPROT };
 
-		if (v[i].protocol != GRETUN_RTPROT)
+		if (v[i].oif != ifindex || v[i].protocol != GRETUN_RTPROT)
 			continue;
 		ret = nl_route_del(nl, ifindex, &v[i].r);
 		if (ret == -ESRCH)
 			continue;
 		if (ret < 0)
-			goto out;
+			return ret;
 		if ((ret = journal_push(j, &u)) < 0)
-			goto out;
+			return ret;
 	}
-	ret = 0;
-out:
-	free(v);
-	return ret;
+	return 0;
 }
 
 /* The rules of the tunnel's default routes (rules.h): those its state
@@ -51,18 +46,16 @@ out:
  * gretun's and no other tunnel's default route needs them. Before the
  * routes go, so that nothing is looked up in a table half emptied. */
 static int strip_rules(struct nl_sock *nl, const char *name, int ifindex, const struct tunnel *st,
-		       uint32_t fwmark, struct journal *j)
+		       uint32_t fwmark, const struct nl_route *routes, size_t n_routes,
+		       struct journal *j)
 {
 	struct rule_set want = { 0 };
-	struct nl_route *routes = NULL;
 	struct nl_rule *cur = NULL;
-	size_t n_routes = 0, n = 0;
+	size_t n = 0;
 	int ret = 0;
 
 	if (st)
 		ret = rule_set_add_tunnel(&want, st);
-	if (ret == 0)
-		ret = nl_route_list(nl, 0, &routes, &n_routes);
 	if (ret == 0 && ifindex > 0)
 		ret = rule_set_add_kernel(&want, routes, n_routes, ifindex, fwmark);
 	if (ret < 0 || !want.n)
@@ -87,7 +80,6 @@ static int strip_rules(struct nl_sock *nl, const char *name, int ifindex, const 
 	ret = 0;
 out:
 	rule_set_free(&want);
-	free(routes);
 	free(cur);
 	return ret;
 }
@@ -172,6 +164,8 @@ int down_main(int argc, char *argv[])
 	struct nl_sock *nl = NULL;
 	const struct backend_ops *be;
 	struct nl_link l;
+	struct nl_route *routes = NULL;
+	size_t n_routes = 0;
 	const char *missing = NULL;
 	char name[IFNAMSIZ], path[4096], err[512];
 	bool is_file, has_state = false, exists, has_conf = false;
@@ -225,8 +219,10 @@ int down_main(int argc, char *argv[])
 		errmsg("down %s: PreDown hook failed; nothing changed", name);
 		goto out;
 	}
-	ret = strip_rules(nl, name, exists ? l.ifindex : 0, has_state ? &st : NULL,
-			  has_state ? st.fwmark : l.t.fwmark, &j);
+	ret = nl_route_list(nl, 0, &routes, &n_routes);
+	if (ret == 0)
+		ret = strip_rules(nl, name, exists ? l.ifindex : 0, has_state ? &st : NULL,
+				  has_state ? st.fwmark : l.t.fwmark, routes, n_routes, &j);
 	if (ret < 0) {
 		errmsg("down %s: cannot remove routing rules: %s%s", name, strerror(-ret),
 		       nl_reason(nl));
@@ -234,7 +230,7 @@ int down_main(int argc, char *argv[])
 		goto out;
 	}
 	if (exists) {
-		ret = strip_routes(nl, name, l.ifindex, &j);
+		ret = strip_routes(nl, name, l.ifindex, routes, n_routes, &j);
 		if (ret == 0)
 			ret = strip_addresses(nl, name, l.ifindex, has_state ? &st : NULL, &j);
 		if (ret < 0) {
@@ -267,6 +263,7 @@ out:
 	if (lock >= 0)
 		runtime_unlock(lock, name, status == EXIT_OK || !has_state);
 	journal_free(&j);
+	free(routes);
 	tunnel_free(&st);
 	tunnel_free(&conf);
 	return status;

@@ -112,12 +112,8 @@ static void print_route(struct out *o, const struct route *r)
 	out_object_end(o);
 }
 
-int routes_print(struct out *o, struct nl_sock *nl, int ifindex, const char *key)
+static void routes_print_list(struct out *o, const struct nl_route *v, size_t n, const char *key)
 {
-	struct nl_route *v = NULL;
-	size_t n = 0;
-	int ret = ifindex > 0 ? nl_route_list(nl, ifindex, &v, &n) : 0;
-
 	out_array_begin(o, key);
 	for (size_t i = 0; i < n; i++) {
 		if (nl_route_is_kernels(&v[i]))
@@ -125,6 +121,15 @@ int routes_print(struct out *o, struct nl_sock *nl, int ifindex, const char *key
 		print_route(o, &v[i].r);
 	}
 	out_array_end(o);
+}
+
+int routes_print(struct out *o, struct nl_sock *nl, int ifindex, const char *key)
+{
+	struct nl_route *v = NULL;
+	size_t n = 0;
+	int ret = ifindex > 0 ? nl_route_list(nl, ifindex, &v, &n) : 0;
+
+	routes_print_list(o, v, n, key);
 	free(v);
 	return ret;
 }
@@ -132,17 +137,14 @@ int routes_print(struct out *o, struct nl_sock *nl, int ifindex, const char *key
 /* The rules of the tunnel's default routes that the kernel has (rules.h):
  * what its config asks for and what its routes in the kernel need. */
 static int rules_print(struct out *o, struct nl_sock *nl, const struct tunnel *st, int ifindex,
-		       uint32_t fwmark)
+		       uint32_t fwmark, const struct nl_route *routes, size_t n_routes)
 {
 	struct rule_set want = { 0 };
-	struct nl_route *routes = NULL;
 	struct nl_rule *cur = NULL;
-	size_t n_routes = 0, n = 0;
+	size_t n = 0;
 	char text[96];
 	int ret = rule_set_add_tunnel(&want, st);
 
-	if (ret == 0 && ifindex > 0)
-		ret = nl_route_list(nl, ifindex, &routes, &n_routes);
 	if (ret == 0)
 		ret = rule_set_add_kernel(&want, routes, n_routes, ifindex, fwmark);
 	if (ret == 0 && want.n)
@@ -172,7 +174,6 @@ static int rules_print(struct out *o, struct nl_sock *nl, const struct tunnel *s
 	}
 	out_array_end(o);
 	rule_set_free(&want);
-	free(routes);
 	free(cur);
 	return ret;
 }
@@ -212,7 +213,8 @@ static int show_one(struct out *o, struct nl_sock *nl, const char *name)
 	struct tunnel_stats stats;
 	struct nl_link l;
 	struct nl_addr *addrs = NULL;
-	size_t n_addrs = 0;
+	struct nl_route *routes = NULL;
+	size_t n_addrs = 0, n_routes = 0;
 	char err[512];
 	bool has_state, exists;
 	const struct tunnel *t;
@@ -282,13 +284,16 @@ static int show_one(struct out *o, struct nl_sock *nl, const char *name)
 		print_prefix(o, NULL, "  address %s\n", &addrs[i].p);
 	}
 	out_array_end(o);
-	routes_print(o, nl, exists ? l.ifindex : 0, "routes");
-	rules_print(o, nl, &st, exists ? l.ifindex : 0, t->fwmark);
+	if (exists)
+		nl_route_list(nl, l.ifindex, &routes, &n_routes);
+	routes_print_list(o, routes, n_routes, "routes");
+	rules_print(o, nl, &st, exists ? l.ifindex : 0, t->fwmark, routes, n_routes);
 	print_stats(o, &stats);
 	out_object_end(o);
 	ret = 0;
 out:
 	free(addrs);
+	free(routes);
 	tunnel_free(&st);
 	tunnel_free(&cur);
 	return ret;
