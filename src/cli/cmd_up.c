@@ -449,10 +449,10 @@ out:
 	return ret;
 }
 
-/* A default route added with `route add' (not in any config) needs the
- * tunnel's mark as much as one from the config: a converging up whose
- * config sets no mark keeps the one the tunnel has, or its packets would
- * loop into that route. */
+/* A default route added with `route add' (in no config) needs the tunnel's
+ * mark as much as one from the config: a converging up whose config sets
+ * no mark keeps the one the tunnel has while such a route is there, or its
+ * packets would loop into that route. */
 static int mark_keep(struct up_ctx *c, int ifindex)
 {
 	struct tunnel *t = c->t;
@@ -468,8 +468,15 @@ static int mark_keep(struct up_ctx *c, int ifindex)
 		return ret;
 	}
 	for (size_t i = 0; i < n; i++) {
+		bool configured = false;
+
 		if (v[i].protocol != GRETUN_RTPROT || v[i].r.dst.len != 0 ||
 		    v[i].r.table == GRETUN_TABLE_MAIN)
+			continue;
+		/* one of the old config's goes with it (routes_converge) */
+		for (size_t k = 0; !configured && k < c->old.n_routes; k++)
+			configured = route_matches_kernel(&c->old.routes[k], &v[i].r);
+		if (configured)
 			continue;
 		t->fwmark = c->old.fwmark;
 		t->flags |= TUNNEL_HAS_FWMARK;

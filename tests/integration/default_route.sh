@@ -78,11 +78,15 @@ table inet gtdr {
 		type filter hook output priority 0;
 		meta l4proto gre meta mark 51820 counter
 		meta l4proto gre meta mark != 51820 counter
+		udp dport 4754 meta mark 51820 counter
+		udp dport 4754 meta mark != 51820 counter
 	}
 }
 EOF
 }
-marked() { ip netns exec "$a" nft -j list chain inet gtdr out | jq "[.nftables[] | select(.rule) | .rule.expr[] | select(.counter) | .counter.packets][$1]"; }
+# marked 0: packets with the mark (GRE or GRE-in-UDP), marked 1: without
+marked() { ip netns exec "$a" nft -j list chain inet gtdr out |
+	jq "[.nftables[] | select(.rule) | .rule.expr[] | select(.counter) | .counter.packets] | .[$1] + .[$1 + 2]"; }
 
 nft_mark 2>/dev/null && has_nft=1 || has_nft=0
 # the kernel's routes for A's addresses are there before the first snapshot
@@ -92,13 +96,16 @@ for i in $(seq 100); do
 done
 snapshot >"$t_tmp/before"
 
-# mode, A's and B's endpoints
-for spec in "gre 198.51.100.1 198.51.100.66" "ip6gre 2001:db8:1::1 2001:db8:66::66"; do
+# mode, A's and B's endpoints, encapsulation
+for spec in "gre 198.51.100.1 198.51.100.66 none" "ip6gre 2001:db8:1::1 2001:db8:66::66 none" \
+	    "gre 198.51.100.1 198.51.100.66 udp"; do
 	# shellcheck disable=SC2086
 	set -- $spec
-	mode=$1 la=$2 ra=$3
-	up_b="mode $mode local $ra remote $la address 203.0.113.2/30 address 2001:db8:c1::2/64 route 203.0.113.99/32"
-	up_a="mode $mode local $la remote $ra address 203.0.113.1/30 address 2001:db8:c1::1/64 route default route ::/0"
+	kind=$1 la=$2 ra=$3 enc=$4
+	mode=$kind	# the test names' prefix
+	[ "$enc" = none ] || mode="$kind-in-$enc"
+	up_b="mode $kind encapsulation $enc local $ra remote $la address 203.0.113.2/30 address 2001:db8:c1::2/64 route 203.0.113.99/32"
+	up_a="mode $kind encapsulation $enc local $la remote $ra address 203.0.113.1/30 address 2001:db8:c1::1/64 route default route ::/0"
 	# shellcheck disable=SC2086
 	B up gre1 $up_b >/dev/null 2>&1 || not_ok "$mode: B up"
 	# shellcheck disable=SC2086
@@ -130,13 +137,19 @@ for spec in "gre 198.51.100.1 198.51.100.66" "ip6gre 2001:db8:1::1 2001:db8:66::
 	# which found the tunnel itself: 24 bytes less at each up)
 	check "$mode: and changes no rule, route or MTU" cmp -s "$t_tmp/up1" "$t_tmp/up2"
 	cmp -s "$t_tmp/up1" "$t_tmp/up2" || diff "$t_tmp/up1" "$t_tmp/up2" | sed 's/^/#   /'
+	# shellcheck disable=SC2086
+	check "$mode: up without the default routes" A up gre1 ${up_a% route default route ::/0}
+	check "$mode: takes their rules, their routes and the mark away" sh -c "ip netns exec $a $GRETUNCTL show gre1 -j | jq -e '.[0].rules == [] and .[0].fwmark == 0 and ([.[0].routes[] | select(.destination == \"0.0.0.0/0\" or .destination == \"::/0\")] == [])'"
+	check "$mode: set gre1 route default" A set gre1 route default
+	check "$mode: brings the IPv4 rules and the mark back" test "$(rules_json)" = '[["inet",32764,false,null,254,0],["inet",32765,true,51820,51820,null]]'
+	check "$mode: ping beyond B after set" pings "$a" 203.0.113.99
 	check "$mode: down" A down gre1
 	snapshot >"$t_tmp/after"
 	check "$mode: down leaves rules and routes as before up (the admin's stay)" cmp -s "$t_tmp/before" "$t_tmp/after"
 	cmp -s "$t_tmp/before" "$t_tmp/after" || diff "$t_tmp/before" "$t_tmp/after" | sed 's/^/#   /'
 
 	# run time: route add|del NAME default
-	up_a0="mode $mode local $la remote $ra address 203.0.113.1/30 address 2001:db8:c1::1/64"
+	up_a0="mode $kind encapsulation $enc local $la remote $ra address 203.0.113.1/30 address 2001:db8:c1::1/64"
 	# shellcheck disable=SC2086
 	check "$mode: up without a default route" A up gre1 $up_a0
 	check "$mode: route add gre1 default" A route add gre1 default
@@ -161,7 +174,8 @@ for spec in "gre 198.51.100.1 198.51.100.66" "ip6gre 2001:db8:1::1 2001:db8:66::
 	tmp_dir "$cdir"
 	cat >"$cdir/gre1.conf" <<EOF
 [Tunnel]
-Mode = $mode
+Mode = $kind
+Encapsulation = $enc
 Local = $la
 Remote = $ra
 Address = 203.0.113.1/30
