@@ -61,6 +61,13 @@ static struct {
 	lnl *(*route_nh)(lnl *, int);
 	int (*nh_ifindex)(lnl *);
 	lnl *(*nh_gateway)(lnl *);
+	int (*rule_cache)(lnl *, int, lnl **);
+	int (*rule_family)(lnl *);
+	uint32_t (*rule_prio)(lnl *);
+	uint32_t (*rule_mark)(lnl *);
+	uint32_t (*rule_table)(lnl *);
+	uint8_t (*rule_action)(lnl *);
+	int (*rule_protocol)(lnl *, uint8_t *);
 } L;
 
 static const char *libnl_load(void)
@@ -102,6 +109,13 @@ static const char *libnl_load(void)
 	SYM(route_nh, "rtnl_route_nexthop_n");
 	SYM(nh_ifindex, "rtnl_route_nh_get_ifindex");
 	SYM(nh_gateway, "rtnl_route_nh_get_gateway");
+	SYM(rule_cache, "rtnl_rule_alloc_cache");
+	SYM(rule_family, "rtnl_rule_get_family");
+	SYM(rule_prio, "rtnl_rule_get_prio");
+	SYM(rule_mark, "rtnl_rule_get_mark");
+	SYM(rule_table, "rtnl_rule_get_table");
+	SYM(rule_action, "rtnl_rule_get_action");
+	SYM(rule_protocol, "rtnl_rule_get_protocol");
 #undef SYM
 	return NULL;
 }
@@ -191,6 +205,30 @@ static int libnl_routes(int family, uint8_t proto, int ifindex, const char *dst,
 			if (gw && L.bin_len(gw))
 				inet_ntop(family, L.bin(gw), one->gw, sizeof(one->gw));
 		}
+	}
+	L.cache_free(cache);
+	L.socket_free(sk);
+	return n;
+}
+
+/* Rules of family at priority prio as libnl sees them; *mark, *table,
+ * *proto of the last one (mark 0 when it has none). */
+static int libnl_rules(int family, uint32_t prio, uint32_t *mark, uint32_t *table,
+		       uint8_t *proto)
+{
+	lnl *sk = libnl_sock(), *cache = NULL;
+	int n = 0;
+
+	ck_assert_int_eq(L.rule_cache(sk, family, &cache), 0);
+	for (lnl *o = L.cache_first(cache); o; o = L.cache_next(o)) {
+		if (L.rule_family(o) != family || L.rule_prio(o) != prio)
+			continue;
+		n++;
+		*mark = L.rule_mark(o) == UINT32_MAX ? 0 : L.rule_mark(o);
+		*table = L.rule_table(o);
+		*proto = 0;
+		L.rule_protocol(o, proto);
+		ck_assert_int_eq(L.rule_action(o), 1 /* FR_ACT_TO_TBL */);
 	}
 	L.cache_free(cache);
 	L.socket_free(sk);
@@ -499,6 +537,70 @@ static void batch_fill(struct nl_batch *b, int oif, unsigned int first, unsigned
 	}
 }
 
+/* The two rules of a default route through a tunnel: added, seen by libnl
+ * as sent, dumped and recognised, refused twice, deleted once. */
+START_TEST(test_rules)
+{
+	struct live lv;
+	struct nl_rule sup = {
+		.family = AF_INET6, .priority = GRETUN_RULE_PRIO_MAIN, .table = RT_TABLE_MAIN,
+		.suppress_prefixlen = 0, .protocol = GRETUN_RTPROT,
+	};
+	struct nl_rule mark = {
+		.family = AF_INET, .priority = GRETUN_RULE_PRIO_TABLE, .table = 51820,
+		.invert = true, .has_fwmark = true, .fwmark = 51820, .suppress_prefixlen = -1,
+		.protocol = GRETUN_RTPROT,
+	};
+	struct nl_rule admin = mark, *v = NULL;
+	size_t n = 0;
+	uint32_t m, table;
+	uint8_t proto;
+	int found_mark = 0, found_sup = 0, found_admin = 0;
+
+	live_setup(&lv);
+	ck_assert_int_eq(nl_rule_add(lv.nl, &mark), 0);
+	ck_assert_int_eq(nl_rule_add(lv.nl, &sup), 0);
+	ck_assert_int_eq(nl_rule_add(lv.nl, &mark), -EEXIST);
+	/* the same selectors with another protocol: the admin's, a rule of its own */
+	admin.protocol = RTPROT_BOOT;
+	ck_assert_int_eq(nl_rule_add(lv.nl, &admin), 0);
+
+	ck_assert_int_eq(libnl_rules(AF_INET, GRETUN_RULE_PRIO_TABLE, &m, &table, &proto), 2);
+	ck_assert_int_eq(libnl_rules(AF_INET6, GRETUN_RULE_PRIO_MAIN, &m, &table, &proto), 1);
+	ck_assert_uint_eq(m, 0);
+	ck_assert_uint_eq(table, RT_TABLE_MAIN);
+	ck_assert_uint_eq(proto, GRETUN_RTPROT);
+
+	ck_assert_int_eq(nl_rule_list(lv.nl, AF_UNSPEC, &v, &n), 0);
+	for (size_t i = 0; i < n; i++) {
+		found_mark += nl_rule_equal(&v[i], &mark);
+		found_sup += nl_rule_equal(&v[i], &sup);
+		found_admin += nl_rule_equal(&v[i], &admin);
+		if (nl_rule_equal(&v[i], &sup))
+			ck_assert_int_eq(v[i].suppress_prefixlen, 0);
+		if (nl_rule_equal(&v[i], &mark))
+			ck_assert(v[i].invert);
+	}
+	ck_assert_int_eq(found_mark, 1);
+	ck_assert_int_eq(found_sup, 1);
+	ck_assert_int_eq(found_admin, 1);
+	/* the kernel's own rules are no rules of ours */
+	ck_assert_uint_ge(n, 3 + 5);	/* local, main, default; local, main for IPv6 */
+	free(v);
+
+	/* delete takes gretun's and leaves the admin's */
+	ck_assert_int_eq(nl_rule_del(lv.nl, &mark), 0);
+	ck_assert_int_eq(nl_rule_del(lv.nl, &mark), -ENOENT);
+	ck_assert_int_eq(libnl_rules(AF_INET, GRETUN_RULE_PRIO_TABLE, &m, &table, &proto), 1);
+	ck_assert_uint_eq(m, 51820);
+	ck_assert_uint_eq(table, 51820);
+	ck_assert_uint_eq(proto, RTPROT_BOOT);
+	ck_assert_int_eq(nl_rule_del(lv.nl, &sup), 0);
+	ck_assert_int_eq(libnl_rules(AF_INET6, GRETUN_RULE_PRIO_MAIN, &m, &table, &proto), 0);
+	live_teardown(&lv);
+}
+END_TEST
+
 START_TEST(test_batch)
 {
 	struct live lv;
@@ -626,6 +728,7 @@ int main(void)
 	tcase_add_test(tc, test_extack);
 	tcase_add_test(tc, test_addresses);
 	tcase_add_test(tc, test_routes);
+	tcase_add_test(tc, test_rules);
 	tcase_add_test(tc, test_batch);
 	tcase_add_test(tc, test_batch_chunks);
 	suite_add_tcase(s, tc);
