@@ -506,9 +506,10 @@ static int tunnel_up(struct up_ctx *c)
 		       c->verb, t->name, t->name);
 		return -EEXIST;
 	}
-	if ((ret = mtu_resolve(c)) < 0)
-		return ret;
+	/* the mark first: the auto MTU looks up the route of marked packets */
 	if (exists && (ret = mark_keep(c, l.ifindex)) < 0)
+		return ret;
+	if ((ret = mtu_resolve(c)) < 0)
 		return ret;
 	if (!exists) {
 		if ((ret = hook_run(t->hook_pre_up, t->name)) < 0) {

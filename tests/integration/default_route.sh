@@ -162,7 +162,9 @@ for spec in "gre 198.51.100.1 198.51.100.66 none" "ip6gre 2001:db8:1::1 2001:db8
 	check "$mode: through the tunnel" test $(($(rx) - n0)) -ge 6
 	check "$mode: route del gre1 default" A route del gre1 default
 	check "$mode: leaves the IPv6 rules alone" test "$(rules_json)" = '[["inet6",32764,false,null,254,0],["inet6",32765,true,51820,51820,null]]'
+	mtu=$(ip -n "$a" -o link show gre1 | grep -o 'mtu [0-9]*')
 	check "$mode: a converging up keeps the mark the ::/0 route needs" sh -c "ip netns exec $a $GRETUNCTL up gre1 $up_a0 2>/dev/null && ip netns exec $a $GRETUNCTL show gre1 -j | jq -e '.[0].fwmark == 51820'"
+	check "$mode: and the MTU ($mtu)" test "$(ip -n "$a" -o link show gre1 | grep -o 'mtu [0-9]*')" = "$mtu"
 	check "$mode: ping through the tunnel still" pings "$a" 2001:db8:c1::2
 	check "$mode: down after route add" A down gre1
 	snapshot >"$t_tmp/after"
