@@ -513,6 +513,19 @@ t_eval "default: still two IPv4 rules" "test \$(ip rule | grep -c 'proto 231') =
 check_down dr1
 rules_routes > /tmp/dr-after.txt
 t_check "default: down leaves rules and routes as before" cmp /tmp/dr-before.txt /tmp/dr-after.txt
+# At run time: the kernel tunnel gets its mark in place (changelink).
+t_exit "default: dr2 up without a default route" 0 $G up dr2 mode gre local $L4 remote 192.0.2.191 \
+	address 203.0.113.197/30 --backend kernel
+idx=$(ifindex dr2)
+t_exit "default: route add dr2 default" 0 $G route add dr2 default
+t_eval "default: dr2 marked in place" "ip -d link show dr2 | grep -q 'fwmark 0xca6c' && test \"$idx\" = \"\$(ifindex dr2)\""
+t_eval "default: dr2's IPv4 rules" "test \$(ip rule | grep -c 'proto 231') = 2 && test \$(ip -6 rule | grep -c 'proto 231') = 0"
+t_eval "default: dr2 takes other traffic" "ip route get 192.0.2.99 | grep -q 'dev dr2 table 51820'"
+t_exit "default: route del dr2 default" 0 $G route del dr2 default
+t_eval "default: its rules gone with it" "test \$(ip rule | grep -c 'proto 231') = 0"
+check_down dr2
+rules_routes > /tmp/dr-after.txt
+t_check "default: rules and routes as before again" cmp /tmp/dr-before.txt /tmp/dr-after.txt
 ip route del default via $R4
 ip -6 route del default via $R6
 
