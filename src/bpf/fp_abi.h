@@ -22,7 +22,7 @@
 #include <linux/types.h>
 
 #define FP_MAX_TUNNELS	4096	/* entries of fp_tx, fp_stats; fp_rx twice */
-#define FP_ABI_VERSION	1	/* bump on any change below; gretund will not
+#define FP_ABI_VERSION	2	/* bump on any change below; gretund will not
 				 * adopt pinned maps of another version */
 
 /* fp_tx: key = __u32 ifindex of the tunnel's TUN/TAP device. */
@@ -54,6 +54,10 @@ struct fp_tx {
 	__u8 local[16];		/* IPv4 in the first 4 bytes; never zero here:
 				 * gretund fills the route's source address */
 	__u8 remote[16];
+	__u32 flow_seed;	/* gretund's pkt_flow_hash seed (its d->flow_seed):
+				 * the GRE-in-UDP source port (encap_sport 0) and
+				 * the outer IPv6 flow label are hashed with it, so
+				 * that one flow gets the same port on both paths */
 };
 
 /* fp_rx: key as the receive demux (gretund_table.c gd_table_lookup) sees
