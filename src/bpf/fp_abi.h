@@ -100,6 +100,8 @@ struct fp_stats {
 	__u64 tx_slow, rx_slow;		/* handed to gretund */
 	__u64 tx_errors;		/* redirect failed */
 	__u64 rx_ecn_drops;		/* CE over Not-ECT (RFC 6040) */
+	__u64 rx_errors;		/* a helper failed half-way through a
+					 * decapsulation: dropped */
 };
 
 #endif
