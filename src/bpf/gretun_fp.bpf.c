@@ -725,7 +725,7 @@ static __always_inline int ingress(struct __sk_buff *skb, const struct rx_outer 
 			return FP_ERROR;
 		if (bpf_skb_adjust_room(skb, -(__s32)n, BPF_ADJ_ROOM_MAC, aflags))
 			return FP_ERROR;
-		l3 = ETH_HLEN + ETH_HLEN;
+		l3 = ETH_HLEN;	/* behind the inner Ethernet header, now first */
 	} else {
 		ret = bpf_skb_adjust_room(skb, -(__s32)n, BPF_ADJ_ROOM_MAC, aflags);
 		/* Linux < 6.3 knows no DECAP_L3 flags: the protocol stays
