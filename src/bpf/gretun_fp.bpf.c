@@ -727,12 +727,26 @@ static __always_inline int ingress(struct __sk_buff *skb, const struct rx_outer 
 			return FP_ERROR;
 		l3 = ETH_HLEN;	/* behind the inner Ethernet header, now first */
 	} else {
+		int ov6 = skb->protocol == bpf_htons(ETH_P_IPV6);
+
 		ret = bpf_skb_adjust_room(skb, -(__s32)n, BPF_ADJ_ROOM_MAC, aflags);
-		/* Linux < 6.3 knows no DECAP_L3 flags: the protocol stays
-		 * the outer one, right only when the families agree */
-		if (ret == -ERR_EINVAL && v6 == (skb->protocol == bpf_htons(ETH_P_IPV6)))
+		/* Linux < 6.3 knows no DECAP_L3 flags (-EINVAL, nothing
+		 * done): the protocol then stays the outer one, right when
+		 * the families agree. When they differ, bpf_skb_change_proto
+		 * sets it, growing (4 to 6) or shrinking (6 to 4) the outer
+		 * header by 20 bytes at the network offset, and the rest
+		 * goes; not for GSO packets, whose gso_size it would change. */
+		if (ret == -ERR_EINVAL && v6 == ov6) {
 			ret = bpf_skb_adjust_room(skb, -(__s32)n, BPF_ADJ_ROOM_MAC,
 						  BPF_F_ADJ_ROOM_FIXED_GSO);
+		} else if (ret == -ERR_EINVAL && !skb->gso_size) {
+			if (bpf_skb_change_proto(skb, v6 ? bpf_htons(ETH_P_IPV6) : bpf_htons(ETH_P_IP), 0))
+				return FP_SLOW;
+			if (bpf_skb_adjust_room(skb, -(__s32)(v6 ? n + 20 : n - 20), BPF_ADJ_ROOM_MAC,
+						BPF_F_ADJ_ROOM_FIXED_GSO))
+				return FP_ERROR;
+			ret = 0;
+		}
 		if (ret)
 			return FP_SLOW;
 		l3 = ETH_HLEN;
