@@ -582,7 +582,13 @@ static __always_inline int ingress_parse(struct __sk_buff *skb, struct fp_rx_key
 	__be16 g[2];
 	__u16 gf;
 
-	if (len < ETH_HLEN || skb->pkt_type != PACKET_HOST || skb->vlan_present)
+	__u32 first, net;
+
+	if (len < ETH_HLEN + 20 || skb->pkt_type != PACKET_HOST || skb->vlan_present)
+		return FP_SLOW;
+	/* an Ethernet underlay: the network header 14 bytes in */
+	if (bpf_skb_load_bytes(skb, ETH_HLEN, &first, 4) ||
+	    bpf_skb_load_bytes_relative(skb, 0, &net, 4, BPF_HDR_START_NET) || first != net)
 		return FP_SLOW;
 	if (skb->protocol == bpf_htons(ETH_P_IP)) {
 		struct ip4hdr ip;
