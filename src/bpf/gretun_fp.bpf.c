@@ -167,13 +167,17 @@ static __always_inline int ip6_is_ext_hdr(__u8 nh)
 
 /* pkt_flow_sport(inner, ..., seed): 0 if the program cannot compute it
  * exactly (then the packet goes to gretund). l3 is the inner IP offset. */
-static __noinline __u16 flow_sport(struct __sk_buff *skb, const struct inner *in, __u32 l3,
-				   __u32 seed)
+/* Global (not static) functions are verified once, on their own, not once
+ * per path of their caller: flow_sport and flow_label are long. */
+__noinline __u16 flow_sport(struct __sk_buff *skb, const struct inner *in, __u32 l3, __u32 seed)
 {
-	__u32 w[10] = {}, na = in->v6 ? 4 : 1, h, i;
+	__u32 w[10] = {}, na, h, i;
 	__u16 sp = 0, dp = 0;
 	int swap = 0, decided = 0;
 
+	if (!in || l3 > 0xffff)
+		return 0;
+	na = in->v6 ? 4 : 1;
 	if (in->v6 && ip6_is_ext_hdr(in->l4proto))
 		return 0;
 	if (!in->frag && l4_has_ports(in->l4proto) && in->l3hlen + 4 <= in->ip_len) {
@@ -226,10 +230,12 @@ static __noinline __u16 flow_sport(struct __sk_buff *skb, const struct inner *in
 }
 
 /* The outer IPv6 flow label (see the top of this file) */
-static __noinline __u32 flow_label(const struct fp_tx *t)
+__noinline __u32 flow_label(const struct fp_tx *t)
 {
 	__u32 w[10] = {};
 
+	if (!t)
+		return 0;
 	__builtin_memcpy(w, t->local, 16);
 	__builtin_memcpy(&w[4], t->remote, 16);
 	w[8] = IPPROTO_GRE;
@@ -238,9 +244,10 @@ static __noinline __u32 flow_label(const struct fp_tx *t)
 
 /* The inner IP header at off, with avail bytes from there to the end:
  * pkt_inner_parse's checks. 0, or -1 when gretund would refuse it. */
-static __noinline int inner_parse(struct __sk_buff *skb, __u32 off, __u32 avail, int v6,
-				       struct inner *in)
+__noinline int inner_parse(struct __sk_buff *skb, __u32 off, __u32 avail, int v6, struct inner *in)
 {
+	if (!in)
+		return -1;
 	if (!v6) {
 		struct ip4hdr ip;
 		__u32 ihl, tot;
@@ -403,9 +410,11 @@ static __always_inline int egress(struct __sk_buff *skb, const struct fp_tx *t,
 			return FP_SLOW;
 	}
 
-	iphl = ov6 ? 40 : 20;
-	grel = (fl & FP_TX_KEY) ? 8 : 4;
-	hl = iphl + (udp ? 8 : 0) + grel;
+	/* sizes by arithmetic, not branches: the verifier then follows one
+	 * path with a range instead of one per combination of flags */
+	iphl = 20 + 20 * ((fl / FP_TX_IPV6) & 1);
+	grel = 4 + 4 * ((fl / FP_TX_KEY) & 1);
+	hl = iphl + 8 * ((fl / FP_TX_UDP) & 1) + grel;
 	outer = hl + payload;
 	/* a GSO packet's length fields are rewritten per segment */
 	if (outer > 0xffff + (ov6 ? 40 : 0) && !skb->gso_size)
