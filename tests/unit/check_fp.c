@@ -596,6 +596,7 @@ struct rx_opts {
 	uint16_t gflags;	/* extra GRE flag bits */
 	uint8_t otos;
 	bool wrong_src, wrong_key, no_key, frag, bad_csum, ip_opts, seq;
+	bool v6_frag;		/* IPv6: a fragment header before GRE/UDP */
 	uint16_t proto;		/* GRE protocol, 0: the tunnel's */
 };
 
@@ -608,7 +609,8 @@ static size_t mk_rx(uint8_t *b, const struct tun *tn, const struct rx_opts *o,
 			 tn->tap ? GRE_PROTO_TEB : (payload[0] >> 4 == 6 ? GRE_PROTO_IPV6 : GRE_PROTO_IPV4);
 	bool key = tn->key ? !o->no_key : false;
 	unsigned int opts = (key ? GRE_OPT_KEY : 0) | (o->seq ? GRE_OPT_SEQ : 0);
-	size_t iphl = tn->v6 ? 40 : (o->ip_opts ? 24 : 20), gl = gre_header_len(opts);
+	size_t iphl = tn->v6 ? (o->v6_frag ? 48 : 40) : (o->ip_opts ? 24 : 20);
+	size_t gl = gre_header_len(opts);
 	size_t off = 14 + iphl, tot = iphl + (tn->udp ? 8 : 0) + gl + plen;
 	uint8_t src[16];
 
@@ -626,6 +628,12 @@ static size_t mk_rx(uint8_t *b, const struct tun *tn, const struct rx_opts *o,
 		b[21] = 60;
 		memcpy(b + 22, src, 16);
 		memcpy(b + 38, L6, 16);
+		if (o->v6_frag) {
+			/* an atomic fragment: offset 0, no more fragments */
+			b[54] = b[20];
+			b[20] = 44;
+			put32(b + 58, 0x12345678);
+		}
 	} else {
 		b[14] = (uint8_t)(0x40 | iphl / 4);
 		b[15] = o->otos;
@@ -801,7 +809,10 @@ START_TEST(test_ingress_refused)
 		rx_refused(&tn, &o, "unknown protocol");
 		o = (struct rx_opts){ .proto = GRE_PROTO_TEB };
 		rx_refused(&tn, &o, "Ethernet on a gre tunnel");
-		if (!tn.v6) {
+		if (tn.v6) {
+			o = (struct rx_opts){ .v6_frag = true };
+			rx_refused(&tn, &o, "outer IPv6 fragment header");
+		} else {
 			o = (struct rx_opts){ .frag = true };
 			rx_refused(&tn, &o, "outer fragment");
 			o = (struct rx_opts){ .bad_csum = true };
