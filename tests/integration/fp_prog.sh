@@ -190,6 +190,17 @@ print("tx_packets %d rx_packets %d tx_slow %d rx_slow %d tx_errors %d" % (t[0], 
 sys.exit(0 if t[0] > 2800 and t[2] > 2 and t[4] + t[5] + t[6] == 0 else 1)'
 }
 check "A's counters: every segment fast, none slow" no_slow "$fs/m/fp_stats"
+# Path MTU unknown (fp_tx.mtu 0): the program cannot know that the
+# segments fit, so it leaves gso_size to the kernel, which lowers it by the
+# outer headers (no FIXED_GSO); smaller segments, the same data.
+# shellcheck disable=SC2046
+mtu_unknown() {
+	bpftool map update pinned "$fs/m/fp_tx" key hex $(hexpack "struct.pack('<I', $(ifindex tun4))") \
+			value hex $(hexpack "struct.pack('<IIIII4sBBHHH16s16sI', 40, 0, $(ifindex a0), 0, 0,
+				struct.pack('!I', 0x77), 0, 0, 0, 0, 0, a('192.0.2.1'), a('192.0.2.2'), 1)")
+}
+check "tun4: path MTU unknown" mtu_unknown
+check "TCP, 4 MiB again, the kernel lowering gso_size, intact" tcp_transfer
 
 # the TUN/TAP devices' own counters miss the fast path (DESIGN.md)
 devcount() {
