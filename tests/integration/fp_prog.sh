@@ -170,10 +170,15 @@ while True:
     h.update(d); n += len(d)
 print(n, h.hexdigest())' >"$t_tmp/tcp.out" 2>&1 &
 	srv=$!
-	sleep 0.5
-	sent=$(ip netns exec "$A" python3 -c 'import hashlib, socket
+	sent=$(ip netns exec "$A" python3 -c 'import hashlib, socket, time
 data = bytes((i * 131 + (i >> 8)) & 255 for i in range(1 << 16)) * 64
-s = socket.create_connection(("203.0.113.2", 5001), timeout=20); s.sendall(data); s.close()
+for i in range(100):  # until the server listens (a busy machine starts it late)
+    try:
+        s = socket.create_connection(("203.0.113.2", 5001), timeout=20)
+        break
+    except ConnectionRefusedError:
+        time.sleep(0.1)
+s.sendall(data); s.close()
 print(len(data), hashlib.sha256(data).hexdigest())')
 	wait $srv
 	echo "sent $sent, received $(cat "$t_tmp/tcp.out")"
