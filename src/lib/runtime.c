@@ -192,31 +192,91 @@ static int runtime_path(char *buf, size_t len, const char *name, const char *suf
 	return 0;
 }
 
-int runtime_lock(const char *name)
+/*
+ * Locks: one file per namespace directory, LOCK_FILE, with open file
+ * description locks on it (F_OFD_SETLKW: per open, released by close, not
+ * shared with forked hooks after their exec). A command on one tunnel locks
+ * one byte at an offset a hash of the name picks; up --all and down --all
+ * lock the whole file, so they wait for every single-tunnel command and
+ * every one of those waits for them, while commands on different tunnels
+ * run side by side (two names whose hashes meet merely wait for each other).
+ */
+#define LOCK_FILE "lock"	/* spelt out where docs_check.sh must see it */
+
+static off_t lock_offset(const char *name)
+{
+	uint64_t h = 14695981039346656037ull;	/* FNV-1a */
+
+	for (; *name; name++) {
+		h ^= (unsigned char)*name;
+		h *= 1099511628211ull;
+	}
+	return (off_t)(h >> 2);	/* a positive off_t */
+}
+
+static int lock_range(off_t start, off_t len)
 {
 	char path[320];
-	int ret = runtime_path(path, sizeof(path), name, ".lock", true);
+	int ret;
 
-	if (ret < 0)
-		return ret;
-	for (;;) {
+	for (int tries = 0;; tries++) {
+		struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = start,
+				    .l_len = len };
 		struct stat a, b;
-		int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+		int fd;
 
-		if (fd < 0)
+		/* again each time: a prune may have removed the directory */
+		ret = runtime_path(path, sizeof(path), "", "lock", true);
+		if (ret < 0)
+			return ret;
+		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (fd < 0) {
+			if (errno == ENOENT && tries < 10)
+				continue;
 			return -errno;
-		if (flock(fd, LOCK_EX) < 0) {
+		}
+		while (fcntl(fd, F_OFD_SETLKW, &fl) < 0) {
+			if (errno == EINTR)
+				continue;
 			ret = -errno;
 			close(fd);
 			return ret;
 		}
-		/* The holder before us may have unlinked the file after its
-		 * last use: then our lock is on a dead inode, try again. */
+		/* A prune after the last down may have unlinked the file
+		 * before we got the lock: then it is on a dead inode. */
 		if (fstat(fd, &a) == 0 && stat(path, &b) == 0 &&
 		    a.st_ino == b.st_ino && a.st_dev == b.st_dev)
 			return fd;
 		close(fd);
 	}
+}
+
+int runtime_lock(const char *name)
+{
+	return lock_range(lock_offset(name), 1);
+}
+
+int runtime_lock_all(void)
+{
+	return lock_range(0, 0);
+}
+
+/* Whether someone holds a lock on LOCK_FILE in dfd (a prune
+ * must then keep it); true when it cannot tell. */
+static bool lock_file_busy(int dfd, int *fdp)
+{
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	int fd = openat(dfd, "lock", O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+
+	*fdp = -1;
+	if (fd < 0)
+		return errno != ENOENT;
+	if (fcntl(fd, F_OFD_SETLK, &fl) < 0) {
+		close(fd);
+		return true;
+	}
+	*fdp = fd;	/* held until the directory is gone */
+	return false;
 }
 
 static bool dir_is_empty(const char *dir, const char *name)
@@ -272,6 +332,7 @@ void runtime_dir_prune(void)
 {
 	char dir[256];
 	bool others = false;
+	int lfd = -1;
 	struct dirent *de;
 	DIR *d;
 	int dfd;
@@ -288,11 +349,15 @@ void runtime_dir_prune(void)
 	if (d) {
 		while ((de = readdir(d)))
 			if (de->d_name[0] != '.' && strcmp(de->d_name, "netns-cookie") &&
+			    strcmp(de->d_name, LOCK_FILE) &&
 			    !(!strcmp(de->d_name, RUNTIME_DAEMON_DIR) &&
 			      dir_is_empty(dir, de->d_name)))
 				others = true;
 		closedir(d);
 	}
+	/* a command between its lock and its state file keeps it all */
+	if (d && !others)
+		others = lock_file_busy(dfd, &lfd);
 	if (d && !others) {
 		char cookie[64] = "";
 		ssize_t n = 0;
@@ -304,6 +369,7 @@ void runtime_dir_prune(void)
 		}
 		/* gretund's directory, once it has nothing left in it */
 		unlinkat(dfd, RUNTIME_DAEMON_DIR, AT_REMOVEDIR);
+		unlinkat(dfd, LOCK_FILE, 0);
 		unlinkat(dfd, "netns-cookie", 0);
 		if (rmdir(dir) == 0) {
 			rmdir(runtime_base());
@@ -319,6 +385,8 @@ void runtime_dir_prune(void)
 			}
 		}
 	}
+	if (lfd >= 0)
+		close(lfd);
 	close(dfd);
 }
 
@@ -556,12 +624,8 @@ void runtime_sweep(void)
 
 void runtime_unlock(int fd, const char *name, bool remove)
 {
-	char path[320];
-
 	if (fd < 0)
 		return;
-	if (remove && runtime_path(path, sizeof(path), name, ".lock", false) == 0)
-		unlink(path);
 	close(fd);
 	if (remove)
 		runtime_dir_prune();

@@ -40,8 +40,13 @@ void runtime_sweep(void);
 int runtime_netns_name(char *name, size_t len);
 /* Whether /run/netns/NAME is still our namespace. */
 bool runtime_netns_is_named(const char *name);
-/* Exclusive lock of one tunnel name; blocks. Returns an fd or -errno. */
+/* Exclusive lock of one tunnel name; blocks. Returns an fd or -errno.
+ * Commands on different names do not wait for each other. */
 int runtime_lock(const char *name);
+/* Exclusive lock of every tunnel name of the namespace at once (up --all,
+ * down --all); blocks. An fd or -errno; runtime_unlock(fd, "", remove). */
+int runtime_lock_all(void);
+/* Drop the lock; remove: the last tunnel may be gone, prune the directory. */
 void runtime_unlock(int fd, const char *name, bool remove);
 
 /* What the state knows beyond the config keys. */
