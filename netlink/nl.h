@@ -108,6 +108,9 @@ int nl_link_get(struct nl_sock *nl, const char *name, struct nl_link *out);
 int nl_link_get_index(struct nl_sock *nl, int ifindex, struct nl_link *out);
 typedef int (*nl_link_cb)(const struct nl_link *l, void *data);	/* 0 or -errno stops */
 int nl_link_dump(struct nl_sock *nl, nl_link_cb cb, void *data);
+/* Every link in one dump, without counters, t.dev not resolved (no request
+ * per link: for commands on many tunnels); *out malloc'd. */
+int nl_link_list(struct nl_sock *nl, struct nl_link **out, size_t *n);
 
 /* ---- addresses ----------------------------------------------------------- */
 

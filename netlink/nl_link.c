@@ -363,3 +363,24 @@ out:
 	free(c.links);
 	return ret;
 }
+
+int nl_link_list(struct nl_sock *nl, struct nl_link **out, size_t *n)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = link_msg(buf, RTM_GETLINK, 0, 0);
+	struct link_dump_ctx c = { 0 };
+	int ret;
+
+	/* the counters are not wanted: a smaller dump */
+	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+	ret = nl_dump(nl, nlh, link_dump_cb, &c);
+	if (c.err)
+		ret = c.err;
+	if (ret < 0) {
+		free(c.links);
+		return ret;
+	}
+	*out = c.links;
+	*n = c.n;
+	return 0;
+}

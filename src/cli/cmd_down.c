@@ -120,7 +120,7 @@ out:
 /* The config whose hooks down runs: the FILE given, else the one -c names,
  * else the one the tunnel came up from (the state records it), else
  * DIR/NAME.conf. A missing one is fine unless it was given as FILE. */
-static int down_config(const char *name, bool is_file, char *path, size_t pathlen,
+int down_config(const char *name, bool is_file, char *path, size_t pathlen,
 		       const struct state_meta *m, struct tunnel *conf, bool *has_conf)
 {
 	char err[512];
@@ -174,8 +174,10 @@ int down_main(int argc, char *argv[])
 	tunnel_init(&st);
 	tunnel_init(&conf);
 	memset(&meta, 0, sizeof(meta));
+	if (argc >= 2 && !strcmp(argv[1], "--all"))
+		return down_all_main(argc, argv);
 	if (argc != 2) {
-		errmsg("usage: %s down NAME|FILE", prog);
+		errmsg("usage: %s down NAME|FILE | --all", prog);
 		return EXIT_USAGE;
 	}
 	ret = tunnel_target_resolve(argv[1], name, path, sizeof(path), &is_file);

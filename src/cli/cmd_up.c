@@ -22,35 +22,16 @@
 #include "nl.h"
 #include "rules.h"
 #include "runtime.h"
+#include "up.h"
 
-struct up_ctx {
-	const char *verb;		/* "up" or "set", for messages */
-	struct nl_sock *nl;
-	struct tunnel *t;		/* desired */
-	struct tunnel old;		/* applied before, from the state file */
-	bool has_old;
-	const struct backend_ops *be;
-	struct journal j;
-	bool created;
-	struct link_snap snap;		/* the device a recreate replaced */
-	struct state_meta meta;		/* saved with the state */
-	bool usage_error;		/* the failure is the config's: exit 2 */
-	char err[BACKEND_ERR_MAX];	/* the backend's message for its last step */
-	char why[REASON_MAX + 64];	/* backend_error's words */
-};
-
-
-/* The auto MTU (tunnel_mtu_auto, gretun.conf(5) MTU=), from the device or route that carries the underlay;
- * with no route yet, the kernel's own fallback of 1500. */
-static int mtu_resolve(struct up_ctx *c)
+/* The MTU of the device or route that carries the underlay (for the auto
+ * MTU, tunnel_mtu_auto, gretun.conf(5) MTU=); 0 when there is no route yet. */
+int mtu_underlay(struct up_ctx *c, uint32_t *under)
 {
 	struct tunnel *t = c->t;
-	uint32_t under = 0;
 	int oif, ret;
 
-	c->meta.mtu_auto = !t->mtu;
-	if (t->mtu)
-		return 0;
+	*under = 0;
 	if (t->dev[0]) {
 		struct nl_link l;
 
@@ -59,13 +40,21 @@ static int mtu_resolve(struct up_ctx *c)
 			errmsg("%s %s: underlay device `%s': %s", c->verb, t->name, t->dev, strerror(-ret));
 			return ret;
 		}
-		under = l.mtu;
+		*under = l.mtu;
 	} else if (t->flags & TUNNEL_HAS_REMOTE) {
 		/* with the tunnel's mark: the route of its own packets, not
 		 * (with a default route through it) the tunnel itself */
-		if (nl_route_lookup_mark(c->nl, t->family, &t->remote, t->fwmark, &oif, &under) < 0)
-			under = 0;
+		if (nl_route_lookup_mark(c->nl, t->family, &t->remote, t->fwmark, &oif, under) < 0)
+			*under = 0;
 	}
+	return 0;
+}
+
+/* The auto MTU from the underlay's (0: the kernel's own fallback of 1500). */
+int mtu_apply(struct up_ctx *c, uint32_t under)
+{
+	struct tunnel *t = c->t;
+
 	if (!under)
 		under = 1500;
 	t->mtu = tunnel_mtu_auto(t, under);
@@ -82,9 +71,21 @@ static int mtu_resolve(struct up_ctx *c)
 	return 0;
 }
 
+static int mtu_resolve(struct up_ctx *c)
+{
+	uint32_t under;
+	int ret;
+
+	c->meta.mtu_auto = !c->t->mtu;
+	if (c->t->mtu)
+		return 0;
+	ret = mtu_underlay(c, &under);
+	return ret < 0 ? ret : mtu_apply(c, under);
+}
+
 /* The backend's failure in words: a gretund that cannot be run at all is
  * named with its path and the exec's reason (ctl.h), nothing else. */
-static const char *backend_error(struct up_ctx *c, int err)
+const char *backend_error(struct up_ctx *c, int err)
 {
 	if (err == -ENOEXEC && c->be == &backend_userspace && c->err[0])
 		return c->err;
@@ -310,7 +311,7 @@ static bool route_in(const struct route *r, const struct route *v, size_t n)
 	return false;
 }
 
-static void route_error(const char *verb, const char *what, const char *name,
+void route_error(const char *verb, const char *what, const char *name,
 			const struct route *r, int err, struct nl_sock *nl)
 {
 	char buf[INET6_ADDRSTRLEN];
@@ -488,7 +489,7 @@ static int mark_keep(struct up_ctx *c, int ifindex)
 	return 0;
 }
 
-static int tunnel_up(struct up_ctx *c)
+int tunnel_up(struct up_ctx *c)
 {
 	struct tunnel *t = c->t;
 	struct nl_link l;
@@ -593,7 +594,7 @@ static int up_converge(struct up_ctx *c)
 	return EXIT_OK;
 }
 
-static void up_ctx_free(struct up_ctx *c)
+void up_ctx_free(struct up_ctx *c)
 {
 	if (c->nl)
 		nl_close(c->nl);
@@ -614,8 +615,10 @@ int up_main(int argc, char *argv[])
 
 	tunnel_init(&t);
 	tunnel_init(&c.old);
+	if (argc >= 2 && !strcmp(argv[1], "--all"))
+		return up_all_main(argc, argv);
 	if (argc < 2) {
-		errmsg("usage: %s up NAME|FILE [OPTION [VALUE]]...", prog);
+		errmsg("usage: %s up NAME|FILE [OPTION [VALUE]]... | --all", prog);
 		return EXIT_USAGE;
 	}
 	status = tunnel_load("up", argv[1], argc - 2, argv + 2, &t, path, sizeof(path), &have_file);

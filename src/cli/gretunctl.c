@@ -24,9 +24,9 @@ static const struct {
 	const char *usage;
 	const char *description;
 } subcommands[] = {
-	{ "up", up_main, "NAME|FILE [OPTION [VALUE]]...", "bring a tunnel up, or converge it to its config" },
+	{ "up", up_main, "NAME|FILE [OPTION [VALUE]]... | --all", "bring a tunnel up, or converge it to its config; --all: every config in DIR" },
 	{ "set", set_main, "NAME OPTION [VALUE]...", "change some options of a tunnel that is up" },
-	{ "down", down_main, "NAME|FILE", "take a tunnel down: rules, routes, addresses, device" },
+	{ "down", down_main, "NAME|FILE | --all", "take a tunnel down: rules, routes, addresses, device; --all: every config in DIR" },
 	{ "show", show_main, "[NAME]", "show tunnels: options, MTU, addresses, routes, rules, counters" },
 	{ "list", list_main, "", "list the tunnels gretun manages" },
 	{ "check", check_main, "NAME|FILE [OPTION [VALUE]]...", "validate a config, change nothing" },
@@ -42,6 +42,13 @@ void errmsg(const char *fmt, ...)
 
 	fprintf(stderr, "%s: ", prog);
 	va_start(ap, fmt);
+	if (g.errbuf && g.errbuf_len && !g.errbuf[0]) {
+		va_list aq;
+
+		va_copy(aq, ap);
+		vsnprintf(g.errbuf, g.errbuf_len, fmt, aq);
+		va_end(aq);
+	}
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);

@@ -12,6 +12,7 @@
 #include "tunnel.h"
 
 struct nl_sock;
+struct state_meta;
 
 enum {
 	EXIT_OK = 0,
@@ -28,6 +29,8 @@ struct globals {
 	bool config_dir_set;	/* -c given: it wins over the state's record */
 	enum tunnel_backend backend;
 	bool backend_set;
+	char *errbuf;		/* set: errmsg keeps its first line here too */
+	size_t errbuf_len;
 };
 
 extern struct globals g;
@@ -52,6 +55,9 @@ const char *backend_reason_format(const struct backend_ops *be, const char *err,
 	backend_reason_format((be), (err), (char[REASON_MAX]){ 0 }, REASON_MAX)
 
 int up_main(int argc, char *argv[]);
+/* up --all, down --all (cmd_all.c); argv[1] is "--all". */
+int up_all_main(int argc, char *argv[]);
+int down_all_main(int argc, char *argv[]);
 int set_main(int argc, char *argv[]);
 int down_main(int argc, char *argv[]);
 int show_main(int argc, char *argv[]);
@@ -136,6 +142,10 @@ int state_error(const char *cmd, int err);
 int tunnel_load(const char *cmd, const char *arg, int argc, char *argv[], struct tunnel *t,
 		char *path, size_t pathlen, bool *have_file);
 const struct backend_ops *backend_for(enum tunnel_backend b);
+/* down: the config whose hooks run (cmd_down.c); errors printed, returns an
+ * exit status. */
+int down_config(const char *name, bool is_file, char *path, size_t pathlen,
+		const struct state_meta *m, struct tunnel *conf, bool *has_conf);
 bool route_equal(const struct route *a, const struct route *b);
 bool route_matches_kernel(const struct route *want, const struct route *have);
 

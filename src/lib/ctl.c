@@ -461,6 +461,198 @@ int ctl_tunnel_get(const char *name, struct tunnel *t, struct tunnel_stats *st, 
 	return ctl_reply_parse_tunnel(reply, strlen(reply), t, st, err, errlen);
 }
 
+/* ---- many requests on one connection ----------------------------------------- */
+
+/* Unanswered requests at most: their replies must fit in the socket's
+ * buffer, since gretund drops a client that does not read. */
+#define CTL_PIPELINE_DEPTH	32
+
+/*
+ * lines[0..n) sent back to back over fd, CTL_PIPELINE_DEPTH at most
+ * unanswered; gretund answers in order. Each answer's status in ret[i],
+ * its message in errs + i * errlen. *answered counts the answers; 0 when
+ * all came, else the -errno that ended the connection (with its words in
+ * err).
+ */
+static int pipeline(int fd, char *const *lines, size_t n, int *ret, char *errs, size_t errlen,
+		    size_t *answered, char *err, size_t elen)
+{
+	size_t sent = 0, got = 0, have = 0;
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	char *buf = malloc(2 * CTL_REPLY_MAX), *out = malloc(CTL_PIPELINE_DEPTH * CTL_LINE_MAX);
+	int r = 0;
+
+	*answered = 0;
+	if (!buf || !out) {
+		r = -ENOMEM;
+		goto done;
+	}
+	while (got < n) {
+		size_t len = 0;
+		ssize_t k;
+		char *nl;
+
+		/* one send for every request the window has room for */
+		while (sent < n && sent - got < CTL_PIPELINE_DEPTH) {
+			size_t l = strlen(lines[sent]);
+
+			memcpy(out + len, lines[sent], l);
+			out[len + l] = '\n';
+			len += l + 1;
+			sent++;
+		}
+		for (size_t off = 0; off < len; off += (size_t)k) {
+			k = send(fd, out + off, len - off, MSG_NOSIGNAL);
+			if (k < 0 && errno == EINTR) {
+				k = 0;
+				continue;
+			}
+			if (k < 0) {
+				r = -errno;
+				goto done;
+			}
+		}
+		/* at least one answer before the window moves */
+		while (got < n && !(nl = memchr(buf, '\n', have))) {
+			int pr = poll(&p, 1, CTL_TIMEOUT_MS);
+
+			if (pr < 0 && errno == EINTR)
+				continue;
+			if (pr <= 0) {
+				r = set_err(err, elen, -ETIMEDOUT, "gretund did not answer");
+				goto done;
+			}
+			if (have == 2 * CTL_REPLY_MAX) {
+				r = set_err(err, elen, -EMSGSIZE, "gretund reply too long");
+				goto done;
+			}
+			k = recv(fd, buf + have, 2 * CTL_REPLY_MAX - have, 0);
+			if (k < 0 && errno == EINTR)
+				continue;
+			if (k <= 0) {
+				r = set_err(err, elen, k ? -errno : -ECONNRESET,
+					    "gretund closed the connection");
+				goto done;
+			}
+			have += (size_t)k;
+		}
+		while (got < n && (nl = memchr(buf, '\n', have))) {
+			size_t l = (size_t)(nl - buf);
+
+			ret[got] = ctl_reply_status(buf, l, errs + got * errlen, errlen);
+			got++;
+			memmove(buf, nl + 1, have - l - 1);
+			have -= l + 1;
+		}
+	}
+done:
+	*answered = got;
+	free(buf);
+	free(out);
+	return r;
+}
+
+int ctl_tunnel_create_many(const struct tunnel *const *t, size_t n, int *ret, char *errs,
+			   size_t errlen)
+{
+	char **lines = calloc(n ? n : 1, sizeof(*lines)), err[CTL_ERR_MAX] = "";
+	size_t answered = 0;
+	int fd = -1, r = 0;
+
+	if (!lines)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		int k;
+
+		errs[i * errlen] = '\0';
+		lines[i] = malloc(CTL_LINE_MAX);
+		if (!lines[i]) {
+			r = -ENOMEM;
+			goto out;
+		}
+		k = ctl_request_format(lines[i], CTL_LINE_MAX, CTL_CMD_CREATE, t[i]);
+		if (k < 0) {
+			r = k;
+			goto out;
+		}
+		/* the line without its newline: pipeline adds one */
+		lines[i][strcspn(lines[i], "\n")] = '\0';
+	}
+	if (n && ctl_connect_or_start(&fd, err, sizeof(err)) == 0)
+		pipeline(fd, lines, n, ret, errs, errlen, &answered, err, sizeof(err));
+	/* Those without an answer (no gretund yet, or one on its way out
+	 * after its last tunnel went): one by one, which starts a gretund
+	 * and waits for an old one to go. A request sent but not answered
+	 * may have made the tunnel: destroy first, as a failed create would. */
+	for (size_t i = answered; i < n; i++) {
+		char ignored[CTL_ERR_MAX];
+
+		if (fd >= 0)
+			ctl_tunnel_destroy(t[i]->name, ignored, sizeof(ignored));
+		ret[i] = ctl_tunnel_create(t[i], errs + i * errlen, errlen);
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	for (size_t i = 0; i < n; i++)
+		free(lines[i]);
+	free(lines);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++)
+		if (ret[i])
+			return ret[i];
+	return 0;
+}
+
+int ctl_tunnel_destroy_many(const char (*names)[IFNAMSIZ], size_t n, int *ret, char *errs,
+			    size_t errlen)
+{
+	char **lines = calloc(n ? n : 1, sizeof(*lines)), err[CTL_ERR_MAX] = "";
+	size_t answered = 0;
+	int fd = -1, r = 0;
+
+	if (!lines)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		errs[i * errlen] = '\0';
+		lines[i] = malloc(IFNAMSIZ + 16);
+		if (!lines[i]) {
+			r = -ENOMEM;
+			goto out;
+		}
+		snprintf(lines[i], IFNAMSIZ + 16, "destroy %s", names[i]);
+	}
+	r = n ? ctl_connect(&fd, err, sizeof(err)) : 0;
+	if (r == -ECONNREFUSED || r == -ENOENT) {
+		/* no gretund: none of them is served */
+		for (size_t i = 0; i < n; i++)
+			ret[i] = -ENODEV;
+		r = 0;
+		goto out;
+	}
+	if (r == 0 && n)
+		pipeline(fd, lines, n, ret, errs, errlen, &answered, err, sizeof(err));
+	r = 0;
+	for (size_t i = 0; i < answered; i++)
+		if (ret[i] == -ECONNREFUSED || ret[i] == -ENOENT)
+			ret[i] = -ENODEV;
+	for (size_t i = answered; i < n; i++)
+		ret[i] = ctl_tunnel_destroy(names[i], errs + i * errlen, errlen);
+out:
+	if (fd >= 0)
+		close(fd);
+	for (size_t i = 0; i < n; i++)
+		free(lines[i]);
+	free(lines);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++)
+		if (ret[i])
+			return ret[i];
+	return 0;
+}
+
 struct list_ctx {
 	char (*names)[IFNAMSIZ];
 	size_t n, cap;

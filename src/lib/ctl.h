@@ -52,6 +52,15 @@ int ctl_tunnel_change(const struct tunnel *t, char *err, size_t errlen);
 int ctl_tunnel_destroy(const char *name, char *err, size_t errlen);
 int ctl_tunnel_get(const char *name, struct tunnel *t, struct tunnel_stats *st, char *err,
 		   size_t errlen);
+/* Many at once over one connection (up --all, down --all): the requests go
+ * back to back, gretund answers them in order. ret[i] is 0 or -errno for
+ * the i-th, errs + i * errlen its message; each as the one-tunnel call
+ * would say (destroy: -ENODEV when no gretund serves it). Returns 0 when
+ * all succeeded, else the first failure. */
+int ctl_tunnel_create_many(const struct tunnel *const *t, size_t n, int *ret, char *errs,
+			   size_t errlen);
+int ctl_tunnel_destroy_many(const char (*names)[IFNAMSIZ], size_t n, int *ret, char *errs,
+			    size_t errlen);
 /* Names of the daemon's tunnels; *names is malloc'd (n entries). No daemon
  * running means no tunnels: 0 with n = 0. */
 int ctl_tunnel_list(char (**names)[IFNAMSIZ], size_t *n, char *err, size_t errlen);

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* What up (cmd_up.c) shares with up --all (cmd_all.c): one tunnel's change
+ * in progress, and the steps both take. */
+#ifndef GRETUN_UP_H
+#define GRETUN_UP_H
+
+#include "gretunctl.h"
+#include "runtime.h"
+
+struct up_ctx {
+	const char *verb;		/* "up" or "set", for messages */
+	struct nl_sock *nl;
+	struct tunnel *t;		/* desired */
+	struct tunnel old;		/* applied before, from the state file */
+	bool has_old;
+	const struct backend_ops *be;
+	struct journal j;
+	bool created;
+	struct link_snap snap;		/* the device a recreate replaced */
+	struct state_meta meta;		/* saved with the state */
+	bool usage_error;		/* the failure is the config's: exit 2 */
+	char err[BACKEND_ERR_MAX];	/* the backend's message for its last step */
+	char why[REASON_MAX + 64];	/* backend_error's words */
+};
+
+/* The underlay's MTU for the auto MTU (0: none known yet), and t->mtu from
+ * it; errors printed. */
+int mtu_underlay(struct up_ctx *c, uint32_t *under);
+int mtu_apply(struct up_ctx *c, uint32_t under);
+/* The backend's failure in words, for one errmsg. */
+const char *backend_error(struct up_ctx *c, int err);
+void route_error(const char *verb, const char *what, const char *name, const struct route *r,
+		 int err, struct nl_sock *nl);
+/* Bring c->t up or converge it, journalling every change (c->nl open, the
+ * lock held, c->old/has_old loaded). up --all does the same steps batched
+ * for the devices it makes (cmd_all.c): a step added here belongs there
+ * too. */
+int tunnel_up(struct up_ctx *c);
+void up_ctx_free(struct up_ctx *c);
+
+#endif
