@@ -1023,3 +1023,46 @@ out:
 	items_free(v, n);
 	return status;
 }
+
+/* ---- check --all ---------------------------------------------------------------- */
+
+int check_all_main(int argc, char *argv[])
+{
+	struct item *v = NULL;
+	size_t n = 0;
+	int ret;
+
+	if (argc != 2) {
+		char q[80];
+
+		errmsg("check --all: unexpected argument `%s'", parse_quote(argv[2], q, sizeof(q)));
+		return EXIT_USAGE;
+	}
+	ret = items_collect("check", false, &v, &n);
+	if (ret < 0)
+		return exit_for_errno(ret);
+	for (size_t i = 0; i < n; i++) {
+		struct item *it = &v[i];
+		char file[PATH_MAX];
+		bool have_file;
+		int st;
+
+		if (!it->name[0]) {
+			target_error("check", it->path, -EINVAL);
+			item_fail(it, EXIT_USAGE);
+			continue;
+		}
+		snprintf(file, sizeof(file), "%s", it->path);
+		st = tunnel_load("check", file, 0, NULL, &it->t, it->path, sizeof(it->path),
+				 &have_file);
+		if (st != EXIT_OK) {
+			item_fail(it, st);
+			continue;
+		}
+		if (!g.quiet)
+			printf("%s: ok\n", it->name);
+	}
+	ret = results_status(v, n);
+	items_free(v, n);
+	return ret;
+}

@@ -411,8 +411,10 @@ int check_main(int argc, char *argv[])
 	bool have_file;
 	int status;
 
+	if (argc >= 2 && !strcmp(argv[1], "--all"))
+		return check_all_main(argc, argv);
 	if (argc < 2) {
-		errmsg("usage: %s check NAME|FILE [OPTION [VALUE]]...", prog);
+		errmsg("usage: %s check NAME|FILE [OPTION [VALUE]]... | --all", prog);
 		return EXIT_USAGE;
 	}
 	tunnel_init(&t);

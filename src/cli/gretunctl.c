@@ -24,12 +24,12 @@ static const struct {
 	const char *usage;
 	const char *description;
 } subcommands[] = {
-	{ "up", up_main, "NAME|FILE [OPTION [VALUE]]... | --all", "bring a tunnel up, or converge it to its config; --all: every config in DIR" },
+	{ "up", up_main, "NAME|FILE [OPTION [VALUE]]... | --all", "bring a tunnel up, or converge it to its config (--all: all of DIR)" },
 	{ "set", set_main, "NAME OPTION [VALUE]...", "change some options of a tunnel that is up" },
-	{ "down", down_main, "NAME|FILE | --all", "take a tunnel down: rules, routes, addresses, device; --all: every config in DIR" },
+	{ "down", down_main, "NAME|FILE | --all", "take a tunnel down: rules, routes, addresses, device (--all: all of DIR)" },
 	{ "show", show_main, "[NAME]", "show tunnels: options, MTU, addresses, routes, rules, counters" },
 	{ "list", list_main, "", "list the tunnels gretun manages" },
-	{ "check", check_main, "NAME|FILE [OPTION [VALUE]]...", "validate a config, change nothing" },
+	{ "check", check_main, "NAME|FILE [OPTION [VALUE]]... | --all", "validate a config, change nothing" },
 	{ "route", route_main, "add|del|replace|list|batch NAME ...", "manage routes over a tunnel (PREFIX or default)" },
 	{ "restart", restart_main, "NAME|all", "hand the userspace data plane to a new gretund" },
 	{ "version", version_main, "", "print the version" },

@@ -55,9 +55,10 @@ const char *backend_reason_format(const struct backend_ops *be, const char *err,
 	backend_reason_format((be), (err), (char[REASON_MAX]){ 0 }, REASON_MAX)
 
 int up_main(int argc, char *argv[]);
-/* up --all, down --all (cmd_all.c); argv[1] is "--all". */
+/* up --all, down --all, check --all (cmd_all.c); argv[1] is "--all". */
 int up_all_main(int argc, char *argv[]);
 int down_all_main(int argc, char *argv[]);
+int check_all_main(int argc, char *argv[]);
 int set_main(int argc, char *argv[]);
 int down_main(int argc, char *argv[]);
 int show_main(int argc, char *argv[]);

@@ -3,7 +3,7 @@
 # The bash completion (scripts/gretunctl.bash-completion), driven as bash
 # drives it (COMP_LINE, COMP_POINT, COMP_WORDS, COMP_CWORD), against the
 # program itself, so that it cannot drift: every command of the command
-# table (`gretunctl help'), its NAME / all / sub-command arguments as its
+# table (`gretunctl help'), its NAME / all / --all / sub-command arguments as its
 # usage line says (NAME|FILE and [NAME]: configured tunnels and those that
 # are up; a bare NAME, as in set and restart: tunnels that are up), the
 # inline words of `gretunctl help words' and no other for every command
@@ -75,7 +75,10 @@ while read -r cmd usage; do
 	if [[ $usage == *NAME\|FILE* || $usage == *\[NAME\]* ]]; then
 		check "$cmd NAME: names from the config directory" offers "$g -c $conf $cmd " gtc1
 	fi
-	if [[ $usage == *all* ]]; then
+	if [[ $usage == *--all* ]]; then
+		check "$cmd: offers --all after a dash" offers "$g $cmd -" --all
+		check "$cmd --all: nothing follows" offers_none "$g $cmd --all " mode nokey csum gtc1
+	elif [[ $usage == *all* ]]; then
 		check "$cmd: offers all" offers "$g $cmd " all
 	fi
 	if [[ $usage == *OPTION* ]]; then
