@@ -530,6 +530,101 @@ ip route del default via $R4
 ip -6 route del default via $R6
 
 ########################################################################
+# 7. up --all / down --all: several kernel tunnels from one directory, one
+# the kernel refuses (rolled back, the others stay), idempotent, all down.
+t_diag "up --all, down --all"
+ADIR=/etc/gretun-all
+mkdir -p "$ADIR"
+chmod 755 "$ADIR"
+for i in 1 2 3; do
+	cat > "$ADIR/ka$i.conf" <<EOC
+[Tunnel]
+Mode = gre
+Local = $L4
+Remote = 198.51.100.$((190 + i))
+Key = $i
+Backend = kernel
+Address = 203.0.113.$((192 + i))/32
+Address = 2001:db8:302:$i::1/64
+
+[Route]
+Destination = 192.0.2.$((i * 8))/29
+
+[Route]
+Destination = 2001:db8:303:$i::/64
+EOC
+done
+cat > "$ADIR/kb6.conf" <<EOC
+[Tunnel]
+Mode = ip6gre
+Local = $L6
+Remote = 2001:db8:300::90
+Device = eth0
+Address = 203.0.113.200/32
+
+[Route]
+Destination = 192.0.2.64/29
+EOC
+cat > "$ADIR/kc.conf" <<EOC
+[Tunnel]
+Mode = gretap
+Local = $L4
+Remote = 198.51.100.199
+MTU = 1400
+Address = 203.0.113.201/32
+EOC
+cat > "$ADIR/kz.conf" <<EOC
+[Tunnel]
+Mode = gre
+Local = $L4
+Remote = 198.51.100.198
+Address = 203.0.113.202/32
+
+[Route]
+Destination = 192.0.2.72/29
+
+[Route]
+Destination = 192.0.2.80/29
+Source = 192.0.2.250
+EOC
+$G -c "$ADIR" up --all > /tmp/all.out 2> /tmp/all.err
+t_eval "up --all with a route the kernel refuses exits 1" "[ $? = 1 ]"
+t_eval "up --all: one line a tunnel, kz failed, the others up (kernel)" \
+	"printf 'ka1 up (kernel)\nka2 up (kernel)\nka3 up (kernel)\nkb6 up (kernel)\nkc up (kernel)\nkz failed (exit 1)\n' | cmp - /tmp/all.out || { cat /tmp/all.out /tmp/all.err; false; }"
+t_check "up --all: the error names kz's route" grep -q "up kz: cannot add route 192.0.2.80/29" /tmp/all.err
+expect_link ka2 "up --all: ka2 a kernel gre with its key and endpoints, up" \
+	.linkinfo.info_kind=gre \
+	.linkinfo.info_data.local=$L4 \
+	.linkinfo.info_data.remote=198.51.100.192 \
+	.linkinfo.info_data.ikey=0.0.0.2 \
+	'.flags|contains(["UP"])=true'
+expect_link kb6 "up --all: kb6 an ip6gre bound to eth0" \
+	.linkinfo.info_kind=ip6gre \
+	.linkinfo.info_data.link=eth0
+expect_link kc "up --all: kc a gretap with MTU 1400" .linkinfo.info_kind=gretap .mtu=1400
+t_eval "up --all: the auto MTU of ka1 (1500 - 20 - 8)" "[ \"\$(mtu_of ka1)\" = 1472 ]"
+t_eval "up --all: every address and route" \
+	"has_addr ka1 203.0.113.193/32 && has_addr ka3 2001:db8:302:3::1/64 &&
+	 has_route ka2 192.0.2.16/29 && has_route ka3 2001:db8:303:3::/64 &&
+	 has_route kb6 192.0.2.64/29 && has_addr kc 203.0.113.201/32"
+t_eval "up --all: kz rolled back (no device, address, route)" \
+	"no_link kz && no_addr 203.0.113.202 && no_route 192.0.2.72/29"
+snapshot ka1 > /tmp/all1.txt; snapshot kb6 >> /tmp/all1.txt
+rm "$ADIR/kz.conf"
+$G -c "$ADIR" up --all > /tmp/all.out 2> /tmp/all.err
+t_eval "second up --all exits 0" "[ $? = 0 ]"
+t_eval "second up --all: all five unchanged" "[ \$(grep -c ' unchanged (kernel)\$' /tmp/all.out) = 5 ]"
+snapshot ka1 > /tmp/all2.txt; snapshot kb6 >> /tmp/all2.txt
+t_check "second up --all changes nothing" cmp /tmp/all1.txt /tmp/all2.txt
+$G -c "$ADIR" down --all > /tmp/all.out 2> /tmp/all.err
+t_eval "down --all exits 0" "[ $? = 0 ]"
+t_eval "down --all: five lines down" "[ \$(grep -c ' down\$' /tmp/all.out) = 5 ]"
+t_eval "down --all leaves nothing" \
+	"no_link ka1 && no_link ka2 && no_link ka3 && no_link kb6 && no_link kc &&
+	 no_addr 203.0.113.193 && no_route 192.0.2.8/29 && no_route 2001:db8:303:1::/64 &&
+	 [ -z \"\$($G list)\" ]"
+
+########################################################################
 # The host must have pinged us by now (test_kernel.sh).
 i=0
 while [ ! -s /tmp/host-msg ] && [ $i -lt 30 ]; do sleep 1; i=$((i + 1)); done
