@@ -701,8 +701,15 @@ out:
 static const int need_kernel[] = { CAP_NET_ADMIN, -1 };
 static const int need_userspace[] = { CAP_NET_ADMIN, CAP_NET_RAW, -1 };
 
+static int names_cmp(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
 int up_all_main(int argc, char *argv[])
 {
+	char dir_real[PATH_MAX], (*states)[IFNAMSIZ] = NULL;
+	size_t nstates = 0;
 	struct item *v = NULL, **batch = NULL;
 	struct nl_sock *nl = NULL;
 	const char *missing = NULL;
@@ -724,6 +731,8 @@ int up_all_main(int argc, char *argv[])
 	ret = items_collect("up", false, &v, &n);
 	if (ret < 0)
 		return exit_for_errno(ret);
+	if (!realpath(g.config_dir, dir_real))
+		dir_real[0] = '\0';
 	for (size_t i = 0; i < n; i++) {
 		struct item *it = &v[i];
 		char file[PATH_MAX];
@@ -751,7 +760,12 @@ int up_all_main(int argc, char *argv[])
 			item_fail(it, EXIT_PRIVILEGE);
 			continue;
 		}
-		if (!realpath(it->path, it->c.meta.source))
+		/* down and set find the config (its hooks) the tunnel came up
+		 * from: the directory resolved once, not each file */
+		if (dir_real[0])
+			snprintf(it->c.meta.source, sizeof(it->c.meta.source), "%s/%s.conf",
+				 dir_real, it->label);
+		else if (!realpath(it->path, it->c.meta.source))
 			snprintf(it->c.meta.source, sizeof(it->c.meta.source), "%s", it->path);
 		it->busy = true;
 	}
@@ -783,6 +797,12 @@ int up_all_main(int argc, char *argv[])
 			status = EXIT_FAILED;
 			goto out;
 		}
+		ret = state_list(&states, &nstates);
+		if (ret < 0) {
+			free(links);
+			status = state_error("up --all", ret);
+			goto out;
+		}
 		for (size_t i = 0; i < n; i++) {
 			struct item *it = &v[i];
 			char err[512];
@@ -791,7 +811,9 @@ int up_all_main(int argc, char *argv[])
 				continue;
 			current(it);
 			it->c.nl = nl;
-			ret = state_load(it->name, &it->c.old, err, sizeof(err));
+			/* (a state file to read only where the listing has one) */
+			ret = bsearch(it->name, states, nstates, sizeof(*states), names_cmp) ?
+			      state_load(it->name, &it->c.old, err, sizeof(err)) : -ENOENT;
 			it->c.has_old = ret == 0;
 			if (ret < 0 && ret != -ENOENT)
 				errmsg("up %s: unreadable state, ignoring it: %s", it->name, err);
@@ -835,6 +857,7 @@ out:
 		runtime_unlock(lock, "", any_failed);
 	if (nl)
 		nl_close(nl);
+	free(states);
 	free(batch);
 	items_free(v, n);
 	return status;
