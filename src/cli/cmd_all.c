@@ -709,6 +709,8 @@ static int names_cmp(const void *a, const void *b)
 int up_all_main(int argc, char *argv[])
 {
 	char dir_real[PATH_MAX], (*states)[IFNAMSIZ] = NULL;
+	struct up_dumps dumps = { 0 };
+	bool dumps_done = false, have_dumps = false;
 	size_t nstates = 0;
 	struct item *v = NULL, **batch = NULL;
 	struct nl_sock *nl = NULL;
@@ -821,7 +823,15 @@ int up_all_main(int argc, char *argv[])
 				batch[nb++] = it;
 				continue;
 			}
-			/* there already: converge it as up does, on its own */
+			/* there already: converge it as up does, on its own, from
+			 * one dump of every address and route (not two a tunnel) */
+			if (!dumps_done) {
+				dumps_done = true;
+				if (nl_addr_list(nl, 0, &dumps.addrs, &dumps.n_addrs) == 0 &&
+				    nl_route_list(nl, 0, &dumps.routes, &dumps.n_routes) == 0)
+					have_dumps = true;
+			}
+			it->c.dumps = have_dumps ? &dumps : NULL;
 			it->busy = false;
 			ret = tunnel_up(&it->c);
 			if (ret < 0) {
@@ -858,6 +868,8 @@ out:
 	if (nl)
 		nl_close(nl);
 	free(states);
+	free(dumps.addrs);
+	free(dumps.routes);
 	free(batch);
 	items_free(v, n);
 	return status;

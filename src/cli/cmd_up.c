@@ -214,6 +214,40 @@ static int device_converge(struct up_ctx *c, const struct nl_link *l)
 	return 0;
 }
 
+/* The addresses (routes) of ifindex: from up --all's one dump of them all
+ * when it gave one, else a dump of our own. *out malloc'd. */
+static int up_addr_list(struct up_ctx *c, int ifindex, struct nl_addr **out, size_t *n)
+{
+	size_t k = 0;
+
+	if (!c->dumps)
+		return nl_addr_list(c->nl, ifindex, out, n);
+	*out = calloc(c->dumps->n_addrs ? c->dumps->n_addrs : 1, sizeof(**out));
+	if (!*out)
+		return -ENOMEM;
+	for (size_t i = 0; i < c->dumps->n_addrs; i++)
+		if (c->dumps->addrs[i].ifindex == ifindex)
+			(*out)[k++] = c->dumps->addrs[i];
+	*n = k;
+	return 0;
+}
+
+static int up_route_list(struct up_ctx *c, int ifindex, struct nl_route **out, size_t *n)
+{
+	size_t k = 0;
+
+	if (!c->dumps)
+		return nl_route_list(c->nl, ifindex, out, n);
+	*out = calloc(c->dumps->n_routes ? c->dumps->n_routes : 1, sizeof(**out));
+	if (!*out)
+		return -ENOMEM;
+	for (size_t i = 0; i < c->dumps->n_routes; i++)
+		if (c->dumps->routes[i].oif == ifindex)
+			(*out)[k++] = c->dumps->routes[i];
+	*n = k;
+	return 0;
+}
+
 static bool prefix_in(const struct prefix *p, const struct prefix *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -230,7 +264,7 @@ static int addresses_converge(struct up_ctx *c, int ifindex)
 	size_t n = 0;
 	/* A device this command created holds none of our addresses yet:
 	 * skip the dump, which grows with every address on the host. */
-	int ret = c->created ? 0 : nl_addr_list(c->nl, ifindex, &cur, &n);
+	int ret = c->created ? 0 : up_addr_list(c, ifindex, &cur, &n);
 
 	if (ret < 0) {
 		errmsg("%s %s: cannot list addresses: %s", c->verb, t->name, strerror(-ret));
@@ -327,7 +361,7 @@ static int routes_converge(struct up_ctx *c, int ifindex)
 	struct nl_route *cur = NULL;
 	size_t n = 0;
 	/* As for addresses: a new device carries no routes of ours yet. */
-	int ret = c->created ? 0 : nl_route_list(c->nl, ifindex, &cur, &n);
+	int ret = c->created ? 0 : up_route_list(c, ifindex, &cur, &n);
 
 	if (ret < 0) {
 		errmsg("%s %s: cannot list routes: %s", c->verb, t->name, strerror(-ret));

@@ -5,7 +5,16 @@
 #define GRETUN_UP_H
 
 #include "gretunctl.h"
+#include "nl.h"
 #include "runtime.h"
+
+/* Every address and route of the namespace, dumped once for many tunnels. */
+struct up_dumps {
+	struct nl_addr *addrs;
+	size_t n_addrs;
+	struct nl_route *routes;
+	size_t n_routes;
+};
 
 struct up_ctx {
 	const char *verb;		/* "up" or "set", for messages */
@@ -21,6 +30,7 @@ struct up_ctx {
 	bool usage_error;		/* the failure is the config's: exit 2 */
 	char err[BACKEND_ERR_MAX];	/* the backend's message for its last step */
 	char why[REASON_MAX + 64];	/* backend_error's words */
+	const struct up_dumps *dumps;	/* up --all: read these, not a dump each */
 };
 
 /* The underlay's MTU for the auto MTU (0: none known yet), and t->mtu from
