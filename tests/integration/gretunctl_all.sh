@@ -129,16 +129,27 @@ Address = 2001:db8:cc::1/64
 [Route]
 Destination = 192.0.2.216/29
 CONF
+# the same endpoints and key as ta3: gretund refuses it (one reply of many)
+cat >"$etc/tx.conf" <<CONF
+[Tunnel]
+Mode = gre
+Local = 198.51.100.1
+Remote = 198.51.100.13
+Key = 3
+Address = 203.0.113.52/32
+CONF
 snap s1
 A -c "$etc" -j up --all >"$t_tmp/j" 2>"$t_tmp/e"; rc=$?
 check "an up --all with a route the kernel refuses exits 1" test "$rc" = 1
 check "the error names the tunnel and the route" grep -q "up tz: cannot add route 192.0.2.208/29" "$t_tmp/e"
 check "-j: tz failed with exit_status 1 and its error, ty up" jq -e 'map(select(.name == "tz"))[0] | .result == "failed" and .exit_status == 1 and (.error | test("192.0.2.208/29"))' "$t_tmp/j"
 check "-j: ty up, the others unchanged" jq -e '(map(select(.name == "ty"))[0].result == "up") and ([.[] | select(.result == "unchanged")] | length == 6)' "$t_tmp/j"
+check "gretund's refusal of tx: failed, with gretund's words" jq -e 'map(select(.name == "tx"))[0] | .result == "failed" and .exit_status == 1 and (.error | test("cannot create gre device \\(userspace backend\\).*gretund: "))' "$t_tmp/j"
+check "tx left nothing" sh -c "! ip -n $a link show tx 2>/dev/null && ! ip -n $a addr | grep -q 203.0.113.52"
 check "tz rolled back: no device, no address, no route, no state" sh -c "! ip -n $a link show tz 2>/dev/null && ! ip -n $a addr | grep -q 203.0.113.50 && ! ip -n $a route show table all | grep -q '192.0.2.20[08]' && ! ip netns exec $a $GRETUNCTL show tz >/dev/null 2>&1"
 check "ty is up with its addresses and route" sh -c "ip -n $a addr show dev ty | grep -q 2001:db8:cc::1/64 && ip -n $a route show 192.0.2.216/29 | grep -q 'dev ty'"
 check "traffic still crosses ta1" pings "$a" 192.0.2.9
-rm "$etc/tz.conf"
+rm "$etc/tz.conf" "$etc/tx.conf"
 
 # --- usage ---------------------------------------------------------------------------
 A -c "$etc" up --all ta1 >/dev/null 2>"$t_tmp/e"; rc=$?

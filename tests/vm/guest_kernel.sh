@@ -573,6 +573,15 @@ Remote = 198.51.100.199
 MTU = 1400
 Address = 203.0.113.201/32
 EOC
+cat > "$ADIR/kd.conf" <<EOC
+[Tunnel]
+Mode = gre
+Local = $L4
+Remote = 198.51.100.197
+Backend = kernel
+Device = nosuch0
+Address = 203.0.113.203/32
+EOC
 cat > "$ADIR/kz.conf" <<EOC
 [Tunnel]
 Mode = gre
@@ -588,9 +597,11 @@ Destination = 192.0.2.80/29
 Source = 192.0.2.250
 EOC
 $G -c "$ADIR" up --all > /tmp/all.out 2> /tmp/all.err
-t_eval "up --all with a route the kernel refuses exits 1" "[ $? = 1 ]"
-t_eval "up --all: one line a tunnel, kz failed, the others up (kernel)" \
-	"printf 'ka1 up (kernel)\nka2 up (kernel)\nka3 up (kernel)\nkb6 up (kernel)\nkc up (kernel)\nkz failed (exit 1)\n' | cmp - /tmp/all.out || { cat /tmp/all.out /tmp/all.err; false; }"
+t_eval "up --all with a route the kernel refuses and a missing underlay exits 1" "[ $? = 1 ]"
+t_eval "up --all: one line a tunnel, kd and kz failed, the others up (kernel)" \
+	"printf 'ka1 up (kernel)\nka2 up (kernel)\nka3 up (kernel)\nkb6 up (kernel)\nkc up (kernel)\nkd failed (exit 1)\nkz failed (exit 1)\n' | cmp - /tmp/all.out || { cat /tmp/all.out /tmp/all.err; false; }"
+t_check "up --all: the error names kd's create" grep -q "up kd: cannot create gre device (kernel backend): No such device" /tmp/all.err
+t_eval "up --all: kd left nothing" "no_link kd && no_addr 203.0.113.203"
 t_check "up --all: the error names kz's route" grep -q "up kz: cannot add route 192.0.2.80/29" /tmp/all.err
 expect_link ka2 "up --all: ka2 a kernel gre with its key and endpoints, up" \
 	.linkinfo.info_kind=gre \
@@ -610,7 +621,7 @@ t_eval "up --all: every address and route" \
 t_eval "up --all: kz rolled back (no device, address, route)" \
 	"no_link kz && no_addr 203.0.113.202 && no_route 192.0.2.72/29"
 snapshot ka1 > /tmp/all1.txt; snapshot kb6 >> /tmp/all1.txt
-rm "$ADIR/kz.conf"
+rm "$ADIR/kz.conf" "$ADIR/kd.conf"
 $G -c "$ADIR" up --all > /tmp/all.out 2> /tmp/all.err
 t_eval "second up --all exits 0" "[ $? = 0 ]"
 t_eval "second up --all: all five unchanged" "[ \$(grep -c ' unchanged (kernel)\$' /tmp/all.out) = 5 ]"
