@@ -224,11 +224,14 @@ static int results_status(const struct item *v, size_t n)
 	int st = EXIT_OK;
 
 	for (size_t i = 0; i < n; i++) {
-		if (v[i].res != RES_FAILED)
+		/* (RES_NONE: no result is no success) */
+		int s = v[i].status ? v[i].status : EXIT_FAILED;
+
+		if (v[i].res != RES_FAILED && v[i].res != RES_NONE)
 			continue;
 		if (st == EXIT_OK)
-			st = v[i].status;
-		else if (st != v[i].status)
+			st = s;
+		else if (st != s)
 			return EXIT_FAILED;
 	}
 	return st;
