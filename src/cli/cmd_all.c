@@ -33,6 +33,7 @@
 #include "nl.h"
 #include "output.h"
 #include "parse.h"
+#include "rules.h"
 #include "runtime.h"
 #include "up.h"
 
@@ -350,6 +351,7 @@ struct under_cache {
 		char dev[IFNAMSIZ];
 		int family;
 		union inet_addr remote;
+		uint32_t fwmark;	/* the lookup is of the tunnel's marked packets */
 		uint32_t mtu;
 	} v[64];
 	size_t n;
@@ -367,6 +369,7 @@ static int mtu_auto(struct item *it, struct under_cache *uc)
 	for (size_t i = 0; i < uc->n; i++) {
 		if (t->dev[0] ? !strcmp(uc->v[i].dev, t->dev) :
 		    !uc->v[i].dev[0] && uc->v[i].family == t->family &&
+		    uc->v[i].fwmark == t->fwmark &&
 		    !memcmp(&uc->v[i].remote, &t->remote, sizeof(t->remote)))
 			return mtu_apply(&it->c, uc->v[i].mtu);
 	}
@@ -377,6 +380,7 @@ static int mtu_auto(struct item *it, struct under_cache *uc)
 		memcpy(uc->v[uc->n].dev, t->dev, sizeof(t->dev));
 		uc->v[uc->n].family = t->family;
 		uc->v[uc->n].remote = t->remote;
+		uc->v[uc->n].fwmark = t->fwmark;
 		uc->v[uc->n].mtu = under;
 		uc->n++;
 	}
@@ -666,8 +670,15 @@ static int up_batched(struct item **v, size_t n, struct nl_sock *nl)
 
 		if (!it->busy)
 			continue;
-		it->l = NULL;
 		current(it);
+		/* the rules of default routes, one tunnel at a time: few
+		 * tunnels have any, and those without cost no request */
+		ret = rules_converge(&it->c, it->l->ifindex);
+		it->l = NULL;
+		if (ret < 0) {
+			item_fail(it, status_of(it, ret));
+			continue;
+		}
 		if (hook_run(it->t.hook_post_up, it->name) < 0) {
 			errmsg("up %s: PostUp hook failed", it->name);
 			item_fail(it, EXIT_FAILED);
@@ -880,6 +891,91 @@ out:
 
 /* ---- down --all ---------------------------------------------------------------- */
 
+/*
+ * The policy routing rules of the default routes of the tunnels going down
+ * (rules.h), before their devices: those their state says they have and
+ * those their routes in the kernel need, when present as gretun's and no
+ * default route of a tunnel that stays needs them. Each tunnel's deletions
+ * go into its journal, for a device that then cannot be removed.
+ */
+static void down_rules(struct item *v, size_t n, struct nl_sock *nl)
+{
+	struct nl_route *routes = NULL, *others = NULL;
+	struct nl_rule *cur = NULL;
+	size_t n_routes = 0, n_others = 0, n_cur = 0;
+	bool listed = false;
+	char text[96];
+	int ret;
+
+	for (size_t i = 0; i < n; i++) {
+		struct item *it = &v[i];
+		struct rule_set want = { 0 };
+		int ifindex = it->l ? it->l->ifindex : 0;
+
+		if (!it->busy)
+			continue;
+		current(it);
+		if (!listed) {
+			/* every route, and those of devices that stay */
+			listed = true;
+			ret = nl_route_list(nl, 0, &routes, &n_routes);
+			others = calloc(n_routes ? n_routes : 1, sizeof(*others));
+			if (ret == 0 && !others)
+				ret = -ENOMEM;
+			for (size_t k = 0; ret == 0 && k < n_routes; k++) {
+				bool going = false;
+
+				for (size_t m = 0; !going && m < n; m++)
+					going = v[m].busy && v[m].l && v[m].l->ifindex == routes[k].oif;
+				if (!going)
+					others[n_others++] = routes[k];
+			}
+			if (ret < 0) {
+				errmsg("down --all: cannot list routes: %s", strerror(-ret));
+				for (size_t m = i; m < n; m++)
+					if (v[m].busy)
+						item_fail(&v[m], EXIT_FAILED);
+				break;
+			}
+		}
+		ret = it->c.has_old ? rule_set_add_tunnel(&want, &it->t) : 0;
+		if (ret == 0 && ifindex > 0)
+			ret = rule_set_add_kernel(&want, routes, n_routes, ifindex,
+						  it->c.has_old ? it->t.fwmark : it->l->t.fwmark);
+		if (ret == 0 && want.n && !cur && (ret = nl_rule_list(nl, AF_UNSPEC, &cur, &n_cur)) < 0)
+			cur = NULL;
+		for (size_t k = 0; ret == 0 && k < want.n; k++) {
+			struct undo u = { .kind = UNDO_RULE_ADD, .name = it->name, .rule = want.v[k] };
+
+			if (!rule_in_kernel(&want.v[k], cur, n_cur) ||
+			    rule_needed_elsewhere(&want.v[k], others, n_others, ifindex))
+				continue;
+			ret = nl_rule_del(nl, &want.v[k]);
+			if (ret == -ENOENT) {
+				ret = 0;	/* another tunnel going down had it too */
+				continue;
+			}
+			if (ret == 0)
+				ret = journal_push(&it->c.j, &u);
+			else
+				errmsg("down %s: cannot remove rule `%s': %s%s", it->name,
+				       rule_text(&want.v[k], text, sizeof(text)), strerror(-ret),
+				       nl_reason(nl));
+		}
+		rule_set_free(&want);
+		if (ret < 0) {
+			if (!it->error[0])
+				errmsg("down %s: cannot remove routing rules: %s", it->name,
+				       strerror(-ret));
+			item_fail(it, EXIT_FAILED);
+		}
+	}
+	current(NULL);
+	free(routes);
+	free(others);
+	free(cur);
+}
+
 int down_all_main(int argc, char *argv[])
 {
 	static const int need[] = { CAP_NET_ADMIN, -1 };
@@ -967,20 +1063,30 @@ int down_all_main(int argc, char *argv[])
 		}
 		it->l = l;
 		it->busy = true;
+		if (l && !l->is_gre && !(it->c.has_old && it->t.backend == BACKEND_USERSPACE)) {
+			errmsg("down %s: cannot remove the device (kernel backend): %s", it->name,
+			       strerror(ENODEV));
+			item_fail(it, EXIT_FAILED);
+		}
+	}
+	current(NULL);
+	down_rules(v, n, nl);
+	for (size_t i = 0; i < n; i++) {
+		struct item *it = &v[i];
+
+		if (!it->busy)
+			continue;
+		current(it);
 		if (it->c.has_old && it->t.backend == BACKEND_USERSPACE) {
 			memcpy(unames[nu], it->name, IFNAMSIZ);
 			uit[nu++] = it;
-		} else if (l && l->is_gre) {
+		} else if (it->l) {
 			/* its routes and addresses go with it */
-			nl_link_build_del(stage_msg(&s), l->ifindex);
+			nl_link_build_del(stage_msg(&s), it->l->ifindex);
 			if ((ret = stage_add(&s, &(struct op){ .it = it })) < 0) {
 				errmsg("down %s: %s", it->name, strerror(-ret));
 				item_fail(it, EXIT_FAILED);
 			}
-		} else if (l) {
-			errmsg("down %s: cannot remove the device (kernel backend): %s", it->name,
-			       strerror(ENODEV));
-			item_fail(it, EXIT_FAILED);
 		}
 	}
 	current(NULL);
@@ -1038,6 +1144,13 @@ int down_all_main(int argc, char *argv[])
 		if (hook_run(conf[i].hook_post_down, it->name) < 0) {
 			errmsg("down %s: PostDown hook failed (the tunnel is down)", it->name);
 			item_fail(it, EXIT_FAILED);
+		}
+	}
+	/* a device that could not go keeps its rules */
+	for (size_t i = 0; i < n; i++) {
+		if (v[i].res == RES_FAILED && v[i].c.j.n) {
+			current(&v[i]);
+			journal_rollback(&v[i].c.j, nl);
 		}
 	}
 	current(NULL);

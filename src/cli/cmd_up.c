@@ -414,7 +414,7 @@ out:
  * until the rules exist, their table is not looked at. Rules the previous
  * config needed and this one does not go, unless another tunnel's default
  * route still needs them. */
-static int rules_converge(struct up_ctx *c, int ifindex)
+int rules_converge(struct up_ctx *c, int ifindex)
 {
 	struct tunnel *t = c->t;
 	struct rule_set want = { 0 }, old = { 0 };

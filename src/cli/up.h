@@ -41,6 +41,9 @@ int mtu_apply(struct up_ctx *c, uint32_t under);
 const char *backend_error(struct up_ctx *c, int err);
 void route_error(const char *verb, const char *what, const char *name, const struct route *r,
 		 int err, struct nl_sock *nl);
+/* The policy routing rules of the tunnel's default routes, after its
+ * routes (rules.h); journalled. */
+int rules_converge(struct up_ctx *c, int ifindex);
 /* Bring c->t up or converge it, journalling every change (c->nl open, the
  * lock held, c->old/has_old loaded). up --all does the same steps batched
  * for the devices it makes (cmd_all.c): a step added here belongs there

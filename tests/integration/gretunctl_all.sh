@@ -170,11 +170,31 @@ check "two up --all and one up at once all exit 0" test "$(cat "$t_tmp"/rc1 "$t_
 check "and print no error" sh -c "! grep -hv 'userspace backend' $t_tmp/c1 $t_tmp/c2 $t_tmp/c3 | grep -q ."
 check "ty has its two addresses once" test "$(ip -n "$a" -j addr show dev ty | jq '[.[0].addr_info[] | select(.scope == "global")] | length')" = 2
 
+# --- a default route through one of them: its rules come with it ------------------------
+cat >"$etc/tdef.conf" <<CONF
+[Tunnel]
+Remote = 198.51.100.60
+Address = 203.0.113.60/32
+
+[Route]
+Destination = default
+
+[Route]
+Destination = ::/0
+CONF
+rules() { { ip -n "$a" rule; ip -n "$a" -6 rule; } | grep -c 'proto 231'; }
+A -c "$etc" up --all >"$t_tmp/o" 2>&1; rc=$?
+check "up --all with a default route through tdef exits 0" sh -c "test $rc = 0 && grep -q '^tdef up' $t_tmp/o"
+check "its policy rules are there (two IPv4, two IPv6)" test "$(rules)" = 4
+check "its default route is in its own table" sh -c "ip -n $a route show table all | grep -q '^default dev tdef table 51820'"
+check "traffic still crosses ta1 (its route stays in main)" pings "$a" 192.0.2.9
+
 # --- down --all -----------------------------------------------------------------------
 ino_a=$(ip netns exec "$a" stat -L -c %i /proc/self/ns/net)
 A -c "$etc" down --all >"$t_tmp/o" 2>"$t_tmp/e"; rc=$?
 check "down --all exits 0" test "$rc" = 0
-check "down --all: one line a tunnel" test "$(grep -c '^t[a-z0-9]* down$' "$t_tmp/o")" = $((N + 1))
+check "down --all: one line a tunnel" test "$(grep -c '^t[a-z0-9]* down$' "$t_tmp/o")" = $((N + 2))
+check "down --all took tdef's rules" test "$(rules)" = 0
 snap after
 check "down --all leaves nothing: links, addresses, routes as before up --all" cmp -s "$t_tmp/before" "$t_tmp/after"
 check "no state left" test -z "$(A list)"
@@ -182,7 +202,7 @@ i=0; while [ -n "$(gretund_pids "$a")" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i 
 check "gretund exits with the last tunnel" test -z "$(gretund_pids "$a")"
 check "the namespace's runtime directory goes too" test ! -e "/run/gretun/net-$ino_a"
 A -c "$etc" -j down --all >"$t_tmp/j" 2>"$t_tmp/e"; rc=$?
-check "a second down --all exits 0: nothing was up (skipped)" sh -c "test $rc = 0 && jq -e 'length == 7 and all(.[]; .result == \"skipped\")' $t_tmp/j >/dev/null"
+check "a second down --all exits 0: nothing was up (skipped)" sh -c "test $rc = 0 && jq -e 'length == 8 and all(.[]; .result == \"skipped\")' $t_tmp/j >/dev/null"
 # a tunnel that came up from a config of the directory that is gone since
 A -c "$etc" up ty >/dev/null 2>&1
 mv "$etc/ty.conf" "$t_tmp/ty.conf.away"
