@@ -580,6 +580,7 @@ Local = $L4
 Remote = 198.51.100.197
 Backend = kernel
 Device = nosuch0
+MTU = 1400
 Address = 203.0.113.203/32
 EOC
 cat > "$ADIR/kz.conf" <<EOC
