@@ -527,8 +527,10 @@ out:
 	return ret;
 }
 
-/* MTU, addresses, link up, routes: one batch each. */
-static int stage_links(struct item **v, size_t n, struct nl_sock *nl, int step)
+/* After the devices: one batch each, in up's order. */
+enum step { STEP_MTU, STEP_ADDRESSES, STEP_LINK_UP, STEP_ROUTES, STEPS_ };
+
+static int stage_links(struct item **v, size_t n, struct nl_sock *nl, enum step step)
 {
 	char reason[REASON_MAX], buf[INET6_ADDRSTRLEN];
 	struct stage s;
@@ -543,17 +545,17 @@ static int stage_links(struct item **v, size_t n, struct nl_sock *nl, int step)
 
 		if (!it->busy)
 			continue;
-		if (step == 0 && it->l->mtu != t->mtu) {
+		if (step == STEP_MTU && it->l->mtu != t->mtu) {
 			nl_link_build_set(stage_msg(&s), ifindex, -1, t->mtu);
 			ret = stage_add(&s, &(struct op){ .it = it, .u = {
 				.kind = UNDO_MTU, .name = it->name, .ifindex = ifindex,
 				.mtu = it->l->mtu } });
-		} else if (step == 2 && !(it->l->flags & IFF_UP)) {
+		} else if (step == STEP_LINK_UP && !(it->l->flags & IFF_UP)) {
 			nl_link_build_set(stage_msg(&s), ifindex, 1, 0);
 			ret = stage_add(&s, &(struct op){ .it = it, .u = {
 				.kind = UNDO_LINK_DOWN, .name = it->name, .ifindex = ifindex } });
 		}
-		for (size_t k = 0; step == 1 && ret == 0 && k < t->n_addresses; k++) {
+		for (size_t k = 0; step == STEP_ADDRESSES && ret == 0 && k < t->n_addresses; k++) {
 			const struct prefix *p = &t->addresses[k];
 
 			nl_addr_build(stage_msg(&s), RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, ifindex,
@@ -562,7 +564,7 @@ static int stage_links(struct item **v, size_t n, struct nl_sock *nl, int step)
 				.kind = UNDO_ADDR_DEL, .name = it->name, .ifindex = ifindex,
 				.p = *p } });
 		}
-		for (size_t k = 0; step == 3 && ret == 0 && k < t->n_routes; k++) {
+		for (size_t k = 0; step == STEP_ROUTES && ret == 0 && k < t->n_routes; k++) {
 			const struct route *r = &t->routes[k];
 
 			nl_route_build(stage_msg(&s), RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL,
@@ -603,7 +605,7 @@ static int stage_links(struct item **v, size_t n, struct nl_sock *nl, int step)
 			       inet_ntop(op->r->dst.family, &op->r->dst.addr, buf, sizeof(buf)),
 			       op->r->dst.len, strerror(-err),
 			       stage_reason(&s, i, nl, reason, sizeof(reason)));
-		else if (step == 0)
+		else if (step == STEP_MTU)
 			errmsg("up %s: cannot set MTU %u: %s%s", it->name, it->t.mtu, strerror(-err),
 			       stage_reason(&s, i, nl, reason, sizeof(reason)));
 		else
@@ -662,7 +664,7 @@ static int up_batched(struct item **v, size_t n, struct nl_sock *nl)
 			item_fail(it, EXIT_FAILED);
 		}
 	}
-	for (int step = 0; step < 4; step++)
+	for (enum step step = STEP_MTU; step < STEPS_; step++)
 		if ((ret = stage_links(v, n, nl, step)) < 0)
 			goto fail;
 	for (size_t i = 0; i < n; i++) {
