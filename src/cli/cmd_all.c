@@ -165,7 +165,8 @@ static int items_collect(const char *verb, bool with_state, struct item **out, s
 		}
 		free(names);
 	}
-	qsort(v, *n, sizeof(*v), name_cmp);
+	if (*n)
+		qsort(v, *n, sizeof(*v), name_cmp);
 out:
 	closedir(d);
 	if (ret < 0) {
@@ -830,7 +831,7 @@ int up_all_main(int argc, char *argv[])
 			current(it);
 			it->c.nl = nl;
 			/* (a state file to read only where the listing has one) */
-			ret = bsearch(it->name, states, nstates, sizeof(*states), names_cmp) ?
+			ret = nstates && bsearch(it->name, states, nstates, sizeof(*states), names_cmp) ?
 			      state_load(it->name, &it->c.old, err, sizeof(err)) : -ENOENT;
 			it->c.has_old = ret == 0;
 			if (ret < 0 && ret != -ENOENT)

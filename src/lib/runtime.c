@@ -807,7 +807,8 @@ int state_list(char (**names)[IFNAMSIZ], size_t *n)
 		v[count][len - 5] = '\0';
 		count++;
 	}
-	qsort(v, count, sizeof(*v), (int (*)(const void *, const void *))strcmp);
+	if (count)
+		qsort(v, count, sizeof(*v), (int (*)(const void *, const void *))strcmp);
 out:
 	closedir(d);
 	if (ret < 0) {
