@@ -29,29 +29,6 @@ static const char *link_state(const struct nl_link *l, bool exists)
 	return (l->flags & IFF_LOWER_UP) ? "up" : "lowerlayerdown";
 }
 
-/* A past Unix time as people read it: "never" for 0, else how long ago, in
- * the largest unit that still shows it to a few percent. A clock stepped
- * back makes a time in the future, shown as 0 s ago. */
-static void format_ago(char *buf, size_t size, int64_t then, int64_t now)
-{
-	int64_t d = now - then;
-
-	if (!then) {
-		snprintf(buf, size, "never");
-		return;
-	}
-	if (d < 0)
-		d = 0;
-	if (d < 120)
-		snprintf(buf, size, "%" PRId64 " s ago", d);
-	else if (d < 120 * 60)
-		snprintf(buf, size, "%" PRId64 " min ago", d / 60);
-	else if (d < 48 * 3600)
-		snprintf(buf, size, "%" PRId64 " h ago", d / 3600);
-	else
-		snprintf(buf, size, "%" PRId64 " d ago", d / 86400);
-}
-
 static void print_addr(struct out *o, const char *key, const char *fmt, bool has, int family,
 		       const union inet_addr *a)
 {
@@ -81,7 +58,7 @@ static void print_params(struct out *o, const struct tunnel *t)
 
 	for (size_t i = 0; i < tunnel_fields_n; i++) {
 		field_show(&tunnel_fields[i], t, &sh);
-		for (int k = 0; k < 2 && sh.key[k]; k++) {
+		for (int k = 0; k < FIELD_SHOWN_MAX && sh.key[k]; k++) {
 			const struct field_value *v = &sh.val[k];
 
 			if (v->type == FIELD_STR)
@@ -178,7 +155,7 @@ static int rules_print(struct out *o, struct nl_sock *nl, const struct tunnel *s
 	return ret;
 }
 
-static void print_stats(struct out *o, const struct tunnel_stats *st)
+static void print_stats(struct out *o, const struct tunnel_stats *st, bool learns)
 {
 	out_object_begin(o, "stats");
 	out_u64(o, "rx_packets", "  rx %" PRIu64 " packets", st->rx_packets);
@@ -187,7 +164,16 @@ static void print_stats(struct out *o, const struct tunnel_stats *st)
 	out_u64(o, "tx_packets", ", tx %" PRIu64 " packets", st->tx_packets);
 	out_u64(o, "tx_bytes", " %" PRIu64 " bytes", st->tx_bytes);
 	out_u64(o, "tx_errors", " %" PRIu64 " errors", st->tx_errors);
-	out_u64(o, "tx_dropped", " %" PRIu64 " dropped\n", st->tx_dropped);
+	out_u64(o, "tx_dropped", " %" PRIu64 " dropped", st->tx_dropped);
+	/* a learning tunnel's sends before it knew its peer, and keepalives */
+	if (learns)
+		out_u64(o, "tx_no_endpoint", " (%" PRIu64 " with no peer learned yet)",
+			st->tx_no_endpoint);
+	if (st->tx_keepalives || st->rx_keepalives || o->json) {
+		out_u64(o, "tx_keepalives", ", keepalives tx %" PRIu64, st->tx_keepalives);
+		out_u64(o, "rx_keepalives", " rx %" PRIu64, st->rx_keepalives);
+	}
+	out_text(o, "\n");
 	out_object_begin(o, "drops");
 	if (st->has_drops) {
 		bool any = false;
@@ -267,7 +253,7 @@ static int show_one(struct out *o, struct nl_sock *nl, const char *name)
 			out_str(o, "state", ", %s", stats.keepalive_up ? "up" : "down");
 			/* JSON keeps the Unix time (0 = never); text says how
 			 * long ago */
-			format_ago(ago, sizeof(ago), stats.keepalive_last_reply,
+			field_format_ago(ago, sizeof(ago), stats.keepalive_last_reply,
 				   (int64_t)time(NULL));
 			out_u64(o, "last_reply", NULL, (uint64_t)stats.keepalive_last_reply);
 			out_text(o, ", last reply %s", ago);
@@ -288,7 +274,7 @@ static int show_one(struct out *o, struct nl_sock *nl, const char *name)
 		nl_route_list(nl, l.ifindex, &routes, &n_routes);
 	routes_print_list(o, routes, n_routes, "routes");
 	rules_print(o, nl, &st, exists ? l.ifindex : 0, t->fwmark, routes, n_routes);
-	print_stats(o, &stats);
+	print_stats(o, &stats, tunnel_learns(t));
 	out_object_end(o);
 	ret = 0;
 out:

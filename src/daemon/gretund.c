@@ -80,8 +80,10 @@ static void main_tick(struct gd *gd)
 			gd_tunnel_refresh_pmtu(gt, now);
 			refresh_budget--;
 		}
-		if (!gd->restart)
+		if (!gd->restart) {
 			gd_keepalive_tick(gd, gt, now);
+			gd_pka_tick(gd, gt, now);
+		}
 	}
 	gd_restart_tick(gd, now);
 	/* tunnels whose device was deleted (seen by the data path) */

@@ -95,6 +95,12 @@ struct gd_tunnel {
 	/* keepalive: st.keepalive_up / keepalive_last_reply are the state */
 	time_t ka_next;			/* when the next probe goes out */
 	unsigned int ka_missed;		/* probes sent since the last reply */
+	/* persistent keepalive (gretund_keepalive.c): when something last
+	 * went out, as far as the tick saw (st.tx_packets moved) */
+	time_t pka_last;
+	uint64_t pka_tx;
+	uint32_t learned_gen;		/* bumped when t.learned changes */
+	uint32_t save_learned_gen;	/* gretund_state.c: of save_cfg */
 	struct gd_tunnel *hnext;	/* demux hash chain */
 	struct gd_tunnel *next;		/* all tunnels */
 };
@@ -105,6 +111,7 @@ struct gd_rx_key {
 	union inet_addr src, dst;	/* outer addresses */
 	bool udp;			/* arrived GRE-in-UDP */
 	uint16_t dport;			/* UDP destination port when udp */
+	uint16_t sport;			/* UDP source port when udp */
 	bool has_key;
 	uint32_t key;
 	bool tap;			/* 0x6558: looked up among gretap tunnels */
@@ -150,6 +157,7 @@ struct gd {
 	struct gd_tunnel *tunnels;
 	size_t n_tunnels;
 	struct gd_tunnel *hash[GD_HASH_SIZE];
+	struct gd_tunnel *learners;	/* Remote=any|PREFIX tunnels (hnext chain) */
 	gd_tunnel_hook_fn *tunnel_hooks[GD_TUNNEL_HOOKS_MAX];
 	size_t n_tunnel_hooks;
 	/* the data path's handlers for TUN/TAP, raw and UDP socket watches */

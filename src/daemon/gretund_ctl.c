@@ -118,6 +118,10 @@ static void reply_tunnel_stats(struct json_writer *w, const struct gd_tunnel *gt
 	json_u64(w, "rx_errors", st->rx_errors);
 	json_u64(w, "tx_errors", st->tx_errors);
 	json_u64(w, "tx_dropped", st->tx_dropped);
+	if (tunnel_learns(&gt->t))
+		json_u64(w, "tx_no_endpoint", st->tx_no_endpoint);
+	json_u64(w, "tx_keepalives", st->tx_keepalives);
+	json_u64(w, "rx_keepalives", st->rx_keepalives);
 	if (gt->t.keepalive_interval) {
 		json_bool(w, "keepalive_up", st->keepalive_up);
 		json_i64(w, "keepalive_last_reply", st->keepalive_last_reply);

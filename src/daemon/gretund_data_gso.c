@@ -277,7 +277,7 @@ unsigned int gd_gso_send(struct gd_data *d, struct gd_tunnel *gt, unsigned int s
 {
 	struct tx_slot *a = &d->tx.slot[s];
 	size_t seg = a->iov.iov_len - 8;
-	uint16_t sport = get16(a->iov.iov_base);
+	uint16_t sport = get16(a->iov.iov_base), dport;
 	struct sockaddr_storage ss;
 	unsigned int done = 0;
 	int fd;
@@ -287,11 +287,13 @@ unsigned int gd_gso_send(struct gd_data *d, struct gd_tunnel *gt, unsigned int s
 	fd = gso_sock_get(&d->gso, &gt->t, a->df, sport);
 	if (fd < 0)
 		return 0;
+	/* the destination port the per-packet way wrote (a learned peer's) */
+	dport = get16((const uint8_t *)a->iov.iov_base + 2);
 	ss = a->m.to;
 	if (gt->t.family == AF_INET6)
-		((struct sockaddr_in6 *)&ss)->sin6_port = htons(gt->t.encap_dport);
+		((struct sockaddr_in6 *)&ss)->sin6_port = htons(dport);
 	else
-		((struct sockaddr_in *)&ss)->sin_port = htons(gt->t.encap_dport);
+		((struct sockaddr_in *)&ss)->sin_port = htons(dport);
 	while (done < n) {
 		unsigned int m = n - done, max = (unsigned int)(GSO_MAX_BYTES / seg);
 		int err;

@@ -95,6 +95,9 @@ static void rcv_bad_header(struct gd *gd, struct gd_rx_key *k, const uint8_t *p,
 	 * minimum; Linux never expects one, gretund does */
 	if (r == GRE_DROP_TRUNCATED && gd_keepalive_rcv_short(gd, k, p, len))
 		return;
+	/* a peer's persistent keepalive, just as short (gretund_keepalive.c) */
+	if (r == GRE_DROP_TRUNCATED && gd_pka_rcv(gd, k, p, len))
+		return;
 	/* a broken header has no trustworthy key: count it on the tunnel
 	 * with these outer addresses, if any; Linux drops silently
 	 * (gre_parse_header fails before any lookup) */
@@ -145,7 +148,7 @@ static struct gd_tunnel *rcv_lookup(struct gd *gd, struct gd_rx_key *k,
 
 /* The tunnel's own receive rules, then delivery. */
 static void rcv_tunnel(struct gd *gd, struct gd_tunnel *gt, const struct gre_hdr *h,
-		       const struct rx_outer *o, uint8_t *p, size_t len)
+		       const struct gd_rx_key *k, const struct rx_outer *o, uint8_t *p, size_t len)
 {
 	const struct tunnel *t = &gt->t;
 	bool tap = tunnel_mode_is_tap(t->mode);
@@ -178,6 +181,9 @@ static void rcv_tunnel(struct gd *gd, struct gd_tunnel *gt, const struct gre_hdr
 		gd_rx_count_drop(gt, r);
 		return;
 	}
+	/* passed every check: a learning tunnel's peer is where it came from */
+	if (tunnel_learns(t))
+		gd_tunnel_learn(gt, &k->src, k->sport);
 	gt->st.rx_packets++;
 	gt->st.rx_bytes += ilen;
 	gd_rx_deliver(gd->data, gt, inner, ilen, tap);
@@ -212,7 +218,7 @@ static void tunnel_rcv(struct gd *gd, struct gd_rx_key *k, const struct rx_outer
 	}
 	gt = rcv_lookup(gd, k, o, h.proto);
 	if (gt)
-		rcv_tunnel(gd, gt, &h, o, p, len);
+		rcv_tunnel(gd, gt, &h, k, o, p, len);
 }
 
 struct rx_meta {
@@ -305,12 +311,15 @@ static void sock_rcv_one(struct gd *gd, struct gd_rxsock *rs, bool udp, struct m
 	cmsg_read(msg, &k, &m);
 	if (rs->family == AF_INET6) {
 		memcpy(&k.src.v6, &((struct sockaddr_in6 *)ss)->sin6_addr, 16);
+		if (udp)
+			k.sport = ntohs(((struct sockaddr_in6 *)ss)->sin6_port);
 		if (!udp) {
 			o.ip = ip6_rebuild(buf, len, &k, &m);
 			o.len = PKT_IP6_HLEN + len;
 		}
 	} else if (udp) {
 		k.src.v4 = ((struct sockaddr_in *)ss)->sin_addr;
+		k.sport = ntohs(((struct sockaddr_in *)ss)->sin_port);
 	} else {
 		long ihl = ip4_outer_parse(buf, &len, &k, &m);
 

@@ -179,9 +179,10 @@ static void tx_outer_fields(const struct tunnel *t, const struct pkt_inner *pi, 
 /* The GRE header (and UDP header for GRE-in-UDP) written in front of
  * pkt[0..len): where the packet now starts, or NULL. */
 static uint8_t *tx_encap(struct gd_data *d, struct gd_tunnel *gt, uint8_t *pkt, size_t len,
-			 uint16_t proto)
+			 uint16_t proto, uint16_t dport)
 {
 	const struct tunnel *t = &gt->t;
+	uint16_t sport = gd_tunnel_sport(t);
 	size_t hlen = gre_header_len(t->oflags);
 	uint8_t *hdr = pkt - hlen;
 
@@ -193,9 +194,8 @@ static uint8_t *tx_encap(struct gd_data *d, struct gd_tunnel *gt, uint8_t *pkt, 
 	if (t->encap != ENCAP_UDP)
 		return hdr;
 	hdr -= 8;
-	put16(hdr, t->encap_sport ? t->encap_sport :
-	      pkt_flow_sport(pkt, len, proto, d->flow_seed));
-	put16(hdr + 2, t->encap_dport);
+	put16(hdr, sport ? sport : pkt_flow_sport(pkt, len, proto, d->flow_seed));
+	put16(hdr + 2, dport);
 	put16(hdr + 4, (uint16_t)(8 + hlen + len));
 	/* IPv4: zero checksum, as Linux fou sends by default (iproute2
 	 * leaves encap-csum off); IPv6: the kernel fills it (IPV6_CHECKSUM
@@ -206,7 +206,8 @@ static uint8_t *tx_encap(struct gd_data *d, struct gd_tunnel *gt, uint8_t *pkt, 
 
 /* Queue the encapsulated packet hdr..pkt+len in the next send slot. */
 static void tx_queue(struct gd *gd, struct gd_tunnel *gt, int fd, uint8_t *hdr, uint8_t *pkt,
-		     size_t len, const struct pkt_inner *pi, int ttl, int tos, bool df)
+		     size_t len, const struct pkt_inner *pi, int ttl, int tos, bool df,
+		     const union inet_addr *dst)
 {
 	const struct tunnel *t = &gt->t;
 	struct gd_tx *tx = &gd->data->tx;
@@ -229,7 +230,7 @@ static void tx_queue(struct gd *gd, struct gd_tunnel *gt, int fd, uint8_t *hdr, 
 	sl->iov.iov_len = (size_t)(pkt + len - hdr);
 	mh->msg_iov = &sl->iov;
 	mh->msg_iovlen = 1;
-	gd_txmsg_build(&sl->m, mh, t->family, &t->remote, ttl, tos, src ? &t->local : NULL);
+	gd_txmsg_build(&sl->m, mh, t->family, dst, ttl, tos, src ? &t->local : NULL);
 	tx->n++;
 }
 
@@ -238,12 +239,20 @@ static void tx_queue(struct gd *gd, struct gd_tunnel *gt, int fd, uint8_t *hdr, 
 static void tunnel_xmit(struct gd *gd, struct gd_tunnel *gt, uint8_t *pkt, size_t len)
 {
 	const struct tunnel *t = &gt->t;
+	union inet_addr dst;
 	struct pkt_inner pi;
-	uint16_t proto;
+	uint16_t proto, dport;
 	uint8_t tos, ttl, *hdr;
 	bool df;
 	int fd;
 
+	/* a learning tunnel that has not heard from its peer yet has nowhere
+	 * to send: dropped, and counted as such (show: "no peer learned") */
+	if (!gd_tunnel_peer(gt, &dst, &dport)) {
+		gt->st.tx_dropped++;
+		gt->st.tx_no_endpoint++;
+		return;
+	}
 	if (tx_inner_parse(t, pkt, len, &proto, &pi)) {
 		gt->st.tx_errors++;
 		return;
@@ -251,13 +260,13 @@ static void tunnel_xmit(struct gd *gd, struct gd_tunnel *gt, uint8_t *pkt, size_
 	tx_outer_fields(t, &pi, &ttl, &tos, &df);
 	if (gd_icmp_pmtu_exceeded(gd->data, gt, pkt, len, &pi))
 		return;
-	hdr = tx_encap(gd->data, gt, pkt, len, proto);
+	hdr = tx_encap(gd->data, gt, pkt, len, proto, dport);
 	fd = hdr ? gd_sock_tx_get(gd, t, df) : -1;
 	if (fd < 0) {
 		gt->st.tx_errors++;
 		return;
 	}
-	tx_queue(gd, gt, fd, hdr, pkt, len, &pi, ttl, tos, df);
+	tx_queue(gd, gt, fd, hdr, pkt, len, &pi, ttl, tos, df, &dst);
 }
 
 /* A packet read from a vnet TUN fd: complete its checksum or segment it,

@@ -229,3 +229,108 @@ bool gd_keepalive_rcv_short(struct gd *gd, const struct gd_rx_key *k,
 		return false;
 	return gd_keepalive_rcv(gd, gt, 0, p + h.hlen, len - h.hlen);
 }
+
+/* ---- persistent keepalives (PersistentKeepalive=) ----------------------------
+ *
+ * To hold a NAT mapping open, a tunnel with PersistentKeepalive=SECONDS
+ * sends a keepalive when it has sent nothing else for that long (and once
+ * as it starts, so that a learning peer knows where it is). Over IPv4 it
+ * is the bare GRE header with the tunnel's output key, protocol 0, 4 or 8
+ * bytes: below the 12 bytes Linux's IPv4 GRE demux needs (gre_rcv in
+ * gre_demux.c), so a Linux peer, fou or not, drops it before any tunnel
+ * lookup, counting nothing; gretund takes it for a keepalive, and one with
+ * the right key from inside a learning tunnel's prefix moves the learned
+ * peer like any packet. Over IPv6 Linux parses 4-byte headers, so there it
+ * is empty (no GRE header at all: gre_parse_header drops it alike); it
+ * carries no key and moves nothing.
+ */
+
+static int pka_send(struct gd *gd, struct gd_tunnel *gt)
+{
+	const struct tunnel *t = &gt->t;
+	bool udp = t->encap == ENCAP_UDP, v6 = t->family == AF_INET6;
+	uint8_t pkt[16] = { 0 }, *gre = pkt + (udp ? 8 : 0);
+	size_t glen = v6 ? 0 : gre_header_len(t->oflags & GRE_OPT_KEY), len;
+	struct iovec iov = { .iov_base = pkt };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	union inet_addr dst;
+	struct gd_txmsg m;
+	uint16_t dport, sport = gd_tunnel_sport(t);
+	int fd;
+
+	if (!gd_tunnel_peer(gt, &dst, &dport))
+		return 0;	/* nobody to keep in touch with yet */
+	if (glen && !gre_header_build(gre, glen, t->oflags & GRE_OPT_KEY, 0, t->okey, 0, 0))
+		return -EINVAL;
+	len = (size_t)(gre - pkt) + glen;
+	if (udp) {
+		put16(pkt, sport ? sport : t->encap_dport);
+		put16(pkt + 2, dport);
+		put16(pkt + 4, (uint16_t)len);
+	}
+	fd = gd_sock_tx_get(gd, t, true);
+	if (fd < 0)
+		return fd;
+	iov.iov_len = len;
+	gd_txmsg_build(&m, &msg, t->family, &dst, t->ttl ? t->ttl : 64, -1,
+		       v6 || (t->flags & TUNNEL_HAS_LOCAL) ? &t->local : NULL);
+	if (sendmsg(fd, &msg, 0) < 0)
+		return -errno;
+	gt->st.tx_keepalives++;
+	return 1;
+}
+
+void gd_pka_tick(struct gd *gd, struct gd_tunnel *gt, time_t now)
+{
+	int ret;
+
+	if (!gt->t.persistent_keepalive)
+		return;
+	if (gt->pka_last && gt->st.tx_packets != gt->pka_tx) {
+		gt->pka_tx = gt->st.tx_packets;
+		gt->pka_last = now;	/* data went out: that keeps it open */
+		return;
+	}
+	if (gt->pka_last && now - gt->pka_last < gt->t.persistent_keepalive)
+		return;
+	ret = pka_send(gd, gt);
+	if (ret < 0)
+		gt->st.tx_errors++;
+	if (ret)
+		gt->pka_last = now;
+	gt->pka_tx = gt->st.tx_packets;
+}
+
+bool gd_pka_rcv(struct gd *gd, const struct gd_rx_key *k, const uint8_t *p, size_t len)
+{
+	struct gd_rx_key kk = *k;
+	struct gd_tunnel *gt;
+	enum gre_drop near;
+	struct gre_hdr h;
+
+	if (!len) {
+		/* IPv6's empty keepalive: no key, so only counted */
+		gt = gd_table_lookup_near(gd, &kk, &near);
+		if (!gt || near != GRE_DROP_KEY)
+			return false;
+		gt->st.rx_keepalives++;
+		return true;
+	}
+	if (len > 8 || gre_header_parse_ex(p, len, 0, &h) != GRE_OK || h.proto ||
+	    h.has_csum || h.has_seq || h.hlen != len)
+		return false;
+	kk.has_key = h.has_key;
+	kk.key = h.key;
+	kk.tap = false;
+	gt = gd_table_lookup(gd, &kk);
+	if (!gt) {
+		kk.tap = true;
+		gt = gd_table_lookup(gd, &kk);
+	}
+	if (!gt)
+		return false;
+	gt->st.rx_keepalives++;
+	if (tunnel_learns(&gt->t))
+		gd_tunnel_learn(gt, &k->src, k->sport);
+	return true;
+}

@@ -25,5 +25,11 @@ bool gd_keepalive_rcv(struct gd *gd, struct gd_tunnel *gt, uint16_t proto,
  */
 bool gd_keepalive_rcv_short(struct gd *gd, const struct gd_rx_key *k,
 			    const uint8_t *p, size_t len);
+/* Persistent keepalives: one when gt sent nothing for its interval. */
+void gd_pka_tick(struct gd *gd, struct gd_tunnel *gt, time_t now);
+/* A peer's persistent keepalive (p: what follows the UDP or IP header, len
+ * 0, 4 or 8): counted on its tunnel, and learned from; false if it is
+ * none or no tunnel takes it. */
+bool gd_pka_rcv(struct gd *gd, const struct gd_rx_key *k, const uint8_t *p, size_t len);
 
 #endif

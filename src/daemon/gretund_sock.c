@@ -108,10 +108,23 @@ fail:
 	return ret;
 }
 
+static int rx_ensure_port(struct gd *gd, const struct tunnel *t, uint16_t port);
+
+/* GRE-in-UDP with a fixed source port listens there too: replies to it
+ * (through a NAT, from a learning peer) come back to that port. */
 int gd_sock_rx_ensure(struct gd *gd, const struct tunnel *t)
 {
 	bool udp = t->encap == ENCAP_UDP;
-	uint16_t port = udp ? t->encap_dport : 0;
+	int ret = rx_ensure_port(gd, t, udp ? t->encap_dport : 0);
+
+	if (!ret && udp && t->encap_sport && t->encap_sport != t->encap_dport)
+		ret = rx_ensure_port(gd, t, t->encap_sport);
+	return ret;
+}
+
+static int rx_ensure_port(struct gd *gd, const struct tunnel *t, uint16_t port)
+{
+	bool udp = t->encap == ENCAP_UDP;
 	struct gd_rxsock *rs;
 	int ret;
 
@@ -251,7 +264,8 @@ int gd_sock_tx_get(struct gd *gd, const struct tunnel *t, bool df)
 	return ts->fd;
 }
 
-int gd_sock_path_mtu(const struct tunnel *t, uint32_t *mtu)
+int gd_sock_path_mtu(const struct tunnel *t, const union inet_addr *dst, uint16_t dport,
+		     uint32_t *mtu)
 {
 	struct sockaddr_storage ss = { 0 }, ls = { 0 };
 	socklen_t sl, len = sizeof(int);
@@ -268,16 +282,16 @@ int gd_sock_path_mtu(const struct tunnel *t, uint32_t *mtu)
 		struct sockaddr_in6 *r = (struct sockaddr_in6 *)&ss, *l = (struct sockaddr_in6 *)&ls;
 
 		r->sin6_family = l->sin6_family = AF_INET6;
-		r->sin6_port = htons(t->encap_dport ? t->encap_dport : GRETUN_ENCAP_PORT);
-		memcpy(&r->sin6_addr, &t->remote.v6, 16);
+		r->sin6_port = htons(dport ? dport : GRETUN_ENCAP_PORT);
+		memcpy(&r->sin6_addr, &dst->v6, 16);
 		memcpy(&l->sin6_addr, &t->local.v6, 16);
 		sl = sizeof(*r);
 	} else {
 		struct sockaddr_in *r = (struct sockaddr_in *)&ss, *l = (struct sockaddr_in *)&ls;
 
 		r->sin_family = l->sin_family = AF_INET;
-		r->sin_port = htons(t->encap_dport ? t->encap_dport : GRETUN_ENCAP_PORT);
-		r->sin_addr = t->remote.v4;
+		r->sin_port = htons(dport ? dport : GRETUN_ENCAP_PORT);
+		r->sin_addr = dst->v4;
 		l->sin_addr = t->local.v4;
 		sl = sizeof(*r);
 	}

@@ -36,9 +36,11 @@ int gd_state_format(const struct gd_tunnel *gt, char *buf, size_t size)
 	n = snprintf(buf, size, "state %s o_seqno=%" PRIu32 " i_seqno=%" PRIu32
 		     " rx_packets=%" PRIu64 " rx_bytes=%" PRIu64 " tx_packets=%" PRIu64
 		     " tx_bytes=%" PRIu64 " rx_errors=%" PRIu64 " tx_errors=%" PRIu64
-		     " tx_dropped=%" PRIu64 " ka_up=%d ka_last=%" PRId64 " ka_missed=%u drops=",
+		     " tx_dropped=%" PRIu64 " tx_no_endpoint=%" PRIu64 " tx_keepalives=%" PRIu64
+		     " rx_keepalives=%" PRIu64 " ka_up=%d ka_last=%" PRId64 " ka_missed=%u drops=",
 		     gt->t.name, gt->o_seqno, gt->i_seqno, st->rx_packets, st->rx_bytes,
 		     st->tx_packets, st->tx_bytes, st->rx_errors, st->tx_errors, st->tx_dropped,
+		     st->tx_no_endpoint, st->tx_keepalives, st->rx_keepalives,
 		     st->keepalive_up, st->keepalive_last_reply, gt->ka_missed);
 	if (n < 0 || (size_t)n >= size)
 		return -ENOSPC;
@@ -65,6 +67,9 @@ static const struct {
 	{ "rx_errors", offsetof(struct tunnel_stats, rx_errors) },
 	{ "tx_errors", offsetof(struct tunnel_stats, tx_errors) },
 	{ "tx_dropped", offsetof(struct tunnel_stats, tx_dropped) },
+	{ "tx_no_endpoint", offsetof(struct tunnel_stats, tx_no_endpoint) },
+	{ "tx_keepalives", offsetof(struct tunnel_stats, tx_keepalives) },
+	{ "rx_keepalives", offsetof(struct tunnel_stats, rx_keepalives) },
 };
 
 static bool counter_apply(struct tunnel_stats *st, const char *key, uint64_t v)
@@ -149,7 +154,13 @@ static int save_lines(struct gd_tunnel *gt)
 	char line[MSG_MAX];
 	int ret;
 
+	/* the create line carries the learned peer: again when it moved */
+	if (gt->save_cfg && gt->save_learned_gen != gt->learned_gen) {
+		free(gt->save_cfg);
+		gt->save_cfg = NULL;
+	}
 	if (!gt->save_cfg) {
+		gt->save_learned_gen = gt->learned_gen;
 		ret = ctl_request_format(line, sizeof(line), CTL_CMD_CREATE, &gt->t);
 		if (ret < 0)
 			return ret;

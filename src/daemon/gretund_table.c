@@ -2,8 +2,10 @@
 /*
  * The tunnel table: by name for the control socket, and a hash on
  * (key, remote) for the receive path, looked up in the kernel's order
- * (net/ipv4/ip_tunnel.c ip_tunnel_lookup). Remote is mandatory for gretund
- * tunnels, so the wildcard-remote passes of the kernel never match here.
+ * (net/ipv4/ip_tunnel.c ip_tunnel_lookup). The kernel's wildcard-remote
+ * passes are the learning tunnels (Remote=any or a prefix), kept on a list
+ * of their own and tried after every exact remote: exact local first, then
+ * the longest prefix that holds the packet's source.
  * Who else cares about a tunnel (keepalives, the state file) hears of it
  * through the hooks, so the table depends on neither.
  */
@@ -63,12 +65,23 @@ struct gd_tunnel *gd_table_find(struct gd *gd, const char *name)
 	return NULL;
 }
 
+/* The demux chain gt belongs on. */
+static struct gd_tunnel **tunnel_chain(struct gd *gd, const struct gd_tunnel *gt)
+{
+	return tunnel_learns(&gt->t) ? &gd->learners : &gd->hash[tunnel_bucket(&gt->t)];
+}
+
+static void hash_link(struct gd *gd, struct gd_tunnel *gt)
+{
+	struct gd_tunnel **head = tunnel_chain(gd, gt);
+
+	gt->hnext = *head;
+	*head = gt;
+}
+
 void gd_table_insert(struct gd *gd, struct gd_tunnel *gt)
 {
-	unsigned int b = tunnel_bucket(&gt->t);
-
-	gt->hnext = gd->hash[b];
-	gd->hash[b] = gt;
+	hash_link(gd, gt);
 	gt->next = gd->tunnels;
 	gd->tunnels = gt;
 	gd->n_tunnels++;
@@ -77,7 +90,7 @@ void gd_table_insert(struct gd *gd, struct gd_tunnel *gt)
 
 static void hash_unlink(struct gd *gd, struct gd_tunnel *gt)
 {
-	struct gd_tunnel **pp = &gd->hash[tunnel_bucket(&gt->t)];
+	struct gd_tunnel **pp = tunnel_chain(gd, gt);
 
 	for (; *pp; pp = &(*pp)->hnext) {
 		if (*pp == gt) {
@@ -129,7 +142,8 @@ struct gd_tunnel *gd_table_find_identity(struct gd *gd, const struct tunnel *t,
 		    tunnel_mode_is_tap(o->mode) != tunnel_mode_is_tap(t->mode))
 			continue;
 		if (!inet_addr_equal(t->family, &o->local, &t->local) ||
-		    !inet_addr_equal(t->family, &o->remote, &t->remote))
+		    !inet_addr_equal(t->family, &o->remote, &t->remote) ||
+		    tunnel_learns(o) != tunnel_learns(t) || o->remote_plen != t->remote_plen)
 			continue;
 		if (t->family == AF_INET6 ? rx_key_value(o) != rx_key_value(t) :
 		    (o->iflags & GRE_OPT_KEY) != (t->iflags & GRE_OPT_KEY) ||
@@ -153,11 +167,51 @@ static bool key_match(const struct tunnel *t, const struct gd_rx_key *k)
 	return !k->has_key;
 }
 
+/* GRE-in-UDP arrives at the tunnel's port, or at its fixed source port:
+ * the replies of a peer that answers where our packets came from (a NAT,
+ * a learning gretund). */
 static bool encap_match(const struct tunnel *t, const struct gd_rx_key *k)
 {
 	if (t->encap == ENCAP_UDP)
-		return k->udp && k->dport == t->encap_dport;
+		return k->udp && (k->dport == t->encap_dport ||
+				  (t->encap_sport && k->dport == t->encap_sport));
 	return !k->udp;
+}
+
+/* The packet's source is the remote, or inside a learning tunnel's prefix. */
+static bool remote_match(const struct tunnel *t, const struct gd_rx_key *k)
+{
+	if (tunnel_learns(t))
+		return inet_prefix_contains(k->family, &t->remote, t->remote_plen, &k->src);
+	return inet_addr_equal(k->family, &t->remote, &k->src);
+}
+
+/* The kernel's wildcard-remote passes: a learning tunnel whose prefix holds
+ * the source, exact local before any local, then the longest prefix. */
+static struct gd_tunnel *lookup_learners(struct gd *gd, const struct gd_rx_key *k)
+{
+	struct gd_tunnel *best = NULL;
+	int best_rank = -1;
+
+	for (struct gd_tunnel *gt = gd->learners; gt; gt = gt->hnext) {
+		const struct tunnel *t = &gt->t;
+		int rank;
+
+		if (t->family != k->family || !encap_match(t, k) || !key_match(t, k) ||
+		    tunnel_mode_is_tap(t->mode) != k->tap || !remote_match(t, k))
+			continue;
+		if (inet_addr_equal(k->family, &t->local, &k->dst))
+			rank = 256 + t->remote_plen;
+		else if (inet_addr_is_any(k->family, &t->local))
+			rank = t->remote_plen;
+		else
+			continue;
+		if (rank > best_rank) {
+			best = gt;
+			best_rank = rank;
+		}
+	}
+	return best;
 }
 
 struct gd_tunnel *gd_table_lookup(struct gd *gd, const struct gd_rx_key *k)
@@ -177,6 +231,8 @@ struct gd_tunnel *gd_table_lookup(struct gd *gd, const struct gd_rx_key *k)
 		if (!wild && inet_addr_is_any(k->family, &t->local))
 			wild = gt;
 	}
+	if (!wild && gd->learners)
+		wild = lookup_learners(gd, k);
 	return wild;
 }
 
@@ -193,7 +249,7 @@ struct gd_tunnel *gd_table_lookup_near(struct gd *gd, const struct gd_rx_key *k,
 		if (!inet_addr_is_any(k->family, &t->local) &&
 		    !inet_addr_equal(k->family, &t->local, &k->dst))
 			continue;
-		if (inet_addr_equal(k->family, &t->remote, &k->src)) {
+		if (remote_match(t, k)) {
 			*reason = GRE_DROP_KEY;
 			return gt;
 		}
@@ -204,14 +260,59 @@ struct gd_tunnel *gd_table_lookup_near(struct gd *gd, const struct gd_rx_key *k,
 	return other_source;
 }
 
+bool gd_tunnel_peer(const struct gd_tunnel *gt, union inet_addr *addr, uint16_t *dport)
+{
+	const struct tunnel *t = &gt->t;
+
+	if (!tunnel_learns(t)) {
+		*addr = t->remote;
+		*dport = t->encap_dport;
+		return true;
+	}
+	if (!(t->flags & TUNNEL_HAS_LEARNED))
+		return false;
+	*addr = t->learned.addr;
+	*dport = t->learned.port;
+	return true;
+}
+
+uint16_t gd_tunnel_sport(const struct tunnel *t)
+{
+	if (t->encap_sport)
+		return t->encap_sport;
+	return tunnel_learns(t) || t->persistent_keepalive ? t->encap_dport : 0;
+}
+
 void gd_tunnel_refresh_pmtu(struct gd_tunnel *gt, time_t now)
 {
+	union inet_addr dst;
+	uint16_t dport;
 	uint32_t mtu;
 
 	gt->pmtu_at = now;
 	gt->pmtu_tx = gt->st.tx_packets;
-	if (!gd_sock_path_mtu(&gt->t, &mtu))
+	if (!gd_tunnel_peer(gt, &dst, &dport))
+		return;
+	if (!gd_sock_path_mtu(&gt->t, &dst, dport, &mtu))
 		gt->pmtu = mtu;
+}
+
+void gd_tunnel_learn(struct gd_tunnel *gt, const union inet_addr *src, uint16_t sport)
+{
+	struct tunnel *t = &gt->t;
+	uint16_t port = t->encap == ENCAP_UDP ? sport : 0;
+
+	if ((t->flags & TUNNEL_HAS_LEARNED) && t->learned.port == port &&
+	    inet_addr_equal(t->family, &t->learned.addr, src))
+		return;
+	memset(&t->learned.addr, 0, sizeof(t->learned.addr));
+	memcpy(&t->learned.addr, src, inet_addr_len(t->family));
+	t->learned.port = port;
+	t->learned.changed = (int64_t)time(NULL);
+	t->flags |= TUNNEL_HAS_LEARNED;
+	gt->learned_gen++;
+	/* the path to the new peer may differ: its MTU at once */
+	gd_tunnel_refresh_pmtu(gt, time(NULL));
 }
 
 static void copy_params(struct tunnel *dst, const struct tunnel *src)
@@ -349,7 +450,6 @@ int gd_tunnel_change(struct gd *gd, const struct tunnel *t, char *err, size_t er
 {
 	struct gd_tunnel *gt = gd_tunnel_live(gd, gd_table_find(gd, t->name));
 	struct tunnel old;
-	unsigned int b;
 	int ret;
 
 	if (!gt || gt->dev_gone) {
@@ -369,9 +469,19 @@ int gd_tunnel_change(struct gd *gd, const struct tunnel *t, char *err, size_t er
 		gt->i_seqno = 0;
 	old = gt->t;
 	copy_params(&gt->t, t);
-	b = tunnel_bucket(&gt->t);
-	gt->hnext = gd->hash[b];
-	gd->hash[b] = gt;
+	/* what was learned stays while the new prefix still holds it (a
+	 * change request need not know it); newer than what a request says */
+	if ((old.flags & TUNNEL_HAS_LEARNED) && tunnel_learns(t) && old.family == t->family &&
+	    inet_prefix_contains(t->family, &t->remote, t->remote_plen, &old.learned.addr) &&
+	    (old.encap == t->encap)) {
+		gt->t.learned = old.learned;
+		gt->t.flags |= TUNNEL_HAS_LEARNED;
+	} else if (!tunnel_learns(t)) {
+		gt->t.flags &= ~TUNNEL_HAS_LEARNED;
+	}
+	if (memcmp(&gt->t.learned, &old.learned, sizeof(old.learned)))
+		gt->learned_gen++;
+	hash_link(gd, gt);
 	gd_tunnel_refresh_pmtu(gt, time(NULL));
 	table_notify(gd, gt, GD_TUNNEL_CHANGED, &old);
 	return 0;

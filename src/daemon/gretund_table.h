@@ -41,5 +41,16 @@ int gd_tunnel_destroy(struct gd *gd, const char *name);
 int gd_tunnel_adopt(struct gd *gd, const struct tunnel *t, int fd, int ifindex,
 		    char *err, size_t errlen);
 void gd_tunnel_refresh_pmtu(struct gd_tunnel *gt, time_t now);
+/* Where gt sends: its remote and UDP port, or for a learning tunnel the
+ * peer it learned; false while it has learned none. */
+bool gd_tunnel_peer(const struct gd_tunnel *gt, union inet_addr *addr, uint16_t *dport);
+/* The UDP source port t sends from: EncapsulationSourcePort, else for a
+ * learning tunnel or one with PersistentKeepalive its own port (one NAT
+ * mapping, whose replies come back where gretund listens; a NAT lets in
+ * only replies from where its side sent to), else 0 (a flow hash). */
+uint16_t gd_tunnel_sport(const struct tunnel *t);
+/* A packet from src (UDP source port sport) passed every receive check of
+ * learning tunnel gt: send there from now on. */
+void gd_tunnel_learn(struct gd_tunnel *gt, const union inet_addr *src, uint16_t sport);
 
 #endif

@@ -18,6 +18,9 @@ struct nl_sock;
 struct tunnel_stats {
 	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes;
 	uint64_t rx_errors, tx_errors, tx_dropped;
+	/* userspace: of tx_dropped, sent before a learning tunnel knew its
+	 * peer; persistent keepalives sent and received */
+	uint64_t tx_no_endpoint, tx_keepalives, rx_keepalives;
 	uint64_t drops[GRE_DROP_MAX_];	/* userspace only: drops by reason */
 	bool has_drops;
 	/* keepalive (userspace) */

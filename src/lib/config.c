@@ -116,6 +116,7 @@ static size_t field_size(const struct field *f)
 	case FIELD_MODE:
 		return sizeof(enum tunnel_mode);
 	case FIELD_ADDR:
+	case FIELD_REMOTE:
 		return sizeof(union inet_addr);
 	case FIELD_TTL:
 		return sizeof(uint8_t);
@@ -127,6 +128,7 @@ static size_t field_size(const struct field *f)
 		return sizeof(enum tunnel_encap);
 	case FIELD_PORT:
 	case FIELD_SPORT:
+	case FIELD_SECONDS:
 		return sizeof(uint16_t);
 	case FIELD_BACKEND:
 		return sizeof(enum tunnel_backend);
@@ -152,6 +154,11 @@ static void field_reset(struct tunnel *t, const struct field *f)
 	case FIELD_KEEPALIVE:
 		t->keepalive_interval = d.keepalive_interval;
 		t->keepalive_retries = d.keepalive_retries;
+		break;
+	case FIELD_REMOTE:
+		t->remote = d.remote;
+		t->remote_plen = 0;
+		t->flags &= ~TUNNEL_HAS_REMOTE_PREFIX;
 		break;
 	default:
 		memcpy((char *)t + f->offset, (const char *)&d + f->offset, field_size(f));
@@ -229,6 +236,17 @@ static int field_parse_conf(struct cfg_ctx *c, const struct field *f, const char
 		if (r == 0)
 			endpoint_seen(c, f, family);
 		return r;
+	case FIELD_REMOTE:
+		/* an address, or any | PREFIX: learn the peer (family 0 for any) */
+		r = parse_remote(v, m, &t->remote_plen, &on, &family, reason, rlen);
+		if (r == 0) {
+			t->flags = on ? t->flags | TUNNEL_HAS_REMOTE_PREFIX :
+					t->flags & ~TUNNEL_HAS_REMOTE_PREFIX;
+			endpoint_seen(c, f, family);
+		}
+		return r;
+	case FIELD_SECONDS:
+		return parse_persistent_keepalive(v, m, reason, rlen);
 	case FIELD_KEY:
 		return parse_key(v, m, reason, rlen);
 	case FIELD_GRE_FLAG:
@@ -276,13 +294,16 @@ static int field_conf_set(struct cfg_ctx *c, const struct field *f, const char *
 
 	if (!*v) {
 		field_reset(c->t, f);
-		if (f->kind == FIELD_ADDR)
+		if (f->kind == FIELD_ADDR || f->kind == FIELD_REMOTE)
 			endpoint_seen(c, f, 0);
 		return 0;
 	}
 	r = field_parse_conf(c, f, v);
 	if (r == 0)
 		c->t->flags |= f->has;
+	/* PersistentKeepalive = off (or 0) is not given */
+	if (r == 0 && f->kind == FIELD_SECONDS && !*(uint16_t *)((char *)c->t + f->offset))
+		c->t->flags &= ~f->has;
 	return r;
 }
 
@@ -1110,7 +1131,9 @@ static int finalize_addresses(struct tunnel *t, char *err, size_t errlen)
 
 int config_finalize(struct tunnel *t, char *err, size_t errlen)
 {
-	bool endpoints = t->flags & (TUNNEL_HAS_LOCAL | TUNNEL_HAS_REMOTE);
+	/* Remote=any has no family: the mode's (or Local's) */
+	bool any = tunnel_learns(t) && !t->remote_plen;
+	bool endpoints = (t->flags & TUNNEL_HAS_LOCAL) || ((t->flags & TUNNEL_HAS_REMOTE) && !any);
 	char text[INET6_ADDRSTRLEN];
 	int mf, r;
 
@@ -1121,7 +1144,7 @@ int config_finalize(struct tunnel *t, char *err, size_t errlen)
 		t->mode = (endpoints && t->family == AF_INET6) ? MODE_IP6GRE : MODE_GRE;
 	mf = tunnel_mode_family(t->mode);
 	if (endpoints && t->family != mf) {
-		bool remote = t->flags & TUNNEL_HAS_REMOTE;
+		bool remote = (t->flags & TUNNEL_HAS_REMOTE) && !any;
 
 		snprintf(err, errlen, "%s: %s is an %s address but Mode=%s needs %s",
 			 remote ? "Remote" : "Local",
@@ -1134,8 +1157,26 @@ int config_finalize(struct tunnel *t, char *err, size_t errlen)
 		snprintf(err, errlen, "Remote: required (Remote= in [Tunnel] or option `remote')");
 		return -EINVAL;
 	}
-	if (inet_addr_is_any(mf, &t->remote)) {
-		snprintf(err, errlen, "Remote: must not be the unspecified address");
+	if (!tunnel_learns(t) && inet_addr_is_any(mf, &t->remote)) {
+		snprintf(err, errlen,
+			 "Remote: must not be the unspecified address (Remote=any learns the peer's)");
+		return -EINVAL;
+	}
+	/* Linux GRE (fou included) neither learns its remote nor sends
+	 * keepalives of its own: only gretund does (cmd_up.c picks it) */
+	if (tunnel_learns(t) && t->backend == BACKEND_KERNEL) {
+		snprintf(err, errlen,
+			 "Remote: learning the peer's address (Remote=any or a prefix) needs Backend=userspace or auto; Linux GRE cannot learn it");
+		return -EINVAL;
+	}
+	if (t->persistent_keepalive && t->backend == BACKEND_KERNEL) {
+		snprintf(err, errlen,
+			 "PersistentKeepalive: needs Backend=userspace or auto; Linux GRE sends no keepalives");
+		return -EINVAL;
+	}
+	if (t->keepalive_interval && tunnel_learns(t)) {
+		snprintf(err, errlen,
+			 "Keepalive: needs a fixed Remote= (Cisco probes are addressed to it); use PersistentKeepalive= with a learning Remote=");
 		return -EINVAL;
 	}
 	t->iflags = (uint8_t)((t->iflags & ~GRE_OPT_KEY) |

@@ -327,6 +327,12 @@ static int tunnel_cb(const char *path, enum json_type type, const char *val, voi
 			c->st->tx_errors = v;
 		} else if (!strcmp(path, "tx_dropped")) {
 			c->st->tx_dropped = v;
+		} else if (!strcmp(path, "tx_no_endpoint")) {
+			c->st->tx_no_endpoint = v;
+		} else if (!strcmp(path, "tx_keepalives")) {
+			c->st->tx_keepalives = v;
+		} else if (!strcmp(path, "rx_keepalives")) {
+			c->st->rx_keepalives = v;
 		}
 		return 0;
 	}

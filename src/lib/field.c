@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "field.h"
 #include "gretund_proto.h"
@@ -36,8 +37,12 @@ const struct field tunnel_fields[] = {
 	  .what = "mode", WORDS(VALUED("mode"))),
 	F("local", "Local", FIELD_ADDR, CTL_KEY_LOCAL, TUNNEL_HAS_LOCAL, T(local),
 	  .json = "local", .word = "local", .what = "address", WORDS(VALUED("local"))),
-	F("remote", "Remote", FIELD_ADDR, CTL_KEY_REMOTE, TUNNEL_HAS_REMOTE, T(remote),
+	F("remote", "Remote", FIELD_REMOTE, CTL_KEY_REMOTE, TUNNEL_HAS_REMOTE, T(remote),
 	  .json = "remote", .word = "remote", .what = "address", WORDS(VALUED("remote"))),
+	/* gretund's: the peer a learning tunnel saw last (not configured; a
+	 * handover and the state file carry it in the create line) */
+	F("learned", NULL, FIELD_LEARNED, CTL_KEY_LEARNED, TUNNEL_HAS_LEARNED, T(learned),
+	  .json = "learned_remote", .word = "learned", .no_converge = true),
 	F("ikey", "InputKey", FIELD_KEY, CTL_KEY_IKEY, TUNNEL_HAS_IKEY, T(ikey),
 	  .json = "ikey", .word = "ikey", .what = "key",
 	  WORDS(VALUED("ikey"), FLAG_WORD("noikey", ""))),
@@ -83,6 +88,10 @@ const struct field tunnel_fields[] = {
 	  .what = "backend", WORDS(VALUED("backend"))),
 	F("keepalive", "Keepalive", FIELD_KEEPALIVE, CTL_KEY_KEEPALIVE, TUNNEL_HAS_KEEPALIVE, 0,
 	  .what = "keepalive", WORDS(VALUED("keepalive"))),
+	F("persistent_keepalive", "PersistentKeepalive", FIELD_SECONDS,
+	  CTL_KEY_PERSISTENT_KEEPALIVE, TUNNEL_HAS_PERSISTENT_KEEPALIVE, T(persistent_keepalive),
+	  .json = "persistent_keepalive", .word = "persistent-keepalive",
+	  .what = "persistent keepalive", WORDS(VALUED("persistent-keepalive"))),
 	F(NULL, "Table", FIELD_TABLE, 0, TUNNEL_HAS_TABLE, T(table), .no_converge = true,
 	  .what = "table", WORDS(VALUED("table"))),
 };
@@ -160,6 +169,36 @@ static void get_addr(const struct field *f, const struct tunnel *t, struct field
 		  buf : "?");
 }
 
+/* Remote: the address, or for a learning tunnel "any" or its prefix. */
+static void get_remote(const struct tunnel *t, struct field_value *v)
+{
+	char buf[INET6_ADDRSTRLEN];
+
+	if (!tunnel_learns(t)) {
+		value_str(v, inet_ntop(t->family, &t->remote, buf, sizeof(buf)) ? buf : "?");
+		return;
+	}
+	if (!t->remote_plen) {
+		value_str(v, "any");
+		return;
+	}
+	v->type = FIELD_STR;
+	snprintf(v->str, sizeof(v->str), "%s/%u",
+		 inet_ntop(t->family, &t->remote, buf, sizeof(buf)) ? buf : "?", t->remote_plen);
+}
+
+static void get_learned(const struct tunnel *t, struct field_value *v)
+{
+	char buf[INET6_ADDRSTRLEN];
+
+	if (!(t->flags & TUNNEL_HAS_LEARNED))
+		return;
+	v->type = FIELD_STR;
+	snprintf(v->str, sizeof(v->str), "%s,%u,%" PRId64,
+		 inet_ntop(t->family, &t->learned.addr, buf, sizeof(buf)) ? buf : "?",
+		 t->learned.port, t->learned.changed);
+}
+
 void field_get(const struct field *f, const struct tunnel *t, struct field_value *v)
 {
 	char buf[24];
@@ -171,6 +210,16 @@ void field_get(const struct field *f, const struct tunnel *t, struct field_value
 		break;
 	case FIELD_ADDR:
 		get_addr(f, t, v);
+		break;
+	case FIELD_REMOTE:
+		get_remote(t, v);
+		break;
+	case FIELD_LEARNED:
+		get_learned(t, v);
+		break;
+	case FIELD_SECONDS:
+		if (*CMEMBER(t, f, uint16_t))
+			value_num(v, *CMEMBER(t, f, uint16_t));
 		break;
 	case FIELD_KEY:
 		if (gre_flags(f, t) & GRE_OPT_KEY)
@@ -257,7 +306,7 @@ static bool conf_text(const struct field *f, const struct tunnel *t, char *buf, 
 static void show_text(const struct field *f, const struct tunnel *t,
 		      const struct field_value *v, char *buf, size_t size)
 {
-	char val[48];
+	char val[96];
 
 	buf[0] = '\0';
 	switch (f->kind) {
@@ -287,6 +336,10 @@ static void show_text(const struct field *f, const struct tunnel *t,
 		if (v->num)
 			snprintf(buf, size, " %s 0x%" PRIx64, f->word, v->num);
 		return;
+	case FIELD_SECONDS:
+		if (v->num)
+			snprintf(buf, size, " %s %" PRIu64, f->word, v->num);
+		return;
 	case FIELD_ENCAP:
 	case FIELD_PORT:
 	case FIELD_SPORT:
@@ -301,15 +354,73 @@ static void show_text(const struct field *f, const struct tunnel *t,
 	}
 }
 
+void field_format_ago(char *buf, size_t size, int64_t then, int64_t now)
+{
+	int64_t d = now - then;
+
+	if (!then) {
+		snprintf(buf, size, "never");
+		return;
+	}
+	if (d < 0)
+		d = 0;
+	if (d < 120)
+		snprintf(buf, size, "%" PRId64 " s ago", d);
+	else if (d < 120 * 60)
+		snprintf(buf, size, "%" PRId64 " min ago", d / 60);
+	else if (d < 48 * 3600)
+		snprintf(buf, size, "%" PRId64 " h ago", d / 3600);
+	else
+		snprintf(buf, size, "%" PRId64 " d ago", d / 86400);
+}
+
+/* The learned peer: its address, UDP port (GRE-in-UDP) and when it last
+ * changed as JSON members, "learned ADDR:PORT (12 s ago)" as text, both
+ * only said of a learning tunnel (null and nothing otherwise). */
+static void show_learned(const struct tunnel *t, struct field_shown *s)
+{
+	char addr[INET6_ADDRSTRLEN], ago[32];
+	bool has = t->flags & TUNNEL_HAS_LEARNED, udp = t->encap == ENCAP_UDP;
+
+	s->key[1] = "learned_port";
+	s->key[2] = "learned_at";
+	s->val[0].type = FIELD_ABSENT;
+	if (!tunnel_learns(t))
+		return;
+	if (!has) {
+		snprintf(s->text, sizeof(s->text), " learned nothing yet");
+		return;
+	}
+	if (!inet_ntop(t->family, &t->learned.addr, addr, sizeof(addr)))
+		snprintf(addr, sizeof(addr), "?");
+	value_str(&s->val[0], addr);
+	if (udp)
+		value_num(&s->val[1], t->learned.port);
+	value_num(&s->val[2], (uint64_t)t->learned.changed);
+	field_format_ago(ago, sizeof(ago), t->learned.changed, (int64_t)time(NULL));
+	if (!udp)
+		snprintf(s->text, sizeof(s->text), " learned %s (%s)", addr, ago);
+	else if (t->family == AF_INET6)
+		snprintf(s->text, sizeof(s->text), " learned [%s]:%u (%s)", addr, t->learned.port, ago);
+	else
+		snprintf(s->text, sizeof(s->text), " learned %s:%u (%s)", addr, t->learned.port, ago);
+}
+
 void field_show(const struct field *f, const struct tunnel *t, struct field_shown *s)
 {
 	memset(s, 0, sizeof(*s));
 	if (!f->json)
 		return;
 	s->key[0] = f->json;
+	if (f->kind == FIELD_LEARNED) {
+		show_learned(t, s);
+		return;
+	}
 	field_get(f, t, &s->val[0]);
-	if (f->kind == FIELD_ADDR && !(t->flags & f->has))
+	if ((f->kind == FIELD_ADDR || f->kind == FIELD_REMOTE) && !(t->flags & f->has))
 		s->val[0].type = FIELD_ABSENT;	/* show: null, as for local */
+	if (f->kind == FIELD_SECONDS && s->val[0].type == FIELD_ABSENT)
+		value_num(&s->val[0], 0);	/* JSON: 0 is off */
 	if (f->kind == FIELD_TOS) {
 		/* a number always, inherit as a member of its own */
 		value_num(&s->val[0], t->tos);
@@ -322,7 +433,7 @@ void field_show(const struct field *f, const struct tunnel *t, struct field_show
 
 int tunnel_fields_format_conf(const struct tunnel *t, FILE *f)
 {
-	char buf[64];
+	char buf[96];
 
 	for (size_t i = 0; i < tunnel_fields_n; i++)
 		if (tunnel_fields[i].conf && conf_text(&tunnel_fields[i], t, buf, sizeof(buf)))
@@ -421,6 +532,47 @@ static int set_keepalive(struct tunnel *t, const char *s)
 	return 0;
 }
 
+static int set_remote(struct tunnel *t, const char *s, int *family)
+{
+	bool learn;
+
+	if (parse_remote(s, &t->remote, &t->remote_plen, &learn, family, NULL, 0))
+		return -EINVAL;
+	if (learn)
+		t->flags |= TUNNEL_HAS_REMOTE_PREFIX;
+	else
+		t->flags &= ~TUNNEL_HAS_REMOTE_PREFIX;
+	return 0;
+}
+
+/* "ADDR,PORT,TIME", each strict; the address's family to *family. */
+static int set_learned(struct tunnel *t, const char *s, int *family)
+{
+	char buf[INET6_ADDRSTRLEN + 32], *c1, *c2;
+	uint32_t port;
+	uint64_t when = 0;
+
+	if (strlen(s) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, s);
+	c1 = strchr(buf, ',');
+	c2 = c1 ? strchr(c1 + 1, ',') : NULL;
+	if (!c2 || !c2[1] || strlen(c2 + 1) > 18)
+		return -EINVAL;
+	*c1 = *c2 = '\0';
+	for (const char *p = c2 + 1; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return -EINVAL;
+		when = when * 10 + (uint64_t)(*p - '0');
+	}
+	if (parse_addr(buf, AF_UNSPEC, &t->learned.addr, family, NULL, 0) ||
+	    number(c1 + 1, 0, 65535, &port))
+		return -EINVAL;
+	t->learned.port = (uint16_t)port;
+	t->learned.changed = (int64_t)when;
+	return 0;
+}
+
 static int set_tos(struct tunnel *t, const char *s)
 {
 	uint32_t v;
@@ -479,6 +631,14 @@ static int set_value(const struct field *f, struct tunnel *t, const char *s, int
 		return 0;
 	case FIELD_ADDR:
 		return parse_addr(s, AF_UNSPEC, MEMBER(t, f, union inet_addr), family, NULL, 0);
+	case FIELD_REMOTE:
+		return set_remote(t, s, family);
+	case FIELD_LEARNED:
+		return set_learned(t, s, family);
+	case FIELD_SECONDS:
+		if (parse_persistent_keepalive(s, MEMBER(t, f, uint16_t), NULL, 0))
+			return -EINVAL;
+		return *MEMBER(t, f, uint16_t) ? 0 : 1;	/* off: no HAS bit */
 	case FIELD_KEY:
 		if (parse_key(s, MEMBER(t, f, uint32_t), NULL, 0))
 			return -EINVAL;

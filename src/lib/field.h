@@ -27,7 +27,10 @@
 
 enum field_kind {
 	FIELD_MODE,		/* gre | gretap | ip6gre | ip6gretap */
-	FIELD_ADDR,		/* local, remote: family from the mode */
+	FIELD_ADDR,		/* local: family from the mode */
+	FIELD_REMOTE,		/* an address, or "any" | PREFIX (learning) */
+	FIELD_LEARNED,		/* "ADDR,PORT,TIME": the peer a learning tunnel saw */
+	FIELD_SECONDS,		/* "off" (0) or 1..65535 seconds */
 	FIELD_KEY,		/* ikey, okey: the key and GRE_OPT_KEY in i/oflags */
 	FIELD_GRE_FLAGS,	/* iflags, oflags: "csum,key,seq" | "none" */
 	FIELD_GRE_FLAG,		/* one GRE_OPT_* bit of iflags or oflags: yes | no */
@@ -78,7 +81,7 @@ struct field_value {
 	enum { FIELD_ABSENT, FIELD_STR, FIELD_NUM, FIELD_TRUE_FALSE } type;
 	uint64_t num;
 	bool on;
-	char str[48];
+	char str[96];
 };
 
 extern const struct field tunnel_fields[];
@@ -91,17 +94,18 @@ const struct field *field_by_conf(const char *key);
 const struct field *field_by_word(const char *word, const char **value);
 /* t's value of f; FIELD_ABSENT when a request leaves it out. */
 void field_get(const struct field *f, const struct tunnel *t, struct field_value *v);
-/* The request text of v ("yes"/"no" for booleans); buf >= 48 bytes. */
+/* The request text of v ("yes"/"no" for booleans); buf >= 96 bytes. */
 const char *field_value_text(const struct field_value *v, char *buf, size_t size);
 /* Set f in t from its protocol text: 0 or -EINVAL. An address's family
  * goes to *family (AF_INET or AF_INET6) when family is not NULL. */
 int field_set(const struct field *f, struct tunnel *t, const char *val, int *family);
-/* How `show' gives f: up to two JSON members (key NULL: none; value
+/* How `show' gives f: up to FIELD_SHOWN_MAX JSON members (key NULL: none; value
  * FIELD_ABSENT: null) and the words of the text form ("" for none). */
+#define FIELD_SHOWN_MAX	3
 struct field_shown {
-	const char *key[2];
-	struct field_value val[2];
-	char text[64];
+	const char *key[FIELD_SHOWN_MAX];
+	struct field_value val[FIELD_SHOWN_MAX];
+	char text[128];
 };
 void field_show(const struct field *f, const struct tunnel *t, struct field_shown *s);
 /* "Key = value" lines of every row with a config key that has a value in
@@ -111,5 +115,8 @@ int tunnel_fields_format_conf(const struct tunnel *t, FILE *f);
 bool field_equal(const struct field *f, const struct tunnel *a, const struct tunnel *b);
 /* Every field that converge compares is equal: no need to recreate. */
 bool tunnel_fields_equal(const struct tunnel *a, const struct tunnel *b);
+/* A past Unix time as people read it ("12 s ago", "3 min ago"; "never"
+ * for 0), as `show' prints it. */
+void field_format_ago(char *buf, size_t size, int64_t then, int64_t now);
 
 #endif

@@ -20,6 +20,7 @@
 /* Internal seen bits: which family local/remote were written in. */
 #define SEEN_LOCAL_V6	(1u << 30)
 #define SEEN_REMOTE_V6	(1u << 31)
+#define SEEN_LEARNED_V6	(1u << 29)
 
 static const char *const cmd_names[CTL_CMD_MAX_] = {
 	[CTL_CMD_PING] = "ping",
@@ -84,29 +85,41 @@ int ctl_tunnel_set_param(struct tunnel *t, uint32_t *seen, const char *key,
 	if (field_set(f, t, val, &family))
 		return fail(err, errlen, "invalid %s `%s'", key, val);
 	if (family == AF_INET6)
-		*seen |= f->ctl_bit == CTL_KEY_LOCAL ? SEEN_LOCAL_V6 : SEEN_REMOTE_V6;
+		*seen |= f->ctl_bit == CTL_KEY_LOCAL ? SEEN_LOCAL_V6 :
+			 f->ctl_bit == CTL_KEY_LEARNED ? SEEN_LEARNED_V6 : SEEN_REMOTE_V6;
 	return 0;
 }
 
 int ctl_tunnel_validate(const struct tunnel *t, uint32_t seen, char *err, size_t errlen)
 {
 	bool v6 = t->family == AF_INET6;
+	/* `any' has no family of its own: the mode's */
+	bool any = tunnel_learns(t) && !t->remote_plen;
 
 	if (!(seen & CTL_KEY_REMOTE))
 		return fail(err, errlen, "remote is required");
-	if (!!(seen & SEEN_REMOTE_V6) != v6)
+	if (!any && !!(seen & SEEN_REMOTE_V6) != v6)
 		return fail(err, errlen, "remote address family does not match mode %s",
 			    tunnel_mode_name(t->mode));
 	if ((seen & CTL_KEY_LOCAL) && !!(seen & SEEN_LOCAL_V6) != v6)
 		return fail(err, errlen, "local address family does not match mode %s",
 			    tunnel_mode_name(t->mode));
-	if (inet_addr_is_any(v6 ? AF_INET6 : AF_INET, &t->remote))
-		return fail(err, errlen, "remote must not be the any address");
+	if (!tunnel_learns(t) && inet_addr_is_any(v6 ? AF_INET6 : AF_INET, &t->remote))
+		return fail(err, errlen, "remote must not be the any address (say remote=any to learn it)");
+	if (seen & CTL_KEY_LEARNED) {
+		if (!tunnel_learns(t))
+			return fail(err, errlen, "learned needs remote=any or a prefix");
+		if (!!(seen & SEEN_LEARNED_V6) != v6 ||
+		    !inet_prefix_contains(t->family, &t->remote, t->remote_plen, &t->learned.addr))
+			return fail(err, errlen, "learned address is not inside the remote prefix");
+	}
 	/* the kernel refuses the same combination (ipgre_netlink_parms) */
 	if (t->ignore_df && t->pmtudisc)
 		return fail(err, errlen, "ignore_df requires pmtudisc=no");
 	/* Cisco keepalives exist for GRE over IPv4 only: the probe is an
 	 * IPv4 packet that the peer routes back (gretund(8), KEEPALIVES) */
+	if (t->keepalive_interval && tunnel_learns(t))
+		return fail(err, errlen, "keepalive needs a fixed remote (persistent_keepalive works with remote=any)");
 	if (t->keepalive_interval && t->mode != MODE_GRE) {
 		fail(err, errlen, "keepalive is only supported in mode gre, not %s",
 		     tunnel_mode_name(t->mode));
@@ -205,7 +218,7 @@ int ctl_request_parse(const char *line, size_t len, struct ctl_request *req,
 int ctl_request_format(char *buf, size_t size, enum ctl_cmd cmd, const struct tunnel *t)
 {
 	struct field_value v;
-	char text[64];
+	char text[96];
 	size_t len;
 	int n;
 

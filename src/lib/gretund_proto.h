@@ -57,6 +57,8 @@ enum {
 	CTL_KEY_ENCAP_SPORT = 1u << 15,
 	CTL_KEY_KEEPALIVE = 1u << 16,
 	CTL_KEY_MTU = 1u << 17,
+	CTL_KEY_LEARNED = 1u << 18,
+	CTL_KEY_PERSISTENT_KEEPALIVE = 1u << 19,
 };
 
 const char *ctl_cmd_name(enum ctl_cmd c);

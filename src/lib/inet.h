@@ -42,4 +42,17 @@ static inline bool inet_prefix_equal(const struct prefix *a, const struct prefix
 	       inet_addr_equal(a->family, &a->addr, &b->addr);
 }
 
+/* addr lies inside the prefix pfx/plen of this family (plen 0: any). */
+static inline bool inet_prefix_contains(int family, const union inet_addr *pfx, unsigned int plen,
+					const union inet_addr *addr)
+{
+	size_t full = plen / 8, rest = plen % 8;
+
+	if (plen > inet_addr_len(family) * 8)
+		return false;
+	if (memcmp(pfx, addr, full))
+		return false;
+	return !rest || !((pfx->bytes[full] ^ addr->bytes[full]) & (uint8_t)(0xff << (8 - rest)));
+}
+
 #endif

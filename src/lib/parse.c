@@ -247,6 +247,59 @@ int parse_route_prefix(const char *s, struct prefix *out, char *reason, size_t r
 	return r;
 }
 
+int parse_remote(const char *s, union inet_addr *out, uint8_t *plen, bool *learn,
+		 int *family_out, char *reason, size_t reasonlen)
+{
+	struct prefix p;
+	int r;
+
+	if (!strcmp(s, "any")) {
+		memset(out, 0, sizeof(*out));
+		*plen = 0;
+		*learn = true;
+		if (family_out)
+			*family_out = 0;
+		return 0;
+	}
+	if (!strchr(s, '/')) {
+		r = parse_addr(s, AF_UNSPEC, out, family_out, reason, reasonlen);
+		if (r == 0) {
+			*plen = 0;
+			*learn = false;
+		}
+		return r;
+	}
+	r = parse_prefix(s, AF_UNSPEC, false, &p, reason, reasonlen);
+	if (r == -EINVAL && reason && strncmp(reason, "has host bits", 13))
+		reason_set(reason, reasonlen, "expected an address, `any' or a PREFIX/LENGTH");
+	if (r < 0)
+		return r;
+	*out = p.addr;
+	*plen = p.len;
+	*learn = true;
+	if (family_out)
+		*family_out = p.family;
+	return 0;
+}
+
+int parse_persistent_keepalive(const char *s, uint16_t *out, char *reason, size_t reasonlen)
+{
+	uint32_t v;
+	int r;
+
+	if (!strcmp(s, "off")) {
+		*out = 0;
+		return 0;
+	}
+	r = parse_u32(s, 0, 65535, false, &v, NULL, 0);
+	if (r < 0) {
+		reason_set(reason, reasonlen, "expected `off' or a number of seconds from 1 to 65535");
+		return r;
+	}
+	*out = (uint16_t)v;
+	return 0;
+}
+
 static const char *const rt_tables_files[] = {
 	"/etc/iproute2/rt_tables",
 	"/usr/share/iproute2/rt_tables",

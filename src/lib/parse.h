@@ -57,6 +57,14 @@ int parse_mtu(const char *s, uint32_t *out, char *reason, size_t reasonlen);
 /* "off" (0, 0) or "INTERVAL RETRIES", 1..32767 and 1..255, blank separated. */
 int parse_keepalive(const char *s, uint16_t *interval, uint8_t *retries,
 		    char *reason, size_t reasonlen);
+/* A tunnel's remote: an address (*learn false), or `any' or a PREFIX
+ * (*learn true; the peer's address is then learnt, from inside the prefix:
+ * *plen its length, 0 for any, no host bits). *family_out gets the family
+ * written, 0 for `any'. */
+int parse_remote(const char *s, union inet_addr *out, uint8_t *plen, bool *learn,
+		 int *family_out, char *reason, size_t reasonlen);
+/* "off" or 0 (stored as 0), else 1..65535 seconds. */
+int parse_persistent_keepalive(const char *s, uint16_t *out, char *reason, size_t reasonlen);
 /* UDP port 1..65535. */
 int parse_port(const char *s, uint16_t *out, char *reason, size_t reasonlen);
 /* none or udp (fou, the kernel's name, too). */

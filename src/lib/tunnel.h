@@ -99,6 +99,20 @@ enum {
 	TUNNEL_HAS_OCSUM = 1u << 19,
 	TUNNEL_HAS_ISEQ = 1u << 20,
 	TUNNEL_HAS_OSEQ = 1u << 21,
+	/* Remote = any | PREFIX: the remote is learnt from the peer's packets
+	 * (remote/remote_plen is then the prefix it may come from) */
+	TUNNEL_HAS_REMOTE_PREFIX = 1u << 22,
+	TUNNEL_HAS_PERSISTENT_KEEPALIVE = 1u << 23,
+	TUNNEL_HAS_LEARNED = 1u << 24,	/* gretund's: learned holds the peer */
+};
+
+/* The peer's outer address (and UDP source port for GRE-in-UDP, else 0)
+ * that a learning tunnel last saw, and when it last changed (Unix time).
+ * Kept apart from remote, which stays the prefix the peer may come from. */
+struct tunnel_endpoint {
+	union inet_addr addr;
+	uint16_t port;
+	int64_t changed;
 };
 
 /* GRE header options, the same bits for input (i*) and output (o*). */
@@ -117,7 +131,9 @@ struct tunnel {
 	enum tunnel_mode mode;
 	int family;		/* underlay family: AF_INET or AF_INET6, from mode */
 	union inet_addr local;	/* any (all zero) when not set */
-	union inet_addr remote;
+	union inet_addr remote;	/* with HAS_REMOTE_PREFIX: the prefix's address */
+	uint8_t remote_plen;	/* with HAS_REMOTE_PREFIX: its length, 0 = any */
+	struct tunnel_endpoint learned;	/* with HAS_LEARNED (gretund only) */
 	uint8_t iflags;		/* GRE_OPT_* expected on receive */
 	uint8_t oflags;		/* GRE_OPT_* sent */
 	uint32_t ikey;		/* host byte order */
@@ -136,6 +152,7 @@ struct tunnel {
 	enum tunnel_backend backend;
 	uint16_t keepalive_interval;	/* seconds, 0 = off */
 	uint8_t keepalive_retries;
+	uint16_t persistent_keepalive;	/* seconds, 0 = off */
 	uint32_t table;		/* default table for routes, GRETUN_TABLE_MAIN */
 
 	struct prefix *addresses;
@@ -152,6 +169,12 @@ struct tunnel {
 static inline bool tunnel_mode_is_tap(enum tunnel_mode m)
 {
 	return m == MODE_GRETAP || m == MODE_IP6GRETAP;
+}
+
+/* Remote = any | PREFIX: the tunnel learns where its peer is. */
+static inline bool tunnel_learns(const struct tunnel *t)
+{
+	return t->flags & TUNNEL_HAS_REMOTE_PREFIX;
 }
 
 static inline int tunnel_mode_family(enum tunnel_mode m)
