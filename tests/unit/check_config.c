@@ -762,6 +762,66 @@ START_TEST(test_key_mtu_backend_keepalive)
 }
 END_TEST
 
+/* Remote = any | PREFIX (learning) and PersistentKeepalive; the learning
+ * tunnel's restrictions (not the kernel backend, no Cisco keepalives). */
+START_TEST(test_key_remote_learning)
+{
+	char buf[INET6_ADDRSTRLEN];
+
+	ck_ok(parse_fin("[Tunnel]\nRemote = any\n"));
+	ck_assert(tunnel_learns(&T));
+	ck_assert_int_eq(T.mode, MODE_GRE);
+	ck_assert_uint_eq(T.remote_plen, 0);
+	ck_ok(parse_fin("[Tunnel]\nMode = ip6gretap\nRemote = any\n"));
+	ck_assert_int_eq(T.family, AF_INET6);
+	ck_ok(parse_fin("[Tunnel]\nRemote = 198.51.100.0/24\nEncapsulation = udp\n"));
+	ck_assert(tunnel_learns(&T));
+	ck_assert_uint_eq(T.remote_plen, 24);
+	ck_assert_str_eq(inet_ntop(AF_INET, &T.remote, buf, sizeof(buf)), "198.51.100.0");
+	/* a prefix alone picks the mode's family, as an address does */
+	ck_ok(parse_fin("[Tunnel]\nRemote = 2001:db8::/32\n"));
+	ck_assert_int_eq(T.mode, MODE_IP6GRE);
+	ck_assert_uint_eq(T.remote_plen, 32);
+	ck_ok(parse_fin("[Tunnel]\nRemote = 198.51.100.7/32\n"));
+	ck_assert(tunnel_learns(&T));
+	/* an address is not learning; an empty Remote= clears the prefix */
+	ck_ok(parse_fin("[Tunnel]\nRemote = 198.51.100.2\n"));
+	ck_assert(!tunnel_learns(&T));
+	ck_ok(parse("[Tunnel]\nRemote = 198.51.100.0/24\n"));
+	ck_ok(config_apply_inline(&T, 2, (char *[]){ "remote", "", NULL }, err, sizeof(err)));
+	ck_assert(!tunnel_learns(&T));
+	ck_assert_uint_eq(T.remote_plen, 0);
+	ck_err_prefix(parse("[Tunnel]\nRemote = 198.51.100.7/24\n"),
+		      "t.conf:2: Remote: invalid address `198.51.100.7/24': has host bits set (did you mean 198.51.100.0/24?)");
+	ck_err_prefix(parse("[Tunnel]\nRemote = anything\n"),
+		      "t.conf:2: Remote: invalid address `anything'");
+	ck_err_prefix(parse("[Tunnel]\nRemote = 198.51.100.0/40\n"),
+		      "t.conf:2: Remote: invalid address `198.51.100.0/40': expected a prefix length from 0 to 32");
+	ck_err_prefix(parse_fin("[Tunnel]\nMode = gre\nRemote = 2001:db8::/32\n"), "t.conf:3: Remote:");
+	ck_err_prefix(parse_fin("[Tunnel]\nRemote = 0.0.0.0\n"),
+		      "Remote: must not be the unspecified address (Remote=any learns the peer's)");
+	ck_err_prefix(parse_fin("[Tunnel]\nRemote = any\nBackend = kernel\n"),
+		      "Remote: learning the peer's address (Remote=any or a prefix) needs Backend=userspace or auto");
+	ck_err_prefix(parse_fin("[Tunnel]\nRemote = 198.51.100.0/24\nKeepalive = 10 3\n"),
+		      "Keepalive: needs a fixed Remote=");
+	ck_ok(parse_fin("[Tunnel]\nRemote = any\nBackend = userspace\n"));
+
+	ck_ok(parse_fin(TUN "PersistentKeepalive = 25\n"));
+	ck_assert_uint_eq(T.persistent_keepalive, 25);
+	ck_assert(T.flags & TUNNEL_HAS_PERSISTENT_KEEPALIVE);
+	ck_ok(parse_fin(TUN "PersistentKeepalive = 65535\n"));
+	ck_ok(parse_fin(TUN "PersistentKeepalive = off\n"));
+	ck_assert_uint_eq(T.persistent_keepalive, 0);
+	ck_ok(parse_fin(TUN "PersistentKeepalive = 0\n"));
+	ck_assert(!(T.flags & TUNNEL_HAS_PERSISTENT_KEEPALIVE));
+	ck_err_prefix(parse(TUN "PersistentKeepalive = 65536\n"),
+		      "t.conf:3: PersistentKeepalive: invalid persistent keepalive `65536': expected `off' or a number of seconds from 1 to 65535");
+	ck_err_prefix(parse(TUN "PersistentKeepalive = 1s\n"), "t.conf:3: PersistentKeepalive:");
+	ck_err_prefix(parse_fin(TUN "PersistentKeepalive = 25\nBackend = kernel\n"),
+		      "PersistentKeepalive: needs Backend=userspace or auto");
+}
+END_TEST
+
 START_TEST(test_key_address)
 {
 	char *text;
@@ -1104,6 +1164,9 @@ START_TEST(test_inline_all_words)
 	ck_assert_uint_eq(T.keepalive_interval, 0);
 	ck_assert_uint_eq(T.encap_dport, 1);
 	ck_assert_uint_eq(T.encap_sport, 2);
+	ck_ok(INLINE("remote", "any", "persistent-keepalive", "25"));
+	ck_assert(tunnel_learns(&T));
+	ck_assert_uint_eq(T.persistent_keepalive, 25);
 }
 END_TEST
 
@@ -1455,6 +1518,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_errors_structure);
 	tcase_add_test(tc, test_errors_bytes);
 	tcase_add_test(tc, test_finalize_misc);
+	tcase_add_test(tc, test_key_remote_learning);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("inline");

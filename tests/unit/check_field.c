@@ -206,7 +206,7 @@ START_TEST(test_show)
 	for (size_t i = 0; i < tunnel_fields_n; i++) {
 		field_show(&tunnel_fields[i], &r.t, &sh);
 		strcat(text, sh.text);
-		for (int k = 0; k < 2 && sh.key[k]; k++) {
+		for (int k = 0; k < FIELD_SHOWN_MAX && sh.key[k]; k++) {
 			strcat(keys, sh.key[k]);
 			strcat(keys, sh.val[k].type == FIELD_ABSENT ? "=null " : " ");
 		}
@@ -214,9 +214,126 @@ START_TEST(test_show)
 	ck_assert_str_eq(text, "  local any remote 192.0.2.2 okey 9 icsum ttl inherit tos inherit"
 			       " nopmtudisc ignore-df fwmark 0x2a encapsulation udp port 4754"
 			       " sport 4000");
-	ck_assert_str_eq(keys, "local=null remote ikey=null okey icsum ocsum iseq oseq ttl tos "
+	ck_assert_str_eq(keys, "local=null remote learned_remote=null learned_port=null "
+			       "learned_at=null ikey=null okey icsum ocsum iseq oseq ttl tos "
 			       "tos_inherit pmtudisc ignore_df dev=null fwmark encapsulation "
-			       "encapsulation_port encapsulation_source_port ");
+			       "encapsulation_port encapsulation_source_port persistent_keepalive ");
+}
+END_TEST
+
+/* The text and JSON of one field row of t, by its JSON key. */
+static void shown(const struct tunnel *t, const char *json, struct field_shown *sh)
+{
+	for (size_t i = 0; i < tunnel_fields_n; i++) {
+		if (tunnel_fields[i].json && !strcmp(tunnel_fields[i].json, json)) {
+			field_show(&tunnel_fields[i], t, sh);
+			return;
+		}
+	}
+	ck_abort_msg("no row %s", json);
+}
+
+static void parse_ok(const char *line, struct ctl_request *r)
+{
+	char err[CTL_ERR_MAX] = "";
+
+	ck_assert_msg(!ctl_request_parse(line, strlen(line), r, err, sizeof(err)), "%s: %s", line,
+		      err);
+}
+
+/* Remote = any | PREFIX: the protocol's spelling both ways, the learned
+ * peer apart from it (in a create line, as a handover sends it), and what
+ * show says of both; PersistentKeepalive as a number, 0 when off. */
+START_TEST(test_learning)
+{
+	struct field_shown sh;
+	struct ctl_request r;
+	char out[CTL_LINE_MAX];
+
+	parse_ok("create l1 mode=gre remote=any encap=udp persistent_keepalive=25", &r);
+	ck_assert(tunnel_learns(&r.t));
+	ck_assert_uint_eq(r.t.remote_plen, 0);
+	ck_assert_uint_eq(r.t.persistent_keepalive, 25);
+	ck_assert_int_gt(ctl_request_format(out, sizeof(out), CTL_CMD_CREATE, &r.t), 0);
+	ck_assert_ptr_nonnull(strstr(out, " remote=any "));
+	ck_assert_ptr_nonnull(strstr(out, " persistent_keepalive=25"));
+	ck_assert_ptr_null(strstr(out, "learned"));
+	shown(&r.t, "remote", &sh);
+	ck_assert_str_eq(sh.text, " remote any");
+	shown(&r.t, "learned_remote", &sh);
+	ck_assert_str_eq(sh.text, " learned nothing yet");
+	ck_assert_int_eq(sh.val[0].type, FIELD_ABSENT);
+	shown(&r.t, "persistent_keepalive", &sh);
+	ck_assert_str_eq(sh.text, " persistent-keepalive 25");
+	ck_assert_uint_eq(sh.val[0].num, 25);
+
+	parse_ok("create l2 mode=gre remote=198.51.100.0/24 encap=udp "
+		 "learned=198.51.100.7,40123,1700000000", &r);
+	ck_assert_uint_eq(r.t.remote_plen, 24);
+	ck_assert(r.t.flags & TUNNEL_HAS_LEARNED);
+	ck_assert_uint_eq(r.t.learned.port, 40123);
+	ck_assert_int_eq(r.t.learned.changed, 1700000000);
+	/* the prefix stays the prefix: the peer is kept apart */
+	ck_assert_uint_eq(r.t.remote.bytes[3], 0);
+	ck_assert_int_gt(ctl_request_format(out, sizeof(out), CTL_CMD_CREATE, &r.t), 0);
+	ck_assert_ptr_nonnull(strstr(out, " remote=198.51.100.0/24 learned=198.51.100.7,40123,1700000000 "));
+	shown(&r.t, "remote", &sh);
+	ck_assert_str_eq(sh.text, " remote 198.51.100.0/24");
+	shown(&r.t, "learned_remote", &sh);
+	ck_assert_str_eq(sh.val[0].str, "198.51.100.7");
+	ck_assert_uint_eq(sh.val[1].num, 40123);
+	ck_assert_uint_eq(sh.val[2].num, 1700000000);
+	ck_assert_msg(!strncmp(sh.text, " learned 198.51.100.7:40123 (", 29), "%s", sh.text);
+	shown(&r.t, "persistent_keepalive", &sh);
+	ck_assert_str_eq(sh.text, "");
+	ck_assert_uint_eq(sh.val[0].num, 0);
+	roundtrip("create l3 mode=ip6gre remote=2001:db8::/32 learned=2001:db8:1::7,0,5");
+	roundtrip("create l4 mode=gretap remote=any persistent_keepalive=1");
+
+	/* the learned peer does not make a tunnel differ (converge) */
+	{
+		struct ctl_request a;
+
+		parse_ok("create l2 mode=gre remote=198.51.100.0/24 encap=udp", &a);
+		ck_assert(tunnel_fields_equal(&a.t, &r.t));
+		parse_ok("create l2 mode=gre remote=198.51.100.0/25 encap=udp", &a);
+		ck_assert(!tunnel_fields_equal(&a.t, &r.t));
+		parse_ok("create l2 mode=gre remote=198.51.100.0 encap=udp", &a);
+		ck_assert(!tunnel_fields_equal(&a.t, &r.t));
+	}
+}
+END_TEST
+
+/* What the protocol refuses of learning tunnels, each with a message. */
+START_TEST(test_learning_invalid)
+{
+	static const char *const bad[] = {
+		"mode=gre remote=198.51.100.7/24",	/* host bits */
+		"mode=gre remote=198.51.100.0/33", "mode=gre remote=anyhow",
+		"mode=gre remote=2001:db8::/32", "mode=ip6gre remote=198.51.100.0/24",
+		"mode=gre remote=192.0.2.2 learned=192.0.2.2,1,1",	/* not learning */
+		"mode=gre remote=198.51.100.0/24 learned=192.0.2.2,1,1",	/* outside */
+		"mode=gre remote=any learned=2001:db8::1,1,1",
+		"mode=gre remote=any learned=192.0.2.2,65536,1",
+		"mode=gre remote=any learned=192.0.2.2,1,-1", "mode=gre remote=any learned=192.0.2.2,1",
+		"mode=gre remote=any keepalive=10,3",
+		"mode=gre remote=any persistent_keepalive=65536",
+		"mode=gre remote=any persistent_keepalive=-1",
+	};
+	char line[256], err[CTL_ERR_MAX];
+	struct ctl_request r;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(line, sizeof(line), "create x %s", bad[i]);
+		err[0] = '\0';
+		ck_assert_msg(ctl_request_parse(line, strlen(line), &r, err, sizeof(err)) < 0,
+			      "accepted: %s", bad[i]);
+		ck_assert_msg(err[0], "no message for %s", bad[i]);
+	}
+	parse_ok("create x mode=ip6gre remote=any", &r);
+	parse_ok("create x mode=gre remote=any persistent_keepalive=off", &r);
+	ck_assert_uint_eq(r.t.persistent_keepalive, 0);
+	ck_assert(!(r.t.flags & TUNNEL_HAS_PERSISTENT_KEEPALIVE));
 }
 END_TEST
 
@@ -231,6 +348,8 @@ int main(void)
 	tcase_add_test(tc, test_equal);
 	tcase_add_test(tc, test_conf);
 	tcase_add_test(tc, test_show);
+	tcase_add_test(tc, test_learning);
+	tcase_add_test(tc, test_learning_invalid);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
