@@ -20,7 +20,8 @@
 #     installed iproute2 (run in a throwaway network namespace);
 #  9. every example config of the man pages, and every `gretunctl up' line
 #     of the man pages and the README, passes `gretunctl check' with both
-#     backends (as `Backend = auto' may pick either) unless it names one.
+#     backends (as `Backend = auto' may pick either) unless it names one,
+#     or learns its remote or has PersistentKeepalive (gretund only).
 # A part that cannot run here says SKIP and why; then the test exits 77
 # (SKIP) unless another part failed, since a partial check is no pass.
 set -u
@@ -406,7 +407,17 @@ else
 		what=$1 dir=$2; shift 2
 		bes="--backend=kernel --backend=userspace"
 		case " $* " in *" --backend"* | *" backend "*) bes="" ;; esac
+		# a learning remote and persistent-keepalive are gretund's only
+		prev=
 		for a in "$@"; do
+			case "$prev $a" in "remote any" | remote\ */* | "persistent-keepalive "*)
+				bes="--backend=userspace" ;;
+			esac
+			prev=$a
+		done
+		for a in "$@"; do
+			[ -f "$dir/$a.conf" ] && grep -Eq '^(Remote *= *(any|[^ ]*/)|PersistentKeepalive *=)' \
+				"$dir/$a.conf" && bes="--backend=userspace"
 			[ -f "$dir/$a.conf" ] && grep -q '^Backend *=' "$dir/$a.conf" && bes=""
 		done
 		for be in ${bes:-default}; do
