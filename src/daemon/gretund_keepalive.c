@@ -308,8 +308,9 @@ bool gd_pka_rcv(struct gd *gd, const struct gd_rx_key *k, const uint8_t *p, size
 	enum gre_drop near;
 	struct gre_hdr h;
 
-	if (!len) {
-		/* IPv6's empty keepalive: no key, so only counted */
+	if (!len && k->family == AF_INET6) {
+		/* IPv6's empty keepalive: no key, so only counted (an empty
+		 * IPv4 GRE packet is no keepalive of ours: truncated) */
 		gt = gd_table_lookup_near(gd, &kk, &near);
 		if (!gt || near != GRE_DROP_KEY)
 			return false;

@@ -205,6 +205,36 @@ check "up again with the same config keeps the learned peer" sh -c "
 	ip netns exec $s $GRETUNCTL -q up nat0 mode gre remote 203.0.113.0/28 key 42 encapsulation udp address 198.51.100.2/30 &&
 	[ \"\$(ip netns exec $s $GRETUNCTL show nat0 -j | $PY -c 'import json,sys; t=json.load(sys.stdin)[0]; print(t[\"learned_remote\"], t[\"learned_port\"], t[\"learned_at\"])')\" = '$before' ]"
 
+# IPv6, plain GRE (no NAT): learning the address alone, and the empty
+# keepalive of IPv6 (counted; that it learns nothing cannot be seen here,
+# as the tunnel devices send IPv6 of their own). The nat namespace is the
+# peer here, its address changing with `set local'.
+N() { ip netns exec "$n" "$GRETUNCTL" "$@"; }
+js6() {
+	ip netns exec "$1" "$GRETUNCTL" show nat6 -j |
+		$PY -c 'import json,sys; t=json.load(sys.stdin)[0]; print(eval(sys.argv[1]))' "$2"
+}
+learned6_is() { [ "$(js6 "$s" '"%s %s" % (t["learned_remote"], t["learned_port"])')" = "$1" ]; }
+ip -n "$n" addr add 2001:db8:1::10/64 dev o0 nodad
+ip -n "$n" addr add 2001:db8:1::11/64 dev o0 nodad
+ip -n "$s" addr add 2001:db8:1::2/64 dev s0 nodad
+check "ip6gre server up, Remote=2001:db8:1::/64" \
+	S -q up nat6 mode ip6gre remote 2001:db8:1::/64 key 6 address 198.51.100.6/30
+check "ip6gre peer up with local 2001:db8:1::10 and persistent keepalive 1" \
+	N -q up nat6 mode ip6gre local 2001:db8:1::10 remote 2001:db8:1::2 key 6 \
+		persistent-keepalive 1 address 198.51.100.5/30
+check "IPv6 keepalives (empty) are counted by the server" wait_for 5 sh -c "
+	[ \$(ip netns exec $s $GRETUNCTL show nat6 -j | $PY -c 'import json,sys; print(json.load(sys.stdin)[0][\"stats\"][\"rx_keepalives\"])') -ge 1 ]"
+check "peer to server ping over ip6gre" pings "$n" 198.51.100.6
+check "the server learned 2001:db8:1::10 (no port: plain GRE)" learned6_is "2001:db8:1::10 None"
+check "show: \"remote 2001:db8:1::/64 learned 2001:db8:1::10 (N s ago)\"" sh -c "
+	ip netns exec $s $GRETUNCTL show nat6 | grep -Eq 'remote 2001:db8:1::/64 learned 2001:db8:1::10 \\([0-9]+ s ago\\)'"
+check "the peer moves to 2001:db8:1::11 (set local)" N -q set nat6 local 2001:db8:1::11
+check "peer to server ping from the new address" pings "$n" 198.51.100.6
+check "the server follows it to 2001:db8:1::11" learned6_is "2001:db8:1::11 None"
+check "server to peer ping" pings "$s" 198.51.100.5
+
 check "client down" C -q down nat0
 check "server down" S -q down nat0
+check "ip6gre ends down" sh -c "ip netns exec $n $GRETUNCTL -q down nat6 && ip netns exec $s $GRETUNCTL -q down nat6"
 finish
