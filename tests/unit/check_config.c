@@ -1205,8 +1205,8 @@ START_TEST(test_listed)
 		ck_ok(config_apply_inline(&T, value ? 1 : 2, (char *const *)argv, err, sizeof(err)));
 	}
 	/* iproute2's words and the config keys of gretun.conf(5), as before */
-	ck_assert_uint_eq(n_keys, 35);
-	ck_assert_uint_eq(n_words, 41);
+	ck_assert_uint_eq(n_keys, 36);	/* PersistentKeepalive */
+	ck_assert_uint_eq(n_words, 42);	/* persistent-keepalive */
 	ck_assert_uint_eq(n_flags, 19);
 	ck_assert(!config_key_nth(n_keys, &sec, &key));
 	ck_assert(config_key_nth(0, &sec, &key));
