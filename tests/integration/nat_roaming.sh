@@ -13,8 +13,8 @@
 # outside address, then its port, change (losses printed as "# figures");
 # keepalives alone move the learned port while idle; a wrong key and a
 # source outside the prefix move nothing and are counted; `gretunctl
-# restart` keeps the learned peer; Backend=kernel with learning is a config
-# error and Backend=auto says why it picks gretund.
+# restart` and a crash of gretund keep the learned peer; Backend=kernel with
+# learning is a config error and Backend=auto says why it picks gretund.
 set -u
 PREFIX=gtnat
 . "$(dirname "$0")/lib.sh" 2>/dev/null || . "${srcdir:-.}/tests/integration/lib.sh"
@@ -204,6 +204,24 @@ check "the server reaches the client right after the restart" pings "$s" 198.51.
 check "up again with the same config keeps the learned peer" sh -c "
 	ip netns exec $s $GRETUNCTL -q up nat0 mode gre remote 203.0.113.0/28 key 42 encapsulation udp address 198.51.100.2/30 &&
 	[ \"\$(ip netns exec $s $GRETUNCTL show nat0 -j | $PY -c 'import json,sys; t=json.load(sys.stdin)[0]; print(t[\"learned_remote\"], t[\"learned_port\"], t[\"learned_at\"])')\" = '$before' ]"
+
+# kill -9 of the server's gretund: its supervisor starts another from the
+# state file, which has the learned peer too
+wpid() {
+	printf 'ping\n' | ip netns exec "$s" socat -t 2 - ABSTRACT-CONNECT:gretun/gretund 2>/dev/null |
+		sed -n 's/.*"pid":\([0-9]*\).*/\1/p'
+}
+snat 203.0.113.11:40004	# a peer learned after the last request
+check "a keepalive moves the learned port to 40004" wait_for 5 learned_is 203.0.113.11:40004
+before=$(js "$s" '"%s %s %s" % (t["learned_remote"], t["learned_port"], t["learned_at"])')
+sleep 1.2	# the state file is written once a second
+w=$(wpid)
+[ -n "$w" ] && kill -9 "$w"
+new_worker() { local p; p=$(wpid); [ -n "$p" ] && [ "$p" != "$1" ]; }
+check "after kill -9 of the server's gretund ($w) another one serves" wait_for 15 new_worker "$w"
+check "the learned peer and its time come back from the state file" sh -c "
+	[ \"\$(ip netns exec $s $GRETUNCTL show nat0 -j | $PY -c 'import json,sys; t=json.load(sys.stdin)[0]; print(t[\"learned_remote\"], t[\"learned_port\"], t[\"learned_at\"])')\" = '$before' ]"
+check "the server reaches the client after the crash" wait_for 5 pings "$s" 198.51.100.1
 
 # IPv6, plain GRE (no NAT): learning the address alone, and the empty
 # keepalive of IPv6 (counted; that it learns nothing cannot be seen here,
