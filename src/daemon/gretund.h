@@ -99,8 +99,6 @@ struct gd_tunnel {
 	 * went out, as far as the tick saw (st.tx_packets moved) */
 	time_t pka_last;
 	uint64_t pka_tx;
-	uint32_t learned_gen;		/* bumped when t.learned changes */
-	uint32_t save_learned_gen;	/* gretund_state.c: of save_cfg */
 	struct gd_tunnel *hnext;	/* demux hash chain */
 	struct gd_tunnel *next;		/* all tunnels */
 };
@@ -120,7 +118,8 @@ struct gd_rx_key {
 /* What the table tells its hooks (gd_table_hook_add). */
 enum gd_tunnel_event {
 	GD_TUNNEL_ADDED,	/* created, or adopted in a handover */
-	GD_TUNNEL_CHANGED,	/* parameters changed; old = the previous ones */
+	GD_TUNNEL_CHANGED,	/* parameters changed, or a learning tunnel's peer
+				 * moved; old = the previous ones */
 	GD_TUNNEL_REMOVED,	/* destroyed, or closed as gretund stops */
 	GD_TUNNEL_VANISHED,	/* its device was deleted behind our back */
 };

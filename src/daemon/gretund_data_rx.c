@@ -183,7 +183,7 @@ static void rcv_tunnel(struct gd *gd, struct gd_tunnel *gt, const struct gre_hdr
 	}
 	/* passed every check: a learning tunnel's peer is where it came from */
 	if (tunnel_learns(t))
-		gd_tunnel_learn(gt, &k->src, k->sport);
+		gd_tunnel_learn(gd, gt, &k->src, k->sport);
 	gt->st.rx_packets++;
 	gt->st.rx_bytes += ilen;
 	gd_rx_deliver(gd->data, gt, inner, ilen, tap);

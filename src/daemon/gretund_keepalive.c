@@ -332,6 +332,6 @@ bool gd_pka_rcv(struct gd *gd, const struct gd_rx_key *k, const uint8_t *p, size
 		return false;
 	gt->st.rx_keepalives++;
 	if (tunnel_learns(&gt->t))
-		gd_tunnel_learn(gt, &k->src, k->sport);
+		gd_tunnel_learn(gd, gt, &k->src, k->sport);
 	return true;
 }

@@ -154,13 +154,7 @@ static int save_lines(struct gd_tunnel *gt)
 	char line[MSG_MAX];
 	int ret;
 
-	/* the create line carries the learned peer: again when it moved */
-	if (gt->save_cfg && gt->save_learned_gen != gt->learned_gen) {
-		free(gt->save_cfg);
-		gt->save_cfg = NULL;
-	}
 	if (!gt->save_cfg) {
-		gt->save_learned_gen = gt->learned_gen;
 		ret = ctl_request_format(line, sizeof(line), CTL_CMD_CREATE, &gt->t);
 		if (ret < 0)
 			return ret;

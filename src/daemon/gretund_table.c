@@ -297,22 +297,27 @@ void gd_tunnel_refresh_pmtu(struct gd_tunnel *gt, time_t now)
 		gt->pmtu = mtu;
 }
 
-void gd_tunnel_learn(struct gd_tunnel *gt, const union inet_addr *src, uint16_t sport)
+void gd_tunnel_learn(struct gd *gd, struct gd_tunnel *gt, const union inet_addr *src,
+		     uint16_t sport)
 {
-	struct tunnel *t = &gt->t;
+	struct tunnel *t = &gt->t, old;
 	uint16_t port = t->encap == ENCAP_UDP ? sport : 0;
 
 	if ((t->flags & TUNNEL_HAS_LEARNED) && t->learned.port == port &&
 	    inet_addr_equal(t->family, &t->learned.addr, src))
 		return;
+	old = *t;
 	memset(&t->learned.addr, 0, sizeof(t->learned.addr));
 	memcpy(&t->learned.addr, src, inet_addr_len(t->family));
 	t->learned.port = port;
 	t->learned.changed = (int64_t)time(NULL);
 	t->flags |= TUNNEL_HAS_LEARNED;
-	gt->learned_gen++;
 	/* the path to the new peer may differ: its MTU at once */
 	gd_tunnel_refresh_pmtu(gt, time(NULL));
+	/* a change of where the tunnel sends, like a request's: the state
+	 * file writes the tunnel's line again (and whatever else keeps a
+	 * copy of its peer hears of it) */
+	table_notify(gd, gt, GD_TUNNEL_CHANGED, &old);
 }
 
 static void copy_params(struct tunnel *dst, const struct tunnel *src)
@@ -479,8 +484,6 @@ int gd_tunnel_change(struct gd *gd, const struct tunnel *t, char *err, size_t er
 	} else if (!tunnel_learns(t)) {
 		gt->t.flags &= ~TUNNEL_HAS_LEARNED;
 	}
-	if (memcmp(&gt->t.learned, &old.learned, sizeof(old.learned)))
-		gt->learned_gen++;
 	hash_link(gd, gt);
 	gd_tunnel_refresh_pmtu(gt, time(NULL));
 	table_notify(gd, gt, GD_TUNNEL_CHANGED, &old);

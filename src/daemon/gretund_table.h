@@ -50,7 +50,9 @@ bool gd_tunnel_peer(const struct gd_tunnel *gt, union inet_addr *addr, uint16_t 
  * only replies from where its side sent to), else 0 (a flow hash). */
 uint16_t gd_tunnel_sport(const struct tunnel *t);
 /* A packet from src (UDP source port sport) passed every receive check of
- * learning tunnel gt: send there from now on. */
-void gd_tunnel_learn(struct gd_tunnel *gt, const union inet_addr *src, uint16_t sport);
+ * learning tunnel gt: send there from now on; a move is a GD_TUNNEL_CHANGED
+ * for the hooks. */
+void gd_tunnel_learn(struct gd *gd, struct gd_tunnel *gt, const union inet_addr *src,
+		     uint16_t sport);
 
 #endif
