@@ -773,6 +773,7 @@ int up_all_main(int argc, char *argv[])
 			item_fail(it, st);
 			continue;
 		}
+		up_backend_pick(&it->t);
 		if (it->t.backend != BACKEND_KERNEL && caps_require(need_userspace, &missing) < 0) {
 			errmsg("up %s: missing privilege %s", it->name,
 			       missing ? missing : "CAP_NET_RAW");

@@ -641,7 +641,7 @@ void up_ctx_free(struct up_ctx *c)
 /* Linux GRE (fou included) neither learns its peer nor sends keepalives:
  * Backend=auto gives such a tunnel to gretund at once, and says why
  * (Backend=kernel with them is a config error, config_finalize). */
-static void backend_pick(struct tunnel *t)
+void up_backend_pick(struct tunnel *t)
 {
 	if (t->backend != BACKEND_AUTO || (!tunnel_learns(t) && !t->persistent_keepalive))
 		return;
@@ -671,7 +671,7 @@ int up_main(int argc, char *argv[])
 	status = tunnel_load("up", argv[1], argc - 2, argv + 2, &t, path, sizeof(path), &have_file);
 	if (status != EXIT_OK)
 		goto out;
-	backend_pick(&t);
+	up_backend_pick(&t);
 	if (caps_require(t.backend == BACKEND_KERNEL ? need_kernel : need_userspace, &missing) < 0) {
 		errmsg("up %s: missing privilege %s", t.name, missing ? missing : "CAP_NET_ADMIN");
 		status = EXIT_PRIVILEGE;

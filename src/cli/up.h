@@ -49,6 +49,9 @@ int rules_converge(struct up_ctx *c, int ifindex);
  * for the devices it makes (cmd_all.c): a step added here belongs there
  * too. */
 int tunnel_up(struct up_ctx *c);
+/* Backend=auto with what only gretund does (learning, persistent
+ * keepalives): the userspace backend, said once on stderr. */
+void up_backend_pick(struct tunnel *t);
 void up_ctx_free(struct up_ctx *c);
 
 #endif

@@ -151,6 +151,21 @@ check "ty is up with its addresses and route" sh -c "ip -n $a addr show dev ty |
 check "traffic still crosses ta1" pings "$a" 192.0.2.9
 rm "$etc/tz.conf" "$etc/tx.conf"
 
+# --- a tunnel that learns its peer: gretund's at once, as with up -----------------------
+cat >"$etc/tl.conf" <<CONF
+[Tunnel]
+Remote = any
+Encapsulation = udp
+Key = 9
+Address = 203.0.113.53/32
+CONF
+A -c "$etc" up --all >/dev/null 2>"$t_tmp/e"; rc=$?
+check "up --all with a learning tunnel exits 0" test "$rc" = 0
+check "and says why it went to gretund, as up does" grep -q "tl: Remote= learns the peer's address, which Linux GRE cannot do: using the userspace backend" "$t_tmp/e"
+check "tl is gretund's" sh -c "ip netns exec $a $GRETUNCTL -j show tl | jq -e '.[0].backend == \"userspace\"'"
+A -c "$etc" down tl >/dev/null 2>&1
+rm "$etc/tl.conf"
+
 # --- usage ---------------------------------------------------------------------------
 A -c "$etc" up --all ta1 >/dev/null 2>"$t_tmp/e"; rc=$?
 check "up --all NAME is a usage error (exit 2)" sh -c "test $rc = 2 && grep -q \"unexpected argument \\\`ta1'\" $t_tmp/e"
