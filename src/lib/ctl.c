@@ -558,6 +558,23 @@ done:
 	return r;
 }
 
+/* The end of a *_many request: the connection and the request lines go;
+ * r if the batch itself failed, else the first tunnel's error, else 0. */
+static int many_finish(int fd, char **lines, size_t n, const int *ret, int r)
+{
+	if (fd >= 0)
+		close(fd);
+	for (size_t i = 0; i < n; i++)
+		free(lines[i]);
+	free(lines);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++)
+		if (ret[i])
+			return ret[i];
+	return 0;
+}
+
 int ctl_tunnel_create_many(const struct tunnel *const *t, size_t n, int *ret, char *errs,
 			   size_t errlen)
 {
@@ -598,17 +615,7 @@ int ctl_tunnel_create_many(const struct tunnel *const *t, size_t n, int *ret, ch
 		ret[i] = ctl_tunnel_create(t[i], errs + i * errlen, errlen);
 	}
 out:
-	if (fd >= 0)
-		close(fd);
-	for (size_t i = 0; i < n; i++)
-		free(lines[i]);
-	free(lines);
-	if (r < 0)
-		return r;
-	for (size_t i = 0; i < n; i++)
-		if (ret[i])
-			return ret[i];
-	return 0;
+	return many_finish(fd, lines, n, ret, r);
 }
 
 int ctl_tunnel_destroy_many(const char (*names)[IFNAMSIZ], size_t n, int *ret, char *errs,
@@ -646,17 +653,7 @@ int ctl_tunnel_destroy_many(const char (*names)[IFNAMSIZ], size_t n, int *ret, c
 	for (size_t i = answered; i < n; i++)
 		ret[i] = ctl_tunnel_destroy(names[i], errs + i * errlen, errlen);
 out:
-	if (fd >= 0)
-		close(fd);
-	for (size_t i = 0; i < n; i++)
-		free(lines[i]);
-	free(lines);
-	if (r < 0)
-		return r;
-	for (size_t i = 0; i < n; i++)
-		if (ret[i])
-			return ret[i];
-	return 0;
+	return many_finish(fd, lines, n, ret, r);
 }
 
 struct list_ctx {
