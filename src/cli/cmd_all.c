@@ -69,6 +69,28 @@ static void item_fail(struct item *it, int status)
 	it->busy = false;
 }
 
+/* it's config, read as `up FILE' reads it: false (it failed, said why)
+ * if it is not a usable config. */
+static bool item_load(struct item *it, const char *verb)
+{
+	char file[PATH_MAX];
+	bool have_file;
+	int st;
+
+	if (!it->name[0]) {
+		target_error(verb, it->path, -EINVAL);
+		item_fail(it, EXIT_USAGE);
+		return false;
+	}
+	snprintf(file, sizeof(file), "%s", it->path);
+	st = tunnel_load(verb, file, 0, NULL, &it->t, it->path, sizeof(it->path), &have_file);
+	if (st != EXIT_OK) {
+		item_fail(it, st);
+		return false;
+	}
+	return true;
+}
+
 static void current(struct item *it)
 {
 	g.errbuf = it ? it->error : NULL;
@@ -754,25 +776,11 @@ int up_all_main(int argc, char *argv[])
 		dir_real[0] = '\0';
 	for (size_t i = 0; i < n; i++) {
 		struct item *it = &v[i];
-		char file[PATH_MAX];
-		bool have_file;
-		int st;
-
 		current(it);
 		it->c.verb = "up";
 		it->c.t = &it->t;
-		if (!it->name[0]) {
-			target_error("up", it->path, -EINVAL);
-			item_fail(it, EXIT_USAGE);
+		if (!item_load(it, "up"))
 			continue;
-		}
-		snprintf(file, sizeof(file), "%s", it->path);
-		st = tunnel_load("up", file, 0, NULL, &it->t, it->path, sizeof(it->path),
-				 &have_file);
-		if (st != EXIT_OK) {
-			item_fail(it, st);
-			continue;
-		}
 		up_backend_pick(&it->t);
 		if (it->t.backend != BACKEND_KERNEL && caps_require(need_userspace, &missing) < 0) {
 			errmsg("up %s: missing privilege %s", it->name,
@@ -1198,22 +1206,8 @@ int check_all_main(int argc, char *argv[])
 		return exit_for_errno(ret);
 	for (size_t i = 0; i < n; i++) {
 		struct item *it = &v[i];
-		char file[PATH_MAX];
-		bool have_file;
-		int st;
-
-		if (!it->name[0]) {
-			target_error("check", it->path, -EINVAL);
-			item_fail(it, EXIT_USAGE);
+		if (!item_load(it, "check"))
 			continue;
-		}
-		snprintf(file, sizeof(file), "%s", it->path);
-		st = tunnel_load("check", file, 0, NULL, &it->t, it->path, sizeof(it->path),
-				 &have_file);
-		if (st != EXIT_OK) {
-			item_fail(it, st);
-			continue;
-		}
 		if (!g.quiet)
 			printf("%s: ok\n", it->name);
 	}
