@@ -132,6 +132,8 @@ static size_t field_size(const struct field *f)
 		return sizeof(uint16_t);
 	case FIELD_BACKEND:
 		return sizeof(enum tunnel_backend);
+	case FIELD_DATAPATH:
+		return sizeof(enum tunnel_datapath);
 	default:
 		return sizeof(uint32_t);	/* key, number, MTU, table */
 	}
@@ -212,6 +214,11 @@ static int field_parse_word(struct cfg_ctx *c, const struct field *f, const char
 			}
 		}
 		snprintf(c->reason, sizeof(c->reason), "expected auto, kernel or userspace");
+		return -EINVAL;
+	case FIELD_DATAPATH:
+		if (tunnel_datapath_parse(v, &t->datapath) == 0)
+			return 0;
+		snprintf(c->reason, sizeof(c->reason), "expected auto, bpf or userspace");
 		return -EINVAL;
 	default:
 		return -EINVAL;	/* no config spelling (iflags, oflags) */
@@ -1216,6 +1223,13 @@ int config_finalize(struct tunnel *t, char *err, size_t errlen)
 	if (t->keepalive_interval && t->backend == BACKEND_KERNEL) {
 		snprintf(err, errlen,
 			 "Keepalive: needs Backend=userspace or auto; no process sends or tracks probes for kernel tunnels");
+		return -EINVAL;
+	}
+	/* the kernel's own GRE is the data path of a kernel tunnel */
+	if (t->datapath != DATAPATH_AUTO && t->backend == BACKEND_KERNEL) {
+		snprintf(err, errlen,
+			 "Datapath: %s needs Backend=userspace or auto; a kernel tunnel has the kernel's own data path",
+			 tunnel_datapath_name(t->datapath));
 		return -EINVAL;
 	}
 	/* Probes go out as plain GRE and Cisco peers answer in plain GRE. */

@@ -94,6 +94,10 @@ const struct field tunnel_fields[] = {
 	  .what = "persistent keepalive", WORDS(VALUED("persistent-keepalive"))),
 	F(NULL, "Table", FIELD_TABLE, 0, TUNNEL_HAS_TABLE, T(table), .no_converge = true,
 	  .what = "table", WORDS(VALUED("table"))),
+	/* gretund moves a tunnel between its data paths in place; show gives
+	 * the one that serves it (gretund's reply), not this wish */
+	F("datapath", "Datapath", FIELD_DATAPATH, CTL_KEY_DATAPATH, TUNNEL_HAS_DATAPATH,
+	  T(datapath), .no_converge = true, .what = "data path", WORDS(VALUED("datapath"))),
 };
 
 _Static_assert(sizeof(tunnel_fields) / sizeof(tunnel_fields[0]) <= TUNNEL_FIELDS_MAX,
@@ -272,6 +276,12 @@ void field_get(const struct field *f, const struct tunnel *t, struct field_value
 		break;
 	case FIELD_TABLE:
 		value_num(v, t->table);
+		break;
+	case FIELD_DATAPATH:
+		/* auto is said by saying nothing: requests, replies and state
+		 * files of tunnels that do not choose stay as they were */
+		if (t->datapath != DATAPATH_AUTO)
+			value_str(v, tunnel_datapath_name(t->datapath));
 		break;
 	}
 }
@@ -662,6 +672,8 @@ static int set_value(const struct field *f, struct tunnel *t, const char *s, int
 		return parse_encap(s, &t->encap, NULL, 0);
 	case FIELD_KEEPALIVE:
 		return set_keepalive(t, s);
+	case FIELD_DATAPATH:
+		return tunnel_datapath_parse(s, &t->datapath);
 	default:
 		return set_number(f, t, s);
 	}

@@ -46,6 +46,7 @@ enum field_kind {
 	FIELD_MTU,		/* "auto" (0) or 68..65535 */
 	FIELD_BACKEND,		/* auto | kernel | userspace (config only) */
 	FIELD_TABLE,		/* routing table number (config only) */
+	FIELD_DATAPATH,		/* auto | bpf | userspace */
 };
 
 /* An inline word of `gretunctl up NAME WORD [VALUE]'. */

@@ -59,6 +59,7 @@ enum {
 	CTL_KEY_MTU = 1u << 17,
 	CTL_KEY_LEARNED = 1u << 18,
 	CTL_KEY_PERSISTENT_KEEPALIVE = 1u << 19,
+	CTL_KEY_DATAPATH = 1u << 20,
 };
 
 const char *ctl_cmd_name(enum ctl_cmd c);

@@ -68,6 +68,31 @@ const char *tunnel_backend_name(enum tunnel_backend b)
 	}
 }
 
+const char *tunnel_datapath_name(enum tunnel_datapath d)
+{
+	switch (d) {
+	case DATAPATH_BPF:
+		return "bpf";
+	case DATAPATH_USERSPACE:
+		return "userspace";
+	default:
+		return "auto";
+	}
+}
+
+int tunnel_datapath_parse(const char *s, enum tunnel_datapath *d)
+{
+	static const enum tunnel_datapath all[] = { DATAPATH_AUTO, DATAPATH_BPF, DATAPATH_USERSPACE };
+
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		if (!strcmp(s, tunnel_datapath_name(all[i]))) {
+			*d = all[i];
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
 unsigned int tunnel_gre_hlen(const struct tunnel *t)
 {
 	unsigned int len = 4;

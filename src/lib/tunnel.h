@@ -27,6 +27,14 @@ enum tunnel_backend {
 	BACKEND_USERSPACE,
 };
 
+/* Which data path gretund gives a userspace-backend tunnel (gretund(8),
+ * FAST PATH): the in-kernel eBPF fast path where it works, or its own. */
+enum tunnel_datapath {
+	DATAPATH_AUTO,
+	DATAPATH_BPF,
+	DATAPATH_USERSPACE,
+};
+
 enum tunnel_encap {
 	ENCAP_NONE,
 	ENCAP_UDP,		/* GRE-in-UDP, RFC 8086 (Linux "encap fou") */
@@ -104,6 +112,7 @@ enum {
 	TUNNEL_HAS_REMOTE_PREFIX = 1u << 22,
 	TUNNEL_HAS_PERSISTENT_KEEPALIVE = 1u << 23,
 	TUNNEL_HAS_LEARNED = 1u << 24,	/* gretund's: learned holds the peer */
+	TUNNEL_HAS_DATAPATH = 1u << 25,
 };
 
 /* The peer's outer address (and UDP source port for GRE-in-UDP, else 0)
@@ -150,6 +159,7 @@ struct tunnel {
 	uint16_t encap_sport;	/* 0 = auto (flow hash) */
 	uint32_t mtu;		/* 0 = auto */
 	enum tunnel_backend backend;
+	enum tunnel_datapath datapath;
 	uint16_t keepalive_interval;	/* seconds, 0 = off */
 	uint8_t keepalive_retries;
 	uint16_t persistent_keepalive;	/* seconds, 0 = off */
@@ -188,6 +198,8 @@ void tunnel_free(struct tunnel *t);	/* frees the arrays and hooks, not t */
 const char *tunnel_mode_name(enum tunnel_mode m);	/* "gre", "gretap", ... */
 int tunnel_mode_parse(const char *s, enum tunnel_mode *m);	/* 0 or -EINVAL */
 const char *tunnel_backend_name(enum tunnel_backend b);
+const char *tunnel_datapath_name(enum tunnel_datapath d);	/* "auto", "bpf", ... */
+int tunnel_datapath_parse(const char *s, enum tunnel_datapath *d);	/* 0 or -EINVAL */
 /* "auto" MTU (gretun.conf(5)): underlay_mtu - outer IP (20/40) - GRE (4, +4 each
  * for csum, key, seq) - UDP (8, GRE-in-UDP) - Ethernet (14, gretap) */
 uint32_t tunnel_mtu_auto(const struct tunnel *t, uint32_t underlay_mtu);

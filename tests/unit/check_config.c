@@ -762,6 +762,30 @@ START_TEST(test_key_mtu_backend_keepalive)
 }
 END_TEST
 
+START_TEST(test_key_datapath)
+{
+	ck_ok(parse_fin(TUN "\n"));
+	ck_assert_int_eq(T.datapath, DATAPATH_AUTO);
+	ck_assert(!(T.flags & TUNNEL_HAS_DATAPATH));
+	ck_ok(parse_fin(TUN "Datapath = bpf\n"));
+	ck_assert_int_eq(T.datapath, DATAPATH_BPF);
+	ck_assert(T.flags & TUNNEL_HAS_DATAPATH);
+	ck_ok(parse_fin(TUN "Datapath = userspace\n"));
+	ck_assert_int_eq(T.datapath, DATAPATH_USERSPACE);
+	ck_ok(parse_fin(TUN "Datapath = auto\n"));
+	ck_assert_int_eq(T.datapath, DATAPATH_AUTO);
+	ck_err_prefix(parse(TUN "Datapath = xdp\n"),
+		      "t.conf:3: Datapath: invalid data path `xdp': expected auto, bpf or userspace");
+	/* a kernel tunnel has the kernel's own data path */
+	ck_err_prefix(parse_fin(TUN "Backend = kernel\nDatapath = bpf\n"),
+		      "Datapath: bpf needs Backend=userspace or auto");
+	ck_err_prefix(parse_fin(TUN "Backend = kernel\nDatapath = userspace\n"),
+		      "Datapath: userspace needs Backend=userspace or auto");
+	ck_ok(parse_fin(TUN "Backend = kernel\nDatapath = auto\n"));
+	ck_ok(parse_fin(TUN "Backend = userspace\nDatapath = bpf\n"));
+}
+END_TEST
+
 /* Remote = any | PREFIX (learning) and PersistentKeepalive; the learning
  * tunnel's restrictions (not the kernel backend, no Cisco keepalives). */
 START_TEST(test_key_remote_learning)
@@ -1136,7 +1160,7 @@ START_TEST(test_inline_all_words)
 	ck_ok(INLINE("remote", "198.51.100.2", "ikey", "1", "okey", "2.0.0.0", "ttl", "9",
 		     "tos", "0x10", "dev", "eth1", "fwmark", "0x10", "mtu", "1400",
 		     "backend", "userspace", "keepalive", "10", "3", "table", "100",
-		     "encapsulation", "udp", "encapsulation-port", "5555",
+		     "datapath", "userspace", "encapsulation", "udp", "encapsulation-port", "5555",
 		     "encapsulation-source-port", "auto", "address", "10.0.0.1/30",
 		     "address", "2001:db8::1/64", "route", "10.2.0.0/16", "route", "2001:db8:2::/48"));
 	/* Every word parses; keepalives over UDP are then refused as a pair. */
@@ -1152,6 +1176,7 @@ START_TEST(test_inline_all_words)
 	ck_assert_uint_eq(T.fwmark, 16);
 	ck_assert_uint_eq(T.mtu, 1400);
 	ck_assert_int_eq(T.backend, BACKEND_USERSPACE);
+	ck_assert_int_eq(T.datapath, DATAPATH_USERSPACE);
 	ck_assert_uint_eq(T.keepalive_interval, 10);
 	ck_assert_uint_eq(T.keepalive_retries, 3);
 	ck_assert_int_eq(T.encap, ENCAP_UDP);
@@ -1205,8 +1230,8 @@ START_TEST(test_listed)
 		ck_ok(config_apply_inline(&T, value ? 1 : 2, (char *const *)argv, err, sizeof(err)));
 	}
 	/* iproute2's words and the config keys of gretun.conf(5), as before */
-	ck_assert_uint_eq(n_keys, 36);	/* PersistentKeepalive */
-	ck_assert_uint_eq(n_words, 42);	/* persistent-keepalive */
+	ck_assert_uint_eq(n_keys, 37);	/* PersistentKeepalive, Datapath */
+	ck_assert_uint_eq(n_words, 43);	/* persistent-keepalive, datapath */
 	ck_assert_uint_eq(n_flags, 19);
 	ck_assert(!config_key_nth(n_keys, &sec, &key));
 	ck_assert(config_key_nth(0, &sec, &key));
@@ -1509,6 +1534,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_key_device_fwmark);
 	tcase_add_test(tc, test_key_encap);
 	tcase_add_test(tc, test_key_mtu_backend_keepalive);
+	tcase_add_test(tc, test_key_datapath);
 	tcase_add_test(tc, test_key_address);
 	tcase_add_test(tc, test_key_table);
 	tcase_add_test(tc, test_route_section);

@@ -37,6 +37,39 @@ START_TEST(test_roundtrip)
 		  "ttl=inherit pmtudisc=no ignore_df=yes encap=udp encap_dport=4754 "
 		  "encap_sport=auto mtu=1400");
 	roundtrip("create g4 mode=gre remote=192.0.2.2 keepalive=10,3 encap=fou encap_sport=5000");
+	roundtrip("create g5 mode=gre remote=192.0.2.2 datapath=bpf");
+}
+END_TEST
+
+/* Datapath goes to gretund when chosen; auto is said by saying nothing. */
+START_TEST(test_datapath)
+{
+	static const char *const line[] = {
+		"create g1 mode=gre remote=192.0.2.2",
+		"create g1 mode=gre remote=192.0.2.2 datapath=auto",
+		"create g1 mode=gre remote=192.0.2.2 datapath=bpf",
+		"create g1 mode=gre remote=192.0.2.2 datapath=userspace",
+	};
+	static const enum tunnel_datapath want[] = { DATAPATH_AUTO, DATAPATH_AUTO, DATAPATH_BPF,
+						     DATAPATH_USERSPACE };
+	struct ctl_request a, b;
+	char err[CTL_ERR_MAX] = "", out[CTL_LINE_MAX];
+	int n;
+
+	for (size_t i = 0; i < sizeof(line) / sizeof(line[0]); i++) {
+		ck_assert_msg(!ctl_request_parse(line[i], strlen(line[i]), &a, err, sizeof(err)),
+			      "%s: %s", line[i], err);
+		ck_assert_int_eq(a.t.datapath, want[i]);
+		n = ctl_request_format(out, sizeof(out), CTL_CMD_CREATE, &a.t);
+		ck_assert_int_gt(n, 0);
+		ck_assert_msg((strstr(out, "datapath=") != NULL) == (want[i] != DATAPATH_AUTO),
+			      "%s", out);
+		ck_assert(!ctl_request_parse(out, (size_t)n, &b, err, sizeof(err)));
+		ck_assert_int_eq(b.t.datapath, want[i]);
+	}
+	ck_assert(ctl_request_parse("create x mode=gre remote=192.0.2.2 datapath=xdp", 47, &a, err,
+				    sizeof(err)) < 0);
+	ck_assert_str_eq(err, "invalid datapath `xdp'");
 }
 END_TEST
 
@@ -344,6 +377,7 @@ int main(void)
 
 	tcase_add_test(tc, test_roundtrip);
 	tcase_add_test(tc, test_invalid);
+	tcase_add_test(tc, test_datapath);
 	tcase_add_test(tc, test_table);
 	tcase_add_test(tc, test_equal);
 	tcase_add_test(tc, test_conf);
