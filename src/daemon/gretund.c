@@ -25,6 +25,7 @@
 #include "gretund_ctl.h"
 #include "gretund_data.h"
 #include "gretund_dev.h"
+#include "gretund_fp.h"
 #include "gretund_keepalive.h"
 #include "gretund_log.h"
 #include "gretund_loop.h"
@@ -75,7 +76,12 @@ static void main_tick(struct gd *gd)
 	unsigned int refresh_budget = 32;
 
 	for (struct gd_tunnel *gt = gd->tunnels; gt; gt = gt->next) {
-		if (now - gt->pmtu_at >= GD_PMTU_REFRESH && refresh_budget &&
+		/* the fast path's tunnels send without gretund seeing it: their
+		 * path MTU every tick (a few system calls each, ~4 ms a second
+		 * for 1,000), their route every GD_PMTU_REFRESH */
+		if (gt->fp_on)
+			gd_fp_tick(gd, gt, now);
+		else if (now - gt->pmtu_at >= GD_PMTU_REFRESH && refresh_budget &&
 		    gt->st.tx_packets != gt->pmtu_tx) {
 			gd_tunnel_refresh_pmtu(gt, now);
 			refresh_budget--;
@@ -137,6 +143,7 @@ static int activation_fd(void)
  * gretund reattaches on create; else the devices go with their fds. */
 static void tunnels_close(struct gd *gd, bool persist)
 {
+	gd->closing = persist;
 	while (gd->tunnels) {
 		struct gd_tunnel *gt = gd->tunnels;
 
@@ -329,7 +336,9 @@ static int main_prepare(struct gd *gd, struct gd_main *m)
 		return -1;
 	gd->opener_fd = m->o.opener_fd;
 	daemon_dir_prepare(m->o.user);
-	ret = gd_priv_drop(m->o.user);
+	/* the fast path loads (or is adopted) while we may still load it */
+	gd_fp_open(gd);
+	ret = gd_priv_drop(m->o.user, gd_fp_needs_cap_bpf(gd));
 	/* a successor of a gretund that already dropped them cannot drop from
 	 * the bounding set again (no CAP_SETPCAP): what is left is the same */
 	if (ret == -EPERM && (m->takeover >= 0 || gd->supervised))
@@ -353,8 +362,9 @@ static int main_start(struct gd *gd, struct gd_main *m)
 	gd->on.raw = gd_data_raw_event;
 	gd->on.udp = gd_data_udp_event;
 	gd_table_hook_add(gd, gd_keepalive_tunnel_event);
+	gd_table_hook_add(gd, gd_fp_tunnel_event);
 	gd_table_hook_add(gd, gd_state_tunnel_event);
-	gd->data = gd_data_new();
+	gd->data = gd_data_new(&gd->flow_seed);
 	m->sigw.fd = signalfd(-1, &m->mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (!gd->data || m->sigw.fd < 0 || (ret = gd_loop_init(gd)) ||
 	    (ret = gd_loop_add(gd, &m->sigw, EPOLLIN))) {
@@ -430,6 +440,7 @@ static void main_teardown(struct gd *gd, struct gd_main *m)
 		close(m->lfd);
 	gd_ctl_stop(gd);
 	tunnels_close(gd, true);
+	gd_fp_close(gd);
 	gd_sock_close_all(gd);
 	if (m->sigw.fd >= 0)
 		close(m->sigw.fd);

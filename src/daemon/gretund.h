@@ -13,7 +13,8 @@
  *   2  gretund_dev (TUN/TAP), gretund_sock (underlay sockets),
  *      gretund_supervisor (crash recovery)
  *   3  gretund_table (tunnels, receive demux, tunnel-changed hooks)
- *   4  gretund_keepalive (Cisco keepalives)
+ *   4  gretund_keepalive (Cisco keepalives), gretund_fp (the in-kernel
+ *      eBPF fast path: load, pin, attach, maps from the table)
  *   5  gretund_data (packet paths: gretund_data.c and the gretund_data_*
  *      files gretund_data_int.h lists), gretund_state (state file)
  *   6  gretund_restart (handover to a new process)
@@ -51,6 +52,7 @@
 struct gd;
 struct gd_client;
 struct gd_data;
+struct gd_fp;
 struct gd_restart;
 
 /* The options a gretund process runs with, which every process that
@@ -99,6 +101,16 @@ struct gd_tunnel {
 	 * went out, as far as the tick saw (st.tx_packets moved) */
 	time_t pka_last;
 	uint64_t pka_tx;
+	/* the in-kernel fast path (gretund_fp.c) */
+	bool fp_on;			/* it serves this tunnel */
+	bool fp_has_id;
+	bool fp_dev_down;		/* its device is down: receive is gretund's,
+					 * which answers as Linux does */
+	uint32_t fp_id;			/* index into fp_stats */
+	int fp_underlay;		/* ifindex its ingress program is on, 0 */
+	time_t fp_at;			/* last route refresh */
+	union inet_addr fp_src;		/* the route's source address */
+	char fp_why[96];		/* why gretund's path serves it, "" if fp_on */
 	struct gd_tunnel *hnext;	/* demux hash chain */
 	struct gd_tunnel *next;		/* all tunnels */
 };
@@ -171,6 +183,10 @@ struct gd {
 	uint64_t unmatched;	/* GRE packets matching no tunnel at all */
 	uint64_t rx_malformed;	/* not even an outer header */
 	struct gd_data *data;	/* the packet paths' state (gretund_data_int.h) */
+	struct gd_fp *fp;	/* the fast path (gretund_fp.c), NULL if none */
+	uint32_t flow_seed;	/* GRE-in-UDP flow hash seed, shared with it */
+	bool closing;		/* tunnels close but their devices stay (restart,
+				 * stop): the fast path stays with them */
 	/* restart */
 	bool supervised;	/* a supervisor waits for us: exit GD_EXIT_HANDOVER */
 	bool handed_over;	/* a successor serves: leave state and pid file */

@@ -26,7 +26,7 @@ unsigned int gd_data_overhead(const struct tunnel *t)
 	       (unsigned int)gre_header_len(t->oflags);
 }
 
-struct gd_data *gd_data_new(void)
+struct gd_data *gd_data_new(uint32_t *flow_seed)
 {
 	struct gd_data *d = calloc(1, sizeof(*d));
 
@@ -35,10 +35,13 @@ struct gd_data *gd_data_new(void)
 	d->rx.ifq_fd = -1;
 	d->icmp.fd4 = -1;
 	d->icmp.fd6 = -1;
-	/* the GRE-in-UDP flow hash seed: per process (Linux: per boot) */
-	if (getrandom(&d->flow_seed, sizeof(d->flow_seed), GRND_NONBLOCK) !=
+	/* the GRE-in-UDP flow hash seed: per process (Linux: per boot), or
+	 * the one the fast path already uses (gretund_fp.c) */
+	d->flow_seed = *flow_seed;
+	if (!d->flow_seed && getrandom(&d->flow_seed, sizeof(d->flow_seed), GRND_NONBLOCK) !=
 	    sizeof(d->flow_seed))
 		d->flow_seed = (uint32_t)time(NULL) ^ (uint32_t)getpid();
+	*flow_seed = d->flow_seed;
 	return d;
 }
 

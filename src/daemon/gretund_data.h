@@ -8,7 +8,9 @@
 
 /* The packet paths' state (gd->data), or NULL without memory;
  * gd_data_free closes the sockets they opened. */
-struct gd_data *gd_data_new(void);
+/* *flow_seed: the GRE-in-UDP flow hash seed to use, 0 for a new one
+ * (written back). */
+struct gd_data *gd_data_new(uint32_t *flow_seed);
 void gd_data_free(struct gd_data *d);
 void gd_data_tun_event(struct gd *gd, struct gd_watch *w, uint32_t events);
 void gd_data_raw_event(struct gd *gd, struct gd_watch *w, uint32_t events);

@@ -14,7 +14,7 @@
 
 #include "gretund_priv.h"
 
-int gd_priv_drop(const char *user)
+int gd_priv_drop(const char *user, bool keep_bpf)
 {
 	struct passwd *pw = NULL;
 	int ret;
@@ -28,6 +28,9 @@ int gd_priv_drop(const char *user)
 	capng_clear(CAPNG_SELECT_ALL);
 	if (capng_updatev(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED | CAPNG_BOUNDING_SET,
 			  CAP_NET_ADMIN, CAP_NET_RAW, -1))
+		return -EINVAL;
+	if (keep_bpf && capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED | CAPNG_BOUNDING_SET,
+				     CAP_BPF))
 		return -EINVAL;
 	/* bounding and ambient sets first, while still allowed to */
 	if (capng_apply(CAPNG_SELECT_BOUNDS) || capng_apply(CAPNG_SELECT_AMBIENT))

@@ -30,6 +30,7 @@ sock 2
 supervisor 2
 table 3
 keepalive 4
+fp 4
 data 5
 state 5
 restart 6

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * gretund_fp.c: the in-kernel fast path (gretund(8), FAST PATH). One program
+ * set per network namespace (src/bpf/gretun_fp.bpf.c, the maps of
+ * src/bpf/fp_abi.h), loaded or adopted once at start, pinned in a bpffs,
+ * attached with TC to each fast-path tunnel's device (egress) and to the
+ * underlay device of the route to its remote (ingress), its maps written
+ * from the tunnel table. Built without BPF, every call is the same and
+ * says "built without BPF".
+ */
+#ifndef GRETUN_GRETUND_FP_H
+#define GRETUN_GRETUND_FP_H
+
+#include "backend.h"
+#include "gretund.h"
+
+/* At start, while still privileged: adopt the pinned programs and maps of
+ * this namespace (a restart, a crash) or load and pin them. Never fails:
+ * without a fast path every tunnel is gretund's, and show says why. */
+void gd_fp_open(struct gd *gd);
+/* The privilege drop must keep CAP_BPF: a kernel before 6.5 checks it for
+ * every bpf() call, map updates too. */
+bool gd_fp_needs_cap_bpf(const struct gd *gd);
+/* The table's hook: map entries, attachments and stats ids follow it. */
+void gd_fp_tunnel_event(struct gd *gd, struct gd_tunnel *gt, enum gd_tunnel_event ev,
+			const struct tunnel *old);
+/* The tick, for a fast-path tunnel: its path MTU again (the kernel may
+ * have learnt a smaller one), and every GD_PMTU_REFRESH seconds its route
+ * (underlay device, source address). */
+void gd_fp_tick(struct gd *gd, struct gd_tunnel *gt, time_t now);
+/* "bpf" or "userspace"; *why gets the reason for userspace ("" for bpf). */
+const char *gd_fp_datapath(const struct gd_tunnel *gt, const char **why);
+/* gt's counters as the fast path saw them, added into st. */
+void gd_fp_stats_add(struct gd *gd, const struct gd_tunnel *gt, struct tunnel_stats *st);
+/* At exit: with no tunnel left (and no successor), nothing stays. */
+void gd_fp_close(struct gd *gd);
+
+#endif
