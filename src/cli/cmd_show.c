@@ -193,6 +193,19 @@ static void print_stats(struct out *o, const struct tunnel_stats *st, bool learn
 	out_object_end(o);
 }
 
+/* Which of gretund's data paths serves a userspace tunnel, as gretund says
+ * (nothing for kernel tunnels, or a gretund that does not say). */
+static void print_datapath(struct out *o, const struct tunnel *st, const struct tunnel_stats *s)
+{
+	if (st->backend != BACKEND_USERSPACE || !s->datapath[0])
+		return;
+	out_str(o, "datapath", " datapath %s", s->datapath);
+	if (s->datapath_why[0])
+		out_str(o, "datapath_why", " (%s)", s->datapath_why);
+	else
+		out_null(o, "datapath_why");
+}
+
 static int show_one(struct out *o, struct nl_sock *nl, const char *name)
 {
 	struct tunnel st, cur;
@@ -241,7 +254,9 @@ static int show_one(struct out *o, struct nl_sock *nl, const char *name)
 	out_str(o, "backend", " backend %s", tunnel_backend_name(st.backend));
 	out_str(o, "state", " state %s", link_state(&l, exists));
 	out_u64(o, "ifindex", exists ? " ifindex %" PRIu64 : NULL, exists ? (uint64_t)l.ifindex : 0);
-	out_u64(o, "mtu", " mtu %" PRIu64 "\n", exists ? l.mtu : st.mtu);
+	out_u64(o, "mtu", " mtu %" PRIu64, exists ? l.mtu : st.mtu);
+	print_datapath(o, &st, &stats);
+	out_text(o, "\n");
 	print_params(o, t);
 	if (st.keepalive_interval) {
 		out_object_begin(o, "keepalive");

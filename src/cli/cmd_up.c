@@ -93,6 +93,22 @@ const char *backend_error(struct up_ctx *c, int err)
 	return c->why;
 }
 
+/* Datapath=auto: say once why gretund's own path serves the new tunnel
+ * rather than the in-kernel fast path (show says it too). */
+static void datapath_tell(struct up_ctx *c, const struct tunnel *t)
+{
+	struct tunnel cur;
+	struct tunnel_stats st;
+	char err[BACKEND_ERR_MAX];
+
+	tunnel_init(&cur);
+	if (!c->be->get(c->nl, t->name, &cur, &st, err, sizeof(err)) &&
+	    !strcmp(st.datapath, "userspace"))
+		infomsg("%s: gretund's own data path serves it, not the fast path: %s", t->name,
+			st.datapath_why[0] ? st.datapath_why : "unknown");
+	tunnel_free(&cur);
+}
+
 static int device_create(struct up_ctx *c)
 {
 	struct tunnel *t = c->t;
@@ -125,6 +141,8 @@ static int device_create(struct up_ctx *c)
 		return -EOPNOTSUPP;
 	}
 	t->backend = c->be == &backend_userspace ? BACKEND_USERSPACE : BACKEND_KERNEL;
+	if (c->be == &backend_userspace && t->datapath == DATAPATH_AUTO)
+		datapath_tell(c, t);
 	c->created = true;
 	u.be = c->be;
 	return journal_push(&c->j, &u);

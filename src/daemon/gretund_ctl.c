@@ -19,6 +19,7 @@
 #include "ctl.h"
 #include "field.h"
 #include "gretund_ctl.h"
+#include "gretund_fp.h"
 #include "gretund_loop.h"
 #include "gretund_proto.h"
 #include "gretund_restart.h"
@@ -81,6 +82,16 @@ static void reply_error(struct json_writer *w, int err, const char *msg)
 	}
 }
 
+/* Which data path serves it, and why not the fast path. */
+static void reply_datapath(struct json_writer *w, const struct gd_tunnel *gt)
+{
+	const char *why;
+
+	json_str(w, "datapath_active", gd_fp_datapath(gt, &why));
+	if (why[0])
+		json_str(w, "datapath_why", why);
+}
+
 /* The tunnel's parameters, in the protocol's spelling (gretund(8)), from
  * the field table: the client reads them back with ctl_tunnel_set_param. */
 static void reply_tunnel_params(struct json_writer *w, const struct gd_tunnel *gt)
@@ -101,15 +112,20 @@ static void reply_tunnel_params(struct json_writer *w, const struct gd_tunnel *g
 			json_bool(w, key, v.on);
 	}
 	json_i64(w, "ifindex", gt->ifindex);
+	reply_datapath(w, gt);
 	json_u64(w, "path_mtu", gt->pmtu);
 	json_u64(w, "o_seqno", gt->o_seqno);
 	json_u64(w, "i_seqno", gt->i_seqno);
 }
 
-static void reply_tunnel_stats(struct json_writer *w, const struct gd_tunnel *gt)
+/* gretund's own counters and the fast path's, so that they stay true
+ * whichever path a packet took. */
+static void reply_tunnel_stats(struct json_writer *w, struct gd *gd, const struct gd_tunnel *gt)
 {
-	const struct tunnel_stats *st = &gt->st;
+	struct tunnel_stats sum = gt->st;
+	const struct tunnel_stats *st = &sum;
 
+	gd_fp_stats_add(gd, gt, &sum);
 	json_object_begin(w, "stats");
 	json_u64(w, "rx_packets", st->rx_packets);
 	json_u64(w, "rx_bytes", st->rx_bytes);
@@ -134,14 +150,15 @@ static void reply_tunnel_stats(struct json_writer *w, const struct gd_tunnel *gt
 	json_object_end(w);
 }
 
-static void reply_tunnel(struct json_writer *w, const struct gd_tunnel *gt, bool params)
+static void reply_tunnel(struct json_writer *w, struct gd *gd, const struct gd_tunnel *gt,
+			 bool params)
 {
 	json_object_begin(w, NULL);
 	json_bool(w, "ok", true);
 	json_str(w, "name", gt->t.name);
 	if (params)
 		reply_tunnel_params(w, gt);
-	reply_tunnel_stats(w, gt);
+	reply_tunnel_stats(w, gd, gt);
 	json_object_end(w);
 }
 
@@ -185,9 +202,41 @@ static void reply_done(struct json_writer *w, struct gd *gd, int ret, const char
 	json_object_begin(w, NULL);
 	json_bool(w, "ok", true);
 	json_str(w, "name", name);
-	if (gt)
+	if (gt) {
 		json_i64(w, "ifindex", gt->ifindex);
+		reply_datapath(w, gt);
+	}
 	json_object_end(w);
+}
+
+/* Datapath=bpf where the fast path does not serve the tunnel: -EOPNOTSUPP
+ * with the reason, and the caller undoes what it did. */
+static int datapath_check(struct gd *gd, const char *name, char *err, size_t errlen)
+{
+	struct gd_tunnel *gt = gd_table_find(gd, name);
+	const char *why;
+
+	if (!gt || gt->t.datapath != DATAPATH_BPF || !strcmp(gd_fp_datapath(gt, &why), "bpf"))
+		return 0;
+	snprintf(err, errlen, "Datapath=bpf: the fast path cannot serve %s: %s", name, why);
+	return -EOPNOTSUPP;
+}
+
+/* A change, back to the old parameters when Datapath=bpf cannot be had. */
+static int tunnel_change(struct gd *gd, const struct tunnel *t, char *err, size_t errlen)
+{
+	struct gd_tunnel *gt = gd_tunnel_live(gd, gd_table_find(gd, t->name));
+	struct tunnel old;
+	char ignored[CTL_ERR_MAX];
+	int ret;
+
+	if (gt)
+		old = gt->t;	/* no arrays or hooks in the table's copy */
+	ret = gd_tunnel_change(gd, t, err, errlen);
+	if (ret || !gt || !(ret = datapath_check(gd, t->name, err, errlen)))
+		return ret;
+	gd_tunnel_change(gd, &old, ignored, sizeof(ignored));
+	return ret;
 }
 
 /* Handles the requests that change nothing and answer at once. */
@@ -211,7 +260,7 @@ static void handle_query(struct json_writer *w, struct gd *gd, const struct ctl_
 			reply_error(w, -ENODEV, err);
 			break;
 		}
-		reply_tunnel(w, gt, req->cmd == CTL_CMD_GET);
+		reply_tunnel(w, gd, gt, req->cmd == CTL_CMD_GET);
 		break;
 	default:
 		reply_error(w, -EINVAL, "unknown command");
@@ -247,10 +296,12 @@ void gd_ctl_handle_line(struct gd *gd, struct gd_client *c, const char *line, si
 		return;
 	case CTL_CMD_CREATE:
 		ret = gd_tunnel_create(gd, &req.t, err, sizeof(err));
+		if (!ret && (ret = datapath_check(gd, req.name, err, sizeof(err))))
+			gd_tunnel_destroy(gd, req.name);
 		reply_done(&w, gd, ret, req.name, err);
 		break;
 	case CTL_CMD_CHANGE:
-		ret = gd_tunnel_change(gd, &req.t, err, sizeof(err));
+		ret = tunnel_change(gd, &req.t, err, sizeof(err));
 		reply_done(&w, gd, ret, req.name, err);
 		break;
 	case CTL_CMD_DESTROY:

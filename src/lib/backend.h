@@ -26,6 +26,10 @@ struct tunnel_stats {
 	/* keepalive (userspace) */
 	bool keepalive_up;
 	int64_t keepalive_last_reply;	/* unix time, 0 = never */
+	/* userspace: the data path that serves it ("bpf", "userspace"; ""
+	 * from a gretund that does not say) and why not the fast path */
+	char datapath[16];
+	char datapath_why[96];
 };
 
 /* Room for a backend's message: gretund's (CTL_ERR_MAX and a prefix) or

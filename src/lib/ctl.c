@@ -336,6 +336,13 @@ static int tunnel_cb(const char *path, enum json_type type, const char *val, voi
 		}
 		return 0;
 	}
+	if (!strcmp(path, "datapath_active") || !strcmp(path, "datapath_why")) {
+		if (c->st && type == JSON_STRING && path[9] == 'a')
+			snprintf(c->st->datapath, sizeof(c->st->datapath), "%s", val);
+		else if (c->st && type == JSON_STRING)
+			snprintf(c->st->datapath_why, sizeof(c->st->datapath_why), "%s", val);
+		return 0;
+	}
 	if (!strcmp(path, "name")) {
 		if (type != JSON_STRING || !ifname_valid(val))
 			return -EBADMSG;
