@@ -9,6 +9,8 @@
 # and IPv6 flow label). Every difference must be listed in diff_known.txt
 # (and explained in gretund(8)). One VM boot for all configurations of
 # diff.tbl. Fails if the VM cannot boot; skips (77) only without root/qemu.
+# GRETUN_VM_DATAPATH=bpf: the gretund tunnels on the fast path where it
+# serves them (gretund(8), FAST PATH).
 # Namespaces gtdp-{v,s,r}<pid>; underlay 192.0.2.64/26 + 2001:db8:400::/48,
 # overlay 203.0.113.64/26 + 2001:db8:401::/48.
 set -u
@@ -103,6 +105,13 @@ if ! vm_wait_reachable "$nsv" 192.0.2.70 180 "$vmpid"; then
 else
 	while IFS='|' read -r name mode recv send _kopts copts craft; do
 		case "$name" in '#'*|'') continue ;; esac
+		# GRETUN_VM_DATAPATH=bpf: gretund's fast path where it can serve
+		# the tunnel (not csum/seq, not GRE-in-UDP over IPv6)
+		case "${GRETUN_VM_DATAPATH:-auto}:$copts:$mode" in
+		auto:*) ;;
+		*csum* | *seq* | *encap=udp*:ip6*) ;;
+		*) copts="$copts datapath=$GRETUN_VM_DATAPATH" ;;
+		esac
 		r=$(ctl "$nsr" "create gtd mode=$mode local=$recv remote=$send $copts")
 		case "$r" in '{"ok":true'*) ;; *) echo "not ok - $name: gretund create: $r"; fails=1; continue ;; esac
 		case "$mode" in *tap) ip -n "$nsr" link set gtd address 02:00:00:47:00:02 ;; esac

@@ -8,6 +8,8 @@
 # over the path MTU refused with "frag needed".
 # Skips (77) without root, qemu, or the gretunctl/gretund binaries.
 # GUEST_INTEROP=FILE runs another guest script (e.g. with T_TIME=1 set).
+# GRETUN_VM_DATAPATH=bpf puts the host tunnels the fast path can serve on it
+# (gretund(8), FAST PATH): the matrix against the kernel with the fast path.
 set -u
 vm_dir=$(cd "$(dirname "$0")" && pwd)
 top_builddir=${top_builddir:-$(pwd)}
@@ -79,6 +81,13 @@ host_up() { # PHASE
 		done
 		if [ "$f" = 6 ]; then l=2001:db8:300::1 r=2001:db8:300::2; else l=198.51.100.129 r=198.51.100.130; fi
 		[ "$n" = i2 ] && hopts="$hopts mtu 1500"
+		# GRETUN_VM_DATAPATH=bpf: gretund's fast path on every tunnel it
+		# can serve (not csum/seq, not GRE-in-UDP over IPv6)
+		case "${GRETUN_VM_DATAPATH:-auto}:$hopts:$f" in
+		auto:*) ;;
+		*csum* | *seq* | *udp*:6) ;;
+		*) hopts="$hopts datapath $GRETUN_VM_DATAPATH" ;;
+		esac
 		check "host $_ph: gretunctl up $n $m$hopts --backend userspace" inns "$G" up "$n" mode "$m" \
 			local $l remote $r $hopts \
 			address "203.0.113.$((128 + 4 * i + 1))/30" address "2001:db8:301:$i::1/64" \
