@@ -1101,18 +1101,6 @@ void gd_fp_close(struct gd *gd)
 
 #define FP_NONE "built without BPF"
 
-/* The flow hash seed of the entries already there (a restart, a crash):
- * a flow keeps its GRE-in-UDP source port. */
-static void seed_adopt(struct gd *gd)
-{
-	struct fp_tx v;
-	__u32 key;
-
-	if (!bpf_map_get_next_key(gd->fp->fd[FP_MAP_TX], NULL, &key) &&
-	    !bpf_map_lookup_elem(gd->fp->fd[FP_MAP_TX], &key, &v))
-		gd->flow_seed = v.flow_seed;
-}
-
 void gd_fp_open(struct gd *gd)
 {
 	(void)gd;
