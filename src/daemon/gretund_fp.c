@@ -39,6 +39,9 @@
 #include <sys/utsname.h>
 #include <time.h>
 
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
+
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <cap-ng.h>
@@ -571,6 +574,33 @@ static void links_watch(struct gd *gd)
 	}
 }
 
+/* A veth with tx checksumming hands a locally sent TCP/UDP segment to the
+ * other namespace with its checksum still to be filled in: the kernel
+ * there copes, a gretund there (or its own slow path) reads it from a raw
+ * socket unfilled and delivers a bad checksum. A NIC fills it in (or the
+ * stack does, for one that cannot). So auto keeps such tunnels gretund's. */
+static bool underlay_partial_csum(int ifindex)
+{
+	struct ethtool_drvinfo di = { .cmd = ETHTOOL_GDRVINFO };
+	struct ethtool_value tx = { .cmd = ETHTOOL_GTXCSUM };
+	struct ifreq ifr = { 0 };
+	bool partial = false;
+	int fd;
+
+	if (!if_indextoname((unsigned int)ifindex, ifr.ifr_name))
+		return false;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return false;
+	ifr.ifr_data = (char *)&di;
+	if (!ioctl(fd, SIOCETHTOOL, &ifr) && !strcmp(di.driver, "veth")) {
+		ifr.ifr_data = (char *)&tx;
+		partial = !ioctl(fd, SIOCETHTOOL, &ifr) && tx.data;
+	}
+	close(fd);
+	return partial;
+}
+
 /* ---- which tunnels it serves ---------------------------------------------- */
 
 /* Why gretund's path serves t whatever the kernel can do, or NULL. */
@@ -635,6 +665,14 @@ static int fp_on(struct gd *gd, struct gd_tunnel *gt)
 	if (oif == gt->ifindex) {
 		snprintf(gt->fp_why, sizeof(gt->fp_why), "the route to the remote is the tunnel itself");
 		return -ELOOP;
+	}
+	if (gt->t.datapath == DATAPATH_AUTO && underlay_partial_csum(oif)) {
+		char ifname[IF_NAMESIZE] = "?";
+
+		if_indextoname((unsigned int)oif, ifname);
+		snprintf(gt->fp_why, sizeof(gt->fp_why),
+			 "underlay %s is a veth with tx checksumming (Datapath=bpf forces)", ifname);
+		return -EOPNOTSUPP;
 	}
 	ret = underlay_get(fp, oif);
 	if (ret) {

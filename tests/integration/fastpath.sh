@@ -144,6 +144,18 @@ A up u6 mode ip6gre encap udp local 2001:db8:fa::1 remote 2001:db8:fa::2 key 202
 check "ip6gre encap udp, Datapath=bpf: up fails" test $? != 0
 check "ip6gre encap udp, Datapath=bpf: says why" grep -q "cannot serve u6: GRE-in-UDP over IPv6 is gretund's" "$t_tmp/up"
 
+# auto over a veth that passes checksums unfilled: gretund's path (a gretund
+# peer would read them unfilled); with tx checksumming off: the fast path
+ip netns exec "$a" ethtool -K veth0 tx on >/dev/null
+A up au1 mode gre local 198.51.100.1 remote 198.51.100.2 key 210 >/dev/null 2>&1
+check "auto, underlay veth with tx checksumming: gretund's path, and why" \
+	js "$a" au1 '.datapath == "userspace" and .datapath_why == "underlay veth0 is a veth with tx checksumming (Datapath=bpf forces)"'
+A down au1 >/dev/null 2>&1
+ip netns exec "$a" ethtool -K veth0 tx off >/dev/null
+A up au1 mode gre local 198.51.100.1 remote 198.51.100.2 key 210 >/dev/null 2>&1
+check "auto, underlay veth without tx checksumming: the fast path" js "$a" au1 '.datapath == "bpf"'
+A down au1 >/dev/null 2>&1
+
 # --- fallback: a gretund without CAP_BPF and CAP_SYS_ADMIN -----------------
 ip netns exec "$c" setpriv --bounding-set=-bpf,-sys_admin "$GRETUND" --daemon
 C up fb1 mode gre local 198.51.100.17 remote 198.51.100.18 key 300 address 203.0.113.201/30 \
