@@ -22,7 +22,7 @@
 #include <linux/types.h>
 
 #define FP_MAX_TUNNELS	4096	/* entries of fp_tx, fp_stats; fp_rx twice */
-#define FP_ABI_VERSION	2	/* bump on any change below; gretund will not
+#define FP_ABI_VERSION	3	/* bump on any change below; gretund will not
 				 * adopt pinned maps of another version */
 
 /* fp_tx: key = __u32 ifindex of the tunnel's TUN/TAP device. */
@@ -89,7 +89,11 @@ struct fp_rx {
 	__u32 flags;		/* FP_RX_* */
 	__u32 id;		/* index into fp_stats */
 	__u32 tun_ifindex;	/* redirect target (BPF_F_INGRESS) */
-	__u32 pad;
+	__be16 peer_port;	/* GRE-in-UDP: only this UDP source port (a
+				 * learning tunnel's learned peer, keyed by its
+				 * address in remote); 0: any. Another port goes
+				 * to gretund, which learns it and updates this */
+	__u16 pad;
 };
 
 /* fp_stats: BPF_MAP_TYPE_PERCPU_ARRAY, index = id; gretund sums the CPUs

@@ -24,7 +24,9 @@
  *           keepalives), a protocol the tunnel does not carry, an inner
  *           packet gretund would refuse, a miss in fp_rx (no tunnel: gretund
  *           answers ICMP), a wildcard-local match (the kernel decides whether
- *           the destination is local), FP_RX_SLOW entries; GRE-in-UDP with a
+ *           the destination is local), FP_RX_SLOW entries, a learning
+ *           tunnel's peer from another UDP source port than the learned one
+ *           (fp_rx.peer_port: gretund learns it); GRE-in-UDP with a
  *           UDP checksum the kernel has not verified, or UDP GRO aggregates.
  * The only verdict of the programs' own is RFC 6040's drop of CE over
  * Not-ECT, counted rx_ecn_drops, which is gretund's verdict too.
@@ -579,6 +581,7 @@ struct rx_outer {
 	__u32 hl;		/* outer IP + UDP + GRE */
 	__u32 glen;		/* GRE header + payload */
 	__u16 proto;		/* GRE protocol, host order */
+	__be16 sport;		/* GRE-in-UDP: the UDP source port; else 0 */
 	__u8 tos;
 };
 
@@ -646,6 +649,7 @@ static __always_inline int ingress_parse(struct __sk_buff *skb, struct fp_rx_key
 			return FP_SLOW;
 		k->udp = 1;
 		k->udp_dport = u[1];
+		o->sport = u[0];
 		l4 += 8;
 		l4len -= 8;
 	} else if (l4proto != IPPROTO_GRE) {
@@ -680,6 +684,9 @@ static __always_inline int ingress(struct __sk_buff *skb, const struct rx_outer 
 	long ret;
 
 	if (r->flags & FP_RX_SLOW)
+		return FP_SLOW;
+	/* a learning tunnel's peer from another port: gretund learns it */
+	if (r->peer_port && r->peer_port != o->sport)
 		return FP_SLOW;
 	if (ioff > skb->len)
 		return FP_SLOW;

@@ -142,8 +142,9 @@ static void tx_entry(const struct tun *tn, uint32_t flags_extra, uint32_t underl
 	ck_assert_int_eq(bpf_map_update_elem(bpf_map__fd(skel->maps.fp_tx), &k, &v, 0), 0);
 }
 
-/* fp_rx entry for tn as gretund fills it: exact local, the tunnel's key */
-static void rx_entry(const struct tun *tn, uint32_t flags, bool wildcard)
+/* fp_rx entry for tn as gretund fills it: exact local, the tunnel's key;
+ * peer_port: only that UDP source port (a learned peer's), 0 any */
+static void rx_entry_port(const struct tun *tn, uint32_t flags, bool wildcard, uint16_t peer_port)
 {
 	struct fp_rx_key k = { 0 };
 	struct fp_rx v = { 0 };
@@ -160,7 +161,13 @@ static void rx_entry(const struct tun *tn, uint32_t flags, bool wildcard)
 	v.flags = (tn->tap ? FP_RX_TAP : 0) | (tn->key ? FP_RX_KEY : 0) | flags;
 	v.id = STATS_ID;
 	v.tun_ifindex = TUN_IFINDEX;
+	v.peer_port = htons(peer_port);
 	ck_assert_int_eq(bpf_map_update_elem(bpf_map__fd(skel->maps.fp_rx), &k, &v, 0), 0);
+}
+
+static void rx_entry(const struct tun *tn, uint32_t flags, bool wildcard)
+{
+	rx_entry_port(tn, flags, wildcard, 0);
 }
 
 struct inner_spec {
@@ -600,6 +607,8 @@ struct rx_opts {
 	uint16_t proto;		/* GRE protocol, 0: the tunnel's */
 };
 
+#define RX_SPORT	50000	/* the peer's UDP source port in mk_rx */
+
 /* The packet on the underlay: Ethernet, outer IP, [UDP], GRE (with the
  * tunnel's key), then payload[0..plen) (TUN: IP packet; TAP: frame). */
 static size_t mk_rx(uint8_t *b, const struct tun *tn, const struct rx_opts *o,
@@ -648,7 +657,7 @@ static size_t mk_rx(uint8_t *b, const struct tun *tn, const struct rx_opts *o,
 			b[24] ^= 1;
 	}
 	if (tn->udp) {
-		put16(b + off, 50000);
+		put16(b + off, RX_SPORT);
 		put16(b + off + 2, DPORT);
 		put16(b + off + 4, (uint16_t)(8 + gl + plen));
 		put16(b + off + 6, 0);
@@ -864,6 +873,33 @@ START_TEST(test_ingress_slow)
 }
 END_TEST
 
+/* A learning tunnel's entry: keyed on the learned peer's address, taken
+ * only from its learned UDP source port (fp_rx.peer_port); from another
+ * port (the NAT moved it) the packet goes to gretund untouched, which
+ * learns the new port. 0 takes any port, and plain GRE has none. */
+START_TEST(test_ingress_peer_port)
+{
+	struct tun udp = { .udp = true, .key = true }, gre = { .key = true };
+	struct rx_opts o = { 0 };
+
+	reset();
+	rx_entry_port(&udp, 0, false, RX_SPORT);
+	rx_expect(&udp, &IN4, 0);
+	rx_expect(&udp, &IN6, 0);
+	reset();
+	rx_entry_port(&udp, 0, false, RX_SPORT + 1);
+	rx_refused(&udp, &o, "another UDP source port than the learned one");
+	ck_assert_uint_eq(stats_sum().rx_slow, 1);
+	ck_assert_uint_eq(stats_sum().rx_packets, 0);
+	reset();
+	rx_entry_port(&udp, 0, false, 0);
+	rx_expect(&udp, &IN4, 0);
+	reset();
+	rx_entry_port(&gre, 0, false, 0);
+	rx_expect(&gre, &IN4, 0);
+}
+END_TEST
+
 static Suite *fp_suite(void)
 {
 	Suite *s = suite_create("fp");
@@ -881,6 +917,7 @@ static Suite *fp_suite(void)
 	tcase_add_test(tc, test_ingress_ecn);
 	tcase_add_test(tc, test_ingress_refused);
 	tcase_add_test(tc, test_ingress_slow);
+	tcase_add_test(tc, test_ingress_peer_port);
 	suite_add_tcase(s, tc);
 	return s;
 }
