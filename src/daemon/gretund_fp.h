@@ -32,6 +32,9 @@ void gd_fp_tick(struct gd *gd, struct gd_tunnel *gt, time_t now);
 const char *gd_fp_datapath(const struct gd_tunnel *gt, const char **why);
 /* gt's counters as the fast path saw them, added into st. */
 void gd_fp_stats_add(struct gd *gd, const struct gd_tunnel *gt, struct tunnel_stats *st);
+/* What the fast path sent for gt, in packets (0 without): the persistent
+ * keepalive's "idle" counts it with gretund's own. */
+uint64_t gd_fp_tx_packets(struct gd *gd, const struct gd_tunnel *gt);
 /* At exit: with no tunnel left (and no successor), nothing stays. */
 void gd_fp_close(struct gd *gd);
 
