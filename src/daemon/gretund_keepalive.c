@@ -41,6 +41,7 @@
 #include <unistd.h>
 
 #include "bytes.h"
+#include "gretund_fp.h"
 #include "gretund_keepalive.h"
 #include "gretund_sock.h"
 #include "gretund_table.h"
@@ -233,7 +234,8 @@ bool gd_keepalive_rcv_short(struct gd *gd, const struct gd_rx_key *k,
 /* ---- persistent keepalives (PersistentKeepalive=) ----------------------------
  *
  * To hold a NAT mapping open, a tunnel with PersistentKeepalive=SECONDS
- * sends a keepalive when it has sent nothing else for that long (and once
+ * sends a keepalive when it has sent nothing else for that long (gretund's
+ * packets or the fast path's, read from its counters at the tick) (and once
  * as it starts, so that a learning peer knows where it is). Over IPv4 it
  * is the bare GRE header with the tunnel's output key, protocol 0, 4 or 8
  * bytes: below the 12 bytes Linux's IPv4 GRE demux needs (gre_rcv in
@@ -282,12 +284,16 @@ static int pka_send(struct gd *gd, struct gd_tunnel *gt)
 
 void gd_pka_tick(struct gd *gd, struct gd_tunnel *gt, time_t now)
 {
+	uint64_t tx;
 	int ret;
 
 	if (!gt->t.persistent_keepalive)
 		return;
-	if (gt->pka_last && gt->st.tx_packets != gt->pka_tx) {
-		gt->pka_tx = gt->st.tx_packets;
+	/* what went out: gretund's packets and the fast path's, which
+	 * gretund does not see (its per-CPU counters) */
+	tx = gt->st.tx_packets + gd_fp_tx_packets(gd, gt);
+	if (gt->pka_last && tx != gt->pka_tx) {
+		gt->pka_tx = tx;
 		gt->pka_last = now;	/* data went out: that keeps it open */
 		return;
 	}
@@ -298,7 +304,7 @@ void gd_pka_tick(struct gd *gd, struct gd_tunnel *gt, time_t now)
 		gt->st.tx_errors++;
 	if (ret)
 		gt->pka_last = now;
-	gt->pka_tx = gt->st.tx_packets;
+	gt->pka_tx = tx;
 }
 
 bool gd_pka_rcv(struct gd *gd, const struct gd_rx_key *k, const uint8_t *p, size_t len)
