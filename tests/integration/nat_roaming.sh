@@ -15,18 +15,39 @@
 # source outside the prefix move nothing and are counted; `gretunctl
 # restart` and a crash of gretund keep the learned peer; Backend=kernel with
 # learning is a config error and Backend=auto says why it picks gretund.
+# NAT_DATAPATH=bpf (nat_roaming_fp.sh): the server's tunnels on the eBPF
+# fast path (Datapath=bpf, with Local= so that receive can be the fast
+# path's, and a persistent keepalive of its own): after learning, the
+# traffic goes through the TC programs (the TUN device's counters stay,
+# show's move), follows the NAT's moves (figures beside gretund's own), and
+# the server's keepalives stay quiet while the fast path sends.
 set -u
-PREFIX=gtnat
+DP=${NAT_DATAPATH:-}
+PREFIX=gtnat${DP}
 . "$(dirname "$0")/lib.sh" 2>/dev/null || . "${srcdir:-.}/tests/integration/lib.sh"
 require_root
 [ -x "$GRETUND" ] || skip_all "gretund not built ($GRETUND)"
 [ -x "$GRETUNCTL" ] || skip_all "gretunctl not built ($GRETUNCTL)"
 command -v nft >/dev/null || skip_all "nft not installed (scripts/deps: nftables)"
 command -v conntrack >/dev/null || skip_all "conntrack not installed (scripts/deps: conntrack)"
+if [ "$DP" = bpf ]; then
+	command -v tc >/dev/null || skip_all "tc (iproute2) not installed"
+	command -v ethtool >/dev/null || skip_all "ethtool not installed"
+	[ -d /sys/fs/bpf ] || skip_all "no /sys/fs/bpf: kernel without BPF"
+	! grep -q "built without BPF" "$GRETUND" ||
+		skip_all "gretund built without BPF (configure --disable-bpf)"
+fi
 PY=$(command -v python3) || skip_all "python3 not installed"
 STREAM=$(dirname "$0")/restart_stream.py
 
 c=$PREFIX-c-$$ n=$PREFIX-n-$$ s=$PREFIX-s-$$
+# the server's words beyond the shared ones (NAT_DATAPATH)
+SRV=""
+SRV6=""
+if [ "$DP" = bpf ]; then
+	SRV="datapath bpf local 203.0.113.2 persistent-keepalive 1"
+	SRV6="datapath bpf local 2001:db8:1::2"
+fi
 C() { ip netns exec "$c" "$GRETUNCTL" "$@"; }
 S() { ip netns exec "$s" "$GRETUNCTL" "$@"; }
 
@@ -93,6 +114,11 @@ for x in "$c c0" "$n c1" "$n o0" "$s s0"; do
 	ip -n "$1" link set "$2" up
 done
 ip -n "$c" route add default via 192.0.2.1
+# The fast path sends a locally made TCP segment on with its checksum still
+# to be filled in (CHECKSUM_PARTIAL), as a veth hands it on; the client's
+# gretund reads it from a socket unfilled. A NIC, or a veth without tx
+# checksumming, fills it in (fastpath.sh does the same).
+[ "$DP" = bpf ] && ip netns exec "$s" ethtool -K s0 tx off >/dev/null
 ip netns exec "$n" sysctl -qw net.ipv4.ip_forward=1
 ip netns exec "$n" nft -f - <<'EOF'
 table ip nat {
@@ -113,7 +139,7 @@ check "Remote with host bits set is refused (exit 2)" sh -c "
 # takes gretund.
 check "server up, Remote=203.0.113.0/28, auto picks gretund and says why" sh -c "
 	ip netns exec $s $GRETUNCTL up nat0 mode gre remote 203.0.113.0/28 key 42 \
-		encapsulation udp address 198.51.100.2/30 2>$t_tmp/e; r=\$?; cat $t_tmp/e; [ \$r = 0 ] &&
+		encapsulation udp address 198.51.100.2/30 $SRV 2>$t_tmp/e; r=\$?; cat $t_tmp/e; [ \$r = 0 ] &&
 	grep -q 'learns the peer.s address.*userspace backend' $t_tmp/e"
 check "show before learning: \"learned nothing yet\", learned_remote null" sh -c "
 	ip netns exec $s $GRETUNCTL show nat0 | grep -q 'remote 203.0.113.0/28 learned nothing yet' &&
@@ -136,6 +162,47 @@ check "the client listens on its source port 40123 for replies" sh -c "
 	ip netns exec $c ss -Huln 'sport = :40123' | grep -q 40123"
 check "server to client ping (replies come back to port 40123)" pings "$s" 198.51.100.1
 check "client to server ping" pings "$c" 198.51.100.2
+
+# the server's TUN device counters (what went through gretund) and show's
+dev_n() {
+	ip -n "$s" -j -s link show nat0 | $PY -c 'import json,sys; print(json.load(sys.stdin)[0]["stats64"][sys.argv[1]]["packets"])' "$1"
+}
+# fp_window WHAT: 300 pings each way at 100/s, all answered, carried by the
+# fast path: show's counters of the server's tunnel move by >= 600 each way
+# while its TUN device's move by < 20 (what the programs leave to gretund)
+fp_window() {
+	local dr dt sr st
+	dr=$(dev_n rx) dt=$(dev_n tx)
+	sr=$(js "$s" 't["stats"]["rx_packets"]') st=$(js "$s" 't["stats"]["tx_packets"]')
+	check "fast path $1: 300 pings client to server, all answered" \
+		ip netns exec "$c" ping -q -i 0.01 -c 300 -W 1 198.51.100.2
+	check "fast path $1: 300 pings server to client, all answered" \
+		ip netns exec "$s" ping -q -i 0.01 -c 300 -W 1 198.51.100.1
+	check "fast path $1: show counts >= 600 each way, the TUN device < 20" sh -c "
+		r=\$(( \$(ip netns exec $s $GRETUNCTL show nat0 -j | $PY -c 'import json,sys; print(json.load(sys.stdin)[0][\"stats\"][\"rx_packets\"])') - $sr ))
+		t=\$(( \$(ip netns exec $s $GRETUNCTL show nat0 -j | $PY -c 'import json,sys; print(json.load(sys.stdin)[0][\"stats\"][\"tx_packets\"])') - $st ))
+		dr=\$(( \$(ip -n $s -j -s link show nat0 | $PY -c 'import json,sys; print(json.load(sys.stdin)[0][\"stats64\"][\"rx\"][\"packets\"])') - $dr ))
+		dt=\$(( \$(ip -n $s -j -s link show nat0 | $PY -c 'import json,sys; print(json.load(sys.stdin)[0][\"stats64\"][\"tx\"][\"packets\"])') - $dt ))
+		echo show rx \$r tx \$t, device rx \$dr tx \$dt
+		[ \$r -ge 600 ] && [ \$t -ge 600 ] && [ \$dr -lt 20 ] && [ \$dt -lt 20 ]"
+}
+if [ "$DP" = bpf ]; then
+	check "fast path: the server's tunnel says datapath bpf" \
+		sh -c "[ \"\$(ip netns exec $s $GRETUNCTL show nat0 -j | $PY -c 'import json,sys; print(json.load(sys.stdin)[0][\"datapath\"])')\" = bpf ]"
+	check "fast path: gretun_ingress on the server's underlay s0" \
+		sh -c "tc -n $s filter show dev s0 ingress | grep -q gretun_ingress"
+	fp_window "after learning"
+	# the server's own persistent keepalive: none while the fast path
+	# sends (gretund reads its counters), one a second when idle
+	ka0=$(js "$s" 't["stats"]["tx_keepalives"]')
+	ip netns exec "$s" ping -q -i 0.01 -c 300 198.51.100.1 >/dev/null 2>&1
+	check "fast path: the server sends no keepalive while the fast path sends (3 s)" \
+		sh -c "k=\$(ip netns exec $s $GRETUNCTL show nat0 -j | $PY -c 'import json,sys; print(json.load(sys.stdin)[0][\"stats\"][\"tx_keepalives\"])'); echo \$k - $ka0; [ \$k -le $((ka0 + 1)) ]"
+	ka0=$(js "$s" 't["stats"]["tx_keepalives"]')
+	sleep 3
+	check "fast path: ... and sends them when idle (3 s)" \
+		sh -c "k=\$(ip netns exec $s $GRETUNCTL show nat0 -j | $PY -c 'import json,sys; print(json.load(sys.stdin)[0][\"stats\"][\"tx_keepalives\"])'); echo \$k - $ka0; [ \$k -ge $((ka0 + 2)) ]"
+fi
 
 # a wrong key from inside the prefix, the right key from outside it
 key0=$(js "$s" 't["stats"]["drops"]["key"]')
@@ -174,7 +241,7 @@ wait "$ping_pid"
 wait "$tcp_pid"
 sent=$(sed -n 's/^\([0-9]*\) packets transmitted.*/\1/p' "$t_tmp/ping")
 got=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "$t_tmp/ping")
-echo "# figures: ping -i 0.01 across an address and a port change: sent ${sent:-?} received ${got:-?} lost $((${sent:-0} - ${got:-0}))"
+echo "# figures: ${DP:+Datapath=$DP at the server: }ping -i 0.01 across an address and a port change: sent ${sent:-?} received ${got:-?} lost $((${sent:-0} - ${got:-0}))"
 check "ping kept going: at least 790 of 800 answered" test "${got:-0}" -ge 790
 wait_for 30 grep -q sha256 "$t_tmp/tcp-recv"
 echo "# figures: tcp: sent $(cat "$t_tmp/tcp-send"); received $(grep sha256 "$t_tmp/tcp-recv")"
@@ -182,6 +249,7 @@ check "the TCP stream arrived whole (sha256 of both ends)" sh -c "
 	a=\$(sed -n 's/^sha256 \([0-9a-f]*\) bytes \([0-9]*\)/\1 \2/p' $t_tmp/tcp-send)
 	b=\$(sed -n 's/^sha256 \([0-9a-f]*\) bytes \([0-9]*\)/\1 \2/p' $t_tmp/tcp-recv)
 	[ -n \"\$a\" ] && [ \"\$a\" = \"\$b\" ] && [ \"\${a#* }\" = $((8 << 20)) ]"
+[ "$DP" = bpf ] && fp_window "after the NAT's address and port changed"
 
 # idle: only keepalives flow; the NAT's port changes and the keepalives
 # alone tell the server, which then reaches the client first
@@ -202,7 +270,7 @@ check "the learned peer and its time survive the restart" sh -c "
 	[ \"\$(ip netns exec $s $GRETUNCTL show nat0 -j | $PY -c 'import json,sys; t=json.load(sys.stdin)[0]; print(t[\"learned_remote\"], t[\"learned_port\"], t[\"learned_at\"])')\" = '$before' ]"
 check "the server reaches the client right after the restart" pings "$s" 198.51.100.1
 check "up again with the same config keeps the learned peer" sh -c "
-	ip netns exec $s $GRETUNCTL -q up nat0 mode gre remote 203.0.113.0/28 key 42 encapsulation udp address 198.51.100.2/30 &&
+	ip netns exec $s $GRETUNCTL -q up nat0 mode gre remote 203.0.113.0/28 key 42 encapsulation udp address 198.51.100.2/30 $SRV &&
 	[ \"\$(ip netns exec $s $GRETUNCTL show nat0 -j | $PY -c 'import json,sys; t=json.load(sys.stdin)[0]; print(t[\"learned_remote\"], t[\"learned_port\"], t[\"learned_at\"])')\" = '$before' ]"
 
 # kill -9 of the server's gretund: its supervisor starts another from the
@@ -237,7 +305,7 @@ ip -n "$n" addr add 2001:db8:1::10/64 dev o0 nodad
 ip -n "$n" addr add 2001:db8:1::11/64 dev o0 nodad
 ip -n "$s" addr add 2001:db8:1::2/64 dev s0 nodad
 check "ip6gre server up, Remote=2001:db8:1::/64" \
-	S -q up nat6 mode ip6gre remote 2001:db8:1::/64 key 6 address 198.51.100.6/30
+	S -q up nat6 mode ip6gre remote 2001:db8:1::/64 key 6 address 198.51.100.6/30 $SRV6
 check "ip6gre peer up with local 2001:db8:1::10 and persistent keepalive 1" \
 	N -q up nat6 mode ip6gre local 2001:db8:1::10 remote 2001:db8:1::2 key 6 \
 		persistent-keepalive 1 address 198.51.100.5/30
