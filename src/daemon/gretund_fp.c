@@ -704,10 +704,12 @@ static const char *fp_refuses(const struct gd *gd, const struct tunnel *t)
 		return "GRE checksums are gretund's";
 	if ((t->iflags | t->oflags) & GRE_OPT_SEQ)
 		return "GRE sequence numbers are gretund's";
-	if (t->keepalive_interval || t->persistent_keepalive)
+	/* Cisco keepalives; a persistent keepalive is gretund's too, but the
+	 * data beside it can be the fast path's (gd_pka_tick reads its
+	 * counters), and so can a learning tunnel's (the maps follow the
+	 * learned peer) */
+	if (t->keepalive_interval)
 		return "keepalives are gretund's";
-	if (t->flags & TUNNEL_HAS_REMOTE_PREFIX)
-		return "a learning remote (Remote=any or a prefix) is gretund's";
 	if (t->encap == ENCAP_UDP && t->family == AF_INET6)
 		return "GRE-in-UDP over IPv6 is gretund's (its UDP checksum)";
 	/* auto takes only what the fast path's tests cover (Datapath=bpf
