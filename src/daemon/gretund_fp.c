@@ -962,7 +962,9 @@ static void fp_refresh(struct gd *gd, struct gd_tunnel *gt, time_t now)
 
 	gt->fp_at = now;
 	gd_tunnel_refresh_pmtu(gt, now);
-	ret = gd_tunnel_peer(gt, &dst, &dport) ? route_lookup(&gt->t, &dst, &oif, &src) : -EDESTADDRREQ;
+	/* a learning tunnel that has no peer yet has no route either */
+	ret = gd_tunnel_peer(gt, &dst, &dport) ? route_lookup(&gt->t, &dst, &oif, &src)
+					       : -EDESTADDRREQ;
 	if (!ret && oif == gt->ifindex)
 		ret = -ELOOP;
 	if (ret) {
