@@ -275,6 +275,25 @@ if [ "$DP" = bpf ]; then
 		echo nat0 rx \$((r - $r0)) st0 rx \$((q - $q0)); [ \$((q - $q0)) -ge 50 ] && [ \$r = $r0 ]"
 	check "st0 and st1 down" sh -c "ip netns exec $s $GRETUNCTL -q down st0 && ip netns exec $s $GRETUNCTL -q down st1"
 	fp_window "after st0 went"
+	# A second learning tunnel with a longer prefix holding the client's
+	# address: the demux gives it the client's packets, so it learns the
+	# same peer as nat0 still has. Two learning tunnels with one learned
+	# key: receive is gretund's (nat2's TUN device counts what arrives).
+	check "a learning tunnel nat2, Remote=203.0.113.8/29 (longer, holds .11)" \
+		S -q up nat2 mode gre remote 203.0.113.8/29 key 42 encapsulation udp \
+			address 198.51.100.9/30 $SRV
+	learned2_is() {
+		[ "$(ip netns exec "$s" "$GRETUNCTL" show nat2 -j |
+			$PY -c 'import json,sys; t=json.load(sys.stdin)[0]; print("%s:%s" % (t["learned_remote"], t["learned_port"]))')" = "$1" ]
+	}
+	check "nat2 learns 203.0.113.11:40002 too" wait_for 5 learned2_is 203.0.113.11:40002
+	d0=$(ip -n "$s" -j -s link show nat2 | $PY -c 'import json,sys; print(json.load(sys.stdin)[0]["stats64"]["rx"]["packets"])')
+	ip netns exec "$c" ping -q -i 0.01 -c 50 -W 1 198.51.100.2 >/dev/null 2>&1
+	check "... the client's packets reach nat2 through gretund (its device rx >= 50)" sh -c "
+		d=\$(ip -n $s -j -s link show nat2 | $PY -c 'import json,sys; print(json.load(sys.stdin)[0][\"stats64\"][\"rx\"][\"packets\"])')
+		echo nat2 device rx \$((d - $d0)); [ \$((d - $d0)) -ge 50 ]"
+	check "nat2 down" S -q down nat2
+	fp_window "after nat2 went"
 fi
 
 # idle: only keepalives flow; the NAT's port changes and the keepalives
