@@ -753,6 +753,13 @@ static int fp_on_learner(struct gd *gd, struct gd_tunnel *gt)
 	uint16_t dport;
 	int oif = 0, ret;
 
+	/* auto checks the underlay before it takes a tunnel (a veth that
+	 * hands on unfilled checksums), which is not known before the peer */
+	if (gt->t.datapath == DATAPATH_AUTO) {
+		snprintf(gt->fp_why, sizeof(gt->fp_why),
+			 "a learning tunnel's underlay is known only once it learns (Datapath=bpf forces)");
+		return -EOPNOTSUPP;
+	}
 	memset(&gt->fp_src, 0, sizeof(gt->fp_src));
 	if (gd_tunnel_peer(gt, &dst, &dport) &&
 	    !route_lookup(&gt->t, &dst, &oif, &gt->fp_src) && oif != gt->ifindex &&

@@ -293,6 +293,12 @@ if [ "$DP" = bpf ]; then
 		d=\$(ip -n $s -j -s link show nat2 | $PY -c 'import json,sys; print(json.load(sys.stdin)[0][\"stats64\"][\"rx\"][\"packets\"])')
 		echo nat2 device rx \$((d - $d0)); [ \$((d - $d0)) -ge 50 ]"
 	check "nat2 down" S -q down nat2
+	# auto: a learning tunnel stays gretund's and says why
+	check "a plain GRE learning tunnel with Datapath=auto is gretund's and says why" sh -c "
+		ip netns exec $s $GRETUNCTL -q up nat3 mode gre local 203.0.113.2 remote 203.0.113.16/28 key 77 2>/dev/null &&
+		ip netns exec $s $GRETUNCTL show nat3 -j | $PY -c 'import json,sys; t=json.load(sys.stdin)[0]; print(t[\"datapath\"], t[\"datapath_why\"])' |
+			grep -q \"^userspace a learning tunnel's underlay is known only once it learns\" &&
+		ip netns exec $s $GRETUNCTL -q down nat3"
 	fp_window "after nat2 went"
 fi
 
