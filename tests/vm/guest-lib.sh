@@ -7,7 +7,7 @@
 
 # busybox ash prefers its own applets to PATH: route the programs that
 # mkinitramfs.sh copied (iproute2, iputils) to the real ones.
-for _p in ip ss ping; do
+for _p in ip ss ping tc; do
 	[ -x "/usr/local/bin/$_p" ] && eval "$_p() { /usr/local/bin/$_p \"\$@\"; }"
 done
 unset _p

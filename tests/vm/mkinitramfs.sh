@@ -4,10 +4,11 @@
 # under TCG, where decompressing costs more than reading).
 #
 # Usage: mkinitramfs.sh OUT.cpio KERNEL_ENV
-# Contents: busybox-static with its applets, iproute2 (ip, ss), jq, iputils
+# Contents: busybox-static with its applets, iproute2 (ip, ss, tc), jq, iputils
 # ping if the host has it, our gretunctl and gretund from $top_builddir/src
 # if built, each with its shared libraries and the dynamic loader; the
-# tunnel and virtio modules with everything modules.dep says they need;
+# tunnel, virtio, veth and TC (clsact, cls_bpf: the fast path) modules with
+# everything modules.dep says they need; libbpf comes with gretund;
 # tests/vm/init as /init and tests/vm/guest-lib.sh as /lib/gretun/lib.sh.
 # Rebuilds only when an input is newer than OUT.
 set -eu
@@ -21,7 +22,7 @@ top_builddir=${top_builddir:-$(pwd)}
 die() { echo "mkinitramfs.sh: $*" >&2; exit 1; }
 
 MODULES="virtio_pci virtio_net tun gre ip_tunnel ip_gre tunnel4 tunnel6 ip6_tunnel
-	ip6_gre udp_tunnel ip6_udp_tunnel fou fou6"
+	ip6_gre udp_tunnel ip6_udp_tunnel fou fou6 veth sch_ingress cls_bpf"
 
 # Host programs copied into the guest, absolute paths; a missing optional one
 # is left out and the guest tests that need it say so.
@@ -32,7 +33,7 @@ ldd "$busybox" 2>/dev/null | grep -q '=>' &&
 	die "$busybox is dynamically linked (install busybox-static)"
 [ -n "$(path_of ip)" ] || die "iproute2 ip not found"
 [ -n "$(path_of jq)" ] || die "jq not found (install jq)"
-progs="$(path_of ip) $(path_of ss) $(path_of jq) $(path_of ping)"
+progs="$(path_of ip) $(path_of ss) $(path_of jq) $(path_of ping) $(path_of tc)"
 for p in gretunctl gretund; do
 	[ -x "$top_builddir/src/$p" ] && progs="$progs $top_builddir/src/$p"
 done

@@ -8,9 +8,15 @@
 # was delivered) and ICMP errors (bytes compared, modulo IPv4 ID/checksum
 # and IPv6 flow label). Every difference must be listed in diff_known.txt
 # (and explained in gretund(8)). One VM boot for all configurations of
-# diff.tbl. Fails if the VM cannot boot; skips (77) only without root/qemu.
-# GRETUN_VM_DATAPATH=bpf: the gretund tunnels on the fast path where it
-# serves them (gretund(8), FAST PATH).
+# diff.tbl. Then, per configuration, the set goes to gretund once more with
+# its in-kernel fast path on (datapath=bpf; auto where the fast path hands
+# the tunnel to gretund, checksums or sequence numbers), compared with the
+# kernel's answers recorded before (config NAME+fp in diff_known.txt); what
+# the programs pass up goes through gretund and is compared the same way.
+# No fast-path pass when gretund is built without BPF (said in the log).
+# The first pass is datapath=userspace; GRETUN_VM_DATAPATH=bpf or auto puts
+# it on the fast path too where it serves the tunnel.
+# Fails if the VM cannot boot; skips (77) only without root/qemu.
 # Namespaces gtdp-{v,s,r}<pid>; underlay 192.0.2.64/26 + 2001:db8:400::/48,
 # overlay 203.0.113.64/26 + 2001:db8:401::/48.
 set -u
@@ -45,6 +51,81 @@ trap 'exit 1' INT TERM HUP
 
 ctl() {
 	printf '%s\n' "$2" | ip netns exec "$1" socat -t 5 - ABSTRACT-CONNECT:gretun/gretund
+}
+
+fp=1
+if grep -qa 'built without BPF' "$GRETUND"; then
+	fp=
+	echo "# gretund built without BPF: no fast-path pass"
+fi
+
+# gtd_up MODE RECV SEND CTL-OPTIONS: gretund's tunnel gtd as the guest's
+gtd_up() {
+	r=$(ctl "$nsr" "create gtd mode=$1 local=$2 remote=$3 $4")
+	case "$r" in '{"ok":true'*) ;; *) echo "gretund create: $r"; return 1 ;; esac
+	case "$1" in *tap) ip -n "$nsr" link set gtd address 02:00:00:47:00:02 ;; esac
+	ip netns exec "$nsr" sysctl -qw net.ipv4.conf.gtd.rp_filter=0
+	# the MTU the kernel gives its tunnel (1500 - outer IP - GRE
+	# - 14 on gretap; gretunctl's auto): answers to packets larger
+	# than it leave in inner fragments of that size on both sides
+	ip -n "$nsr" link set gtd mtu "$(kernel_mtu "$1" "$4")"
+	ip -n "$nsr" link set gtd up
+	ip -n "$nsr" addr add 203.0.113.66/26 dev gtd
+	ip -n "$nsr" addr add 2001:db8:401::2/64 dev gtd nodad
+	case "$1" in *tap)
+		ip -n "$nsr" neigh add 203.0.113.65 lladdr 02:00:00:47:00:01 dev gtd
+		ip -n "$nsr" -6 neigh add 2001:db8:401::1 lladdr 02:00:00:47:00:01 dev gtd ;;
+	esac
+}
+
+# fp_pass NAME MODE RECV SEND CTL-OPTIONS CRAFT-OPTIONS: the set to gretund
+# with the fast path on, compared with the kernel's $work/NAME.k.json
+fp_pass() {
+	_n=$1+fp _dp=bpf
+	case "$5" in *csum*|*seq*) _dp=auto ;; esac
+	if ! _e=$(gtd_up "$2" "$3" "$4" "$5 datapath=$_dp"); then
+		echo "not ok - $_n: datapath=$_dp: $_e"; fails=1; return
+	fi
+	_g=$(ctl "$nsr" "get gtd")
+	case "$_dp:$_g" in
+	bpf:*'"datapath_active":"bpf"'* | auto:*'"datapath_active":"userspace"'*)
+		echo "ok - $_n: datapath=$_dp: gretund says $(printf '%s' "$_g" | jq -c '{datapath_active, datapath_why}')" ;;
+	*) echo "not ok - $_n: datapath=$_dp: gretund says $_g"; fails=1 ;;
+	esac
+	_rx0=$(ip netns exec "$nsr" cat /sys/class/net/gtd/statistics/rx_packets)
+	ip netns exec "$nss" tshark -q -i veth0 -w "$work/$_n.pcap" > /dev/null 2>&1 &
+	caps=$!
+	sleep 2
+	# shellcheck disable=SC2086 # craft options are words
+	ip netns exec "$nss" python3 "$vm_dir/diff_gre.py" send "$work/$_n.map" \
+		--local "$3" --remote "$4" --mode "$2" $6
+	sleep 1
+	kill $caps 2>/dev/null
+	wait $caps 2>/dev/null
+	caps=
+	_dev=$(( $(ip netns exec "$nsr" cat /sys/class/net/gtd/statistics/rx_packets) - _rx0 ))
+	_all=$(ctl "$nsr" "stats gtd" | jq '.stats.rx_packets')
+	ctl "$nsr" "destroy gtd" > /dev/null
+	echo "# $_n: received $_all, of which through gretund (its device) $_dev"
+	if [ "$_dp" = bpf ]; then
+		if [ "$((_all - _dev))" -gt 0 ]; then
+			echo "ok - $_n: the fast path delivered $((_all - _dev)) packets"
+		else
+			echo "not ok - $_n: the fast path delivered nothing ($_all received, $_dev by gretund)"
+			fails=1
+		fi
+	fi
+	if ! python3 "$vm_dir/diff_gre.py" analyze "$work/$_n.map" "$work/$_n.pcap" "$3" "$work/$_n.json"; then
+		echo "not ok - $_n: analysis failed"; fails=1; return
+	fi
+	if python3 "$vm_dir/diff_gre.py" compare "$vm_dir/diff_known.txt" "$_n" \
+		"$work/$1.k.json" "$work/$_n.json" > "$work/$_n.table"; then
+		echo "ok - $_n: gretund with the fast path receives like the kernel (known differences listed)"
+	else
+		echo "not ok - $_n: gretund with the fast path differs from the kernel"
+		fails=1
+	fi
+	sed 's/^/# /' "$work/$_n.table"
 }
 
 # the two sender namespaces get the same addresses, .66/::2 for the
@@ -105,28 +186,18 @@ if ! vm_wait_reachable "$nsv" 192.0.2.70 180 "$vmpid"; then
 else
 	while IFS='|' read -r name mode recv send _kopts copts craft; do
 		case "$name" in '#'*|'') continue ;; esac
-		# GRETUN_VM_DATAPATH=bpf: gretund's fast path where it can serve
-		# the tunnel (not csum/seq, not GRE-in-UDP over IPv6)
-		case "${GRETUN_VM_DATAPATH:-auto}:$copts:$mode" in
-		auto:*) ;;
-		*csum* | *seq* | *encap=udp*:ip6*) ;;
-		*) copts="$copts datapath=$GRETUN_VM_DATAPATH" ;;
+		# datapath=userspace: gretund's own path (auto would take plain
+		# gre to the fast path), unless GRETUN_VM_DATAPATH says
+		# otherwise (not for csum/seq, not GRE-in-UDP over IPv6)
+		dp=datapath=userspace
+		case "${GRETUN_VM_DATAPATH:-userspace}:$copts:$mode" in
+		userspace:*) ;;
+		*csum* | *seq* | *encap=udp*:ip6*) dp= ;;
+		*) dp="datapath=$GRETUN_VM_DATAPATH" ;;
 		esac
-		r=$(ctl "$nsr" "create gtd mode=$mode local=$recv remote=$send $copts")
-		case "$r" in '{"ok":true'*) ;; *) echo "not ok - $name: gretund create: $r"; fails=1; continue ;; esac
-		case "$mode" in *tap) ip -n "$nsr" link set gtd address 02:00:00:47:00:02 ;; esac
-		ip netns exec "$nsr" sysctl -qw net.ipv4.conf.gtd.rp_filter=0
-		# the MTU the kernel gives its tunnel (1500 - outer IP - GRE
-		# - 14 on gretap; gretunctl's auto): answers to packets larger
-		# than it leave in inner fragments of that size on both sides
-		ip -n "$nsr" link set gtd mtu "$(kernel_mtu "$mode" "$copts")"
-		ip -n "$nsr" link set gtd up
-		ip -n "$nsr" addr add 203.0.113.66/26 dev gtd
-		ip -n "$nsr" addr add 2001:db8:401::2/64 dev gtd nodad
-		case "$mode" in *tap)
-			ip -n "$nsr" neigh add 203.0.113.65 lladdr 02:00:00:47:00:01 dev gtd
-			ip -n "$nsr" -6 neigh add 2001:db8:401::1 lladdr 02:00:00:47:00:01 dev gtd ;;
-		esac
+		if ! e=$(gtd_up "$mode" "$recv" "$send" "$copts $dp"); then
+			echo "not ok - $name: $e"; fails=1; continue
+		fi
 		retry_send begin || { echo "not ok - $name: guest not listening"; fails=1; break; }
 		ip netns exec "$nsv" tshark -q -i gtvm-tap0 -w "$work/$name.k.pcap" > /dev/null 2>&1 &
 		cv=$!
@@ -158,6 +229,7 @@ else
 			fails=1
 		fi
 		sed 's/^/# /' "$work/$name.table"
+		[ -n "$fp" ] && fp_pass "$name" "$mode" "$recv" "$send" "$copts" "$craft"
 	done < "$tbl" >> "$work/host.out"
 fi
 

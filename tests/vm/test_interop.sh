@@ -5,11 +5,18 @@
 # checksums, sequence numbers and GRE-in-UDP (interop.tbl).  The guest runs
 # the table twice: tunnels made by `ip link add`, then by gretunctl's kernel
 # backend.  Ping both ways, a TCP transfer with a checksum, and a DF packet
-# over the path MTU refused with "frag needed".
+# over the path MTU refused with "frag needed".  A third phase, fastpath,
+# runs the table against gretund's in-kernel fast path (gretund(8), FAST
+# PATH): Datapath=bpf for every tunnel it can serve, auto for the others
+# (show must say why gretund's path serves them), and afterwards the fast
+# path must have carried the traffic: show's counters (fast path and
+# gretund summed) moved, the TUN/TAP device's own (gretund's share) hardly.
+# Without BPF in gretund or the kernel there is no fastpath phase (said in
+# the log).
 # Skips (77) without root, qemu, or the gretunctl/gretund binaries.
 # GUEST_INTEROP=FILE runs another guest script (e.g. with T_TIME=1 set).
 # GRETUN_VM_DATAPATH=bpf puts the host tunnels the fast path can serve on it
-# (gretund(8), FAST PATH): the matrix against the kernel with the fast path.
+# in phases iplink and gretunctl too (phase fastpath always does).
 set -u
 vm_dir=$(cd "$(dirname "$0")" && pwd)
 top_builddir=${top_builddir:-$(pwd)}
@@ -61,12 +68,56 @@ check() { # NAME COMMAND...
 
 vm_netns_create "$ns" || { notok "cannot create netns $ns"; exit 1; }
 
+phases="iplink gretunctl fastpath"
+if grep -qa 'built without BPF' "$top_builddir/src/gretund"; then
+	phases="iplink gretunctl"
+	echo "# gretund built without BPF (configure --disable-bpf or no clang/libbpf): no fastpath phase"
+elif [ ! -d /sys/fs/bpf ]; then
+	phases="iplink gretunctl"
+	echo "# no /sys/fs/bpf (kernel without BPF): no fastpath phase"
+fi
+echo "$phases" > "$work/phases"
+
 # The host's userspace tunnels, mirrored from the table.
 grep -v '^#' "$vm_dir/interop.tbl" > "$work/tbl"
+
+# fp_why FAM OPTS...: why gretund's own path serves such a tunnel in the
+# fastpath phase (show's datapath_why), empty when the fast path does
+fp_why() {
+	_f=$1; shift
+	case " $* " in
+	*" csum "*) echo "GRE checksums are gretund's" ;;
+	*" seq "*) echo "GRE sequence numbers are gretund's" ;;
+	*" udp "*) [ "$_f" = 6 ] && echo "GRE-in-UDP over IPv6 is gretund's (its UDP checksum)" ;;
+	esac
+}
+
+# show_is NAME DATAPATH WHY: gretunctl show -j says so
+show_is() {
+	inns "$G" show "$1" -j | jq -e --arg d "$2" --arg w "$3" \
+		'.[0] | .datapath == $d and (.datapath_why // "") == $w' >/dev/null ||
+		{ inns "$G" show "$1" -j | jq -c '.[0] | {datapath, datapath_why}'; return 1; }
+}
+
+# counters NAME: "device-tx-packets device-tx-bytes device-rx-packets
+# device-rx-bytes show-tx-packets show-tx-bytes show-rx-packets
+# show-rx-bytes": the TUN/TAP device's own counters (what went through
+# gretund), and show's (gretund's and the fast path's summed)
+counters() {
+	for _c in tx_packets tx_bytes rx_packets rx_bytes; do
+		inns cat "/sys/class/net/$1/statistics/$_c"
+	done | tr '\n' ' '
+	inns "$G" show "$1" -j | jq -r '.[0].stats | "\(.tx_packets) \(.tx_bytes) \(.rx_packets) \(.rx_bytes)"'
+}
+
 host_up() { # PHASE
 	_ph=$1
 	while read -r n m f i opts; do
 		set -- $opts
+		if [ "$_ph" = fastpath ]; then
+			why=$(fp_why "$f" "$@")
+			if [ -z "$why" ]; then dp="datapath bpf"; else dp="datapath auto"; fi
+		fi
 		[ "${1:-}" = - ] && shift
 		hopts=
 		while [ $# -gt 0 ]; do
@@ -75,23 +126,36 @@ host_up() { # PHASE
 			okey) hopts="$hopts ikey $2"; shift ;;
 			key) hopts="$hopts key $2"; shift ;;
 			udp) hopts="$hopts encapsulation udp encapsulation-port 4754" ;;
+			encaplimit) shift ;;	# the guest's ip6gre option
 			*) hopts="$hopts $1" ;;
 			esac
 			shift
 		done
 		if [ "$f" = 6 ]; then l=2001:db8:300::1 r=2001:db8:300::2; else l=198.51.100.129 r=198.51.100.130; fi
 		[ "$n" = i2 ] && hopts="$hopts mtu 1500"
-		# GRETUN_VM_DATAPATH=bpf: gretund's fast path on every tunnel it
-		# can serve (not csum/seq, not GRE-in-UDP over IPv6)
-		case "${GRETUN_VM_DATAPATH:-auto}:$hopts:$f" in
-		auto:*) ;;
-		*csum* | *seq* | *udp*:6) ;;
-		*) hopts="$hopts datapath $GRETUN_VM_DATAPATH" ;;
-		esac
+		if [ "$_ph" = fastpath ]; then
+			hopts="$hopts $dp"
+		else
+			# GRETUN_VM_DATAPATH=bpf: gretund's fast path on every
+			# tunnel it can serve (not csum/seq, not GRE-in-UDP
+			# over IPv6) in the other phases too
+			case "${GRETUN_VM_DATAPATH:-auto}:$hopts:$f" in
+			auto:*) ;;
+			*csum* | *seq* | *udp*:6) ;;
+			*) hopts="$hopts datapath $GRETUN_VM_DATAPATH" ;;
+			esac
+		fi
 		check "host $_ph: gretunctl up $n $m$hopts --backend userspace" inns "$G" up "$n" mode "$m" \
 			local $l remote $r $hopts \
 			address "203.0.113.$((128 + 4 * i + 1))/30" address "2001:db8:301:$i::1/64" \
 			--backend userspace
+		[ "$_ph" = fastpath ] || continue
+		if [ -z "$why" ]; then
+			check "host $_ph: $n: show says datapath bpf" show_is "$n" bpf ""
+		else
+			check "host $_ph: $n: show says datapath userspace: $why" show_is "$n" userspace "$why"
+		fi
+		echo "$n $(counters "$n")" >> "$work/fp.before"
 	done < "$work/tbl"
 }
 host_down() { # PHASE
@@ -111,7 +175,7 @@ inns busybox nc -ll -p 8000 -e busybox seq 1 10000 &
 srvpid=$!
 
 start=$(date +%s)
-"$vm_dir/run.sh" "${GUEST_INTEROP:-$vm_dir/guest_interop.sh}" --net "$ns" --file "$vm_dir/interop.tbl:interop.tbl" \
+"$vm_dir/run.sh" "${GUEST_INTEROP:-$vm_dir/guest_interop.sh}" --net "$ns" --file "$vm_dir/interop.tbl:interop.tbl" --file "$work/phases:phases" \
 	> "$work/guest.out" 2> "$work/run.err" &
 vmpid=$!
 
@@ -141,7 +205,24 @@ wait_msg() {
 	return 1
 }
 
-for phase in iplink gretunctl; do
+last=${phases##* }
+prev=
+for phase in $phases; do
+	if [ -n "$prev" ]; then
+		# The guest has removed its tunnels: start ours afresh (sequence
+		# numbers), for this phase.
+		if ! wait_msg "clean $prev"; then
+			notok "host: guest removed its $prev tunnels (got '$msg')"
+			break
+		fi
+		host_down "$prev"
+		host_up "$phase"
+		k=0
+		until vm_send "$ns" 198.51.100.130 7000 "go $phase"; do
+			k=$((k + 1)); [ $k -ge 20 ] && break; sleep 1
+		done
+	fi
+	prev=$phase
 	# Wait for the guest's "ready PHASE" (bounded by the VM's own timeout).
 	if ! wait_msg "ready $phase"; then
 		notok "host: guest ready for phase $phase (got '$msg')"
@@ -161,18 +242,41 @@ for phase in iplink gretunctl; do
 	until vm_send "$ns" 198.51.100.130 7000 "done $phase"; do
 		k=$((k + 1)); [ $k -ge 20 ] && break; sleep 1
 	done
-	[ "$phase" = iplink ] || continue
-	# The guest has removed its tunnels: start ours afresh (sequence numbers).
+	[ "$phase" = "$last" ] && [ "$phase" = fastpath ] || continue
+	# What carried the phase's traffic, once the guest's checks are over.
 	if ! wait_msg "clean $phase"; then
 		notok "host: guest removed its $phase tunnels (got '$msg')"
 		break
 	fi
-	host_down "$phase"
-	host_up gretunctl
-	k=0
-	until vm_send "$ns" 198.51.100.130 7000 go; do
-		k=$((k + 1)); [ $k -ge 20 ] && break; sleep 1
-	done
+	while read -r n m f i opts; do
+		set -- $opts
+		[ -z "$(fp_why "$f" "$@")" ] || continue
+		# before (device tx/rx, show tx/rx), then after
+		# shellcheck disable=SC2046 # eight numbers each
+		set -- $(grep "^$n " "$work/fp.before" | cut -d' ' -f2-) $(counters "$n")
+		dtp=$(($9 - $1)) dtb=$((${10} - $2)) drp=$((${11} - $3)) drb=$((${12} - $4))
+		stp=$((${13} - $5)) stb=$((${14} - $6)) srp=$((${15} - $7)) srb=$((${16} - $8))
+		echo "# fastpath: $n $m ($opts): show tx $stp packets $stb bytes, rx $srp packets $srb bytes; of which the device (gretund) tx $dtp packets $dtb bytes, rx $drp packets $drb bytes"
+		# the transfer alone is 48894 bytes to the guest; what gretund
+		# may see is ARP, neighbour discovery and MLD (a few packets)
+		check "host fastpath: $n: the fast path sent the transfer (show tx bytes - device tx bytes >= 48894)" \
+			test $((stb - dtb)) -ge 48894
+		check "host fastpath: $n: gretund's device sent at most 12 packets" test "$dtp" -le 12
+		case "$f: $opts " in
+		6:*" encaplimit none "* | 4:*)
+			check "host fastpath: $n: the fast path received (show rx packets - device rx packets >= 10)" \
+				test $((srp - drp)) -ge 10
+			check "host fastpath: $n: gretund's device received at most 12 packets" test "$drp" -le 12
+			;;
+		*)
+			# Linux's ip6gre sends an encapsulation-limit option
+			# (encaplimit 4 by default): an extension header,
+			# gretund's to receive (gretund(8), FAST PATH)
+			check "host fastpath: $n: received by gretund (the kernel's encapsulation-limit option)" \
+				test "$drp" -ge 10 -a "$drp" = "$srp"
+			;;
+		esac
+	done < "$work/tbl"
 done >> "$work/host.out"
 
 wait "$vmpid"
@@ -182,7 +286,8 @@ end=$(date +%s)
 inns "$G" show -j > "$work/show.json" 2>&1
 # gretund's drop counters: only the PMTU check's oversize packet is expected.
 check "host: gretund dropped nothing by reason but oversize" jq -e '
-	[.[] | .stats.drops // {} | to_entries[] | select(.key != "oversize" and .value != 0)] | length == 0
+	[.[] | {name, datapath, drops: (.stats.drops // {} | with_entries(select(.key != "oversize" and .value != 0)))}
+	 | select(.drops != {})] | if length == 0 then true else (., false) end
 	' "$work/show.json" >> "$work/host.out"
 host_down end >> "$work/host.out"
 check "host: nothing left in the namespace" sh -c \
