@@ -13,13 +13,15 @@
  *   2  gretund_dev (TUN/TAP), gretund_sock (underlay sockets),
  *      gretund_supervisor (crash recovery)
  *   3  gretund_table (tunnels, receive demux, tunnel-changed hooks)
- *   4  gretund_keepalive (Cisco keepalives), gretund_fp (the in-kernel
- *      eBPF fast path: load, pin, attach, maps from the table)
- *   5  gretund_data (packet paths: gretund_data.c and the gretund_data_*
+ *   4  gretund_fp (the in-kernel eBPF fast path: load, pin, attach,
+ *      maps from the table)
+ *   5  gretund_keepalive (Cisco and persistent keepalives: the idle time
+ *      counts the fast path's sends)
+ *   6  gretund_data (packet paths: gretund_data.c and the gretund_data_*
  *      files gretund_data_int.h lists), gretund_state (state file)
- *   6  gretund_restart (handover to a new process)
- *   7  gretund_ctl (control socket)
- *   8  gretund.c (main: options, start, the tick, teardown)
+ *   7  gretund_restart (handover to a new process)
+ *   8  gretund_ctl (control socket)
+ *   9  gretund.c (main: options, start, the tick, teardown)
  * Calls that must go upwards go through pointers set by main: the table
  * tells the keepalives and the state file about tunnel changes through
  * hooks (gd_table_hook_add), the table, the sockets and the handover give

@@ -29,13 +29,13 @@ dev 2
 sock 2
 supervisor 2
 table 3
-keepalive 4
 fp 4
-data 5
-state 5
-restart 6
-ctl 7
-main 8'
+keepalive 5
+data 6
+state 6
+restart 7
+ctl 8
+main 9'
 
 failed=0
 fail() { echo "FAIL: $*"; failed=1; }
