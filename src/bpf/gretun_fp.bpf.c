@@ -583,6 +583,7 @@ struct rx_outer {
 	__u16 proto;		/* GRE protocol, host order */
 	__be16 sport;		/* GRE-in-UDP: the UDP source port; else 0 */
 	__u8 tos;
+	__u8 udp_gso;		/* GRE-in-UDP with gso_size set */
 };
 
 /* The outer headers up to the GRE payload, and the fp_rx key. 0 or FP_SLOW. */
@@ -641,10 +642,16 @@ static __always_inline int ingress_parse(struct __sk_buff *skb, struct fp_rx_key
 
 		if (l4len < 8 || bpf_skb_load_bytes(skb, l4, u, sizeof(u)))
 			return FP_SLOW;
-		/* one datagram (no UDP GRO aggregate), its checksum zero
-		 * (IPv4) or verified by the kernel already */
-		if (skb->gso_size || bpf_ntohs(u[2]) != l4len)
+		/* its checksum zero (IPv4) or verified by the kernel
+		 * already. A GSO packet is either one tunnelled super-packet
+		 * (a sender's TSO through a veth: one UDP, GRE and inner
+		 * header for all, lengths of the whole; SKB_GSO_UDP_TUNNEL)
+		 * or a UDP GRO aggregate of datagrams (a header each, the
+		 * first inner packet only one of them): ingress tells them
+		 * apart by the inner length and leaves aggregates to gretund */
+		if (bpf_ntohs(u[2]) != l4len)
 			return FP_SLOW;
+		o->udp_gso = skb->gso_size != 0;
 		if ((k->ipv6 || u[3]) && bpf_csum_level(skb, BPF_CSUM_LEVEL_QUERY) < 0)
 			return FP_SLOW;
 		k->udp = 1;
@@ -724,11 +731,18 @@ static __always_inline int ingress(struct __sk_buff *skb, const struct rx_outer 
 		/* a keepalive probe carries a GRE packet inside */
 		if (in.l4proto == IPPROTO_GRE)
 			return FP_SLOW;
+		/* GRE-in-UDP GSO: one inner TCP/UDP packet to the end (a
+		 * super-packet), not a UDP GRO aggregate (ingress_parse) */
+		if (o->udp_gso && (in.ip_len != skb->len - l3 ||
+				   (in.l4proto != IPPROTO_TCP && in.l4proto != IPPROTO_UDP)))
+			return FP_SLOW;
 		tos = ecn_decap(o->tos, in.tos);
 		if (tos < 0) {
 			st->rx_ecn_drops++;
 			return TC_ACT_SHOT;
 		}
+	} else if (o->udp_gso) {
+		return FP_SLOW;
 	}
 	/* bpf_skb_adjust_room keeps at least the outer family's base header
 	 * length after the network offset: check before changing anything */
