@@ -665,10 +665,12 @@ static void links_watch(struct gd *gd)
 }
 
 /* A veth with tx checksumming hands a locally sent TCP/UDP segment to the
- * other namespace with its checksum still to be filled in: the kernel
- * there copes, a gretund there (or its own slow path) reads it from a raw
- * socket unfilled and delivers a bad checksum. A NIC fills it in (or the
- * stack does, for one that cannot). So auto keeps such tunnels gretund's. */
+ * other namespace with its checksum still to be filled in (and a TSO
+ * super-packet unsegmented): the kernel and the fast path's programs there
+ * take it as it is (fastpath_csum.sh), but a gretund on its own path there
+ * reads it from its raw or UDP socket unfilled and delivers a bad checksum,
+ * as it would from the kernel's own tunnels. A NIC fills it in. gretund
+ * cannot know which peer it has, so auto keeps such tunnels gretund's. */
 static bool underlay_partial_csum(int ifindex)
 {
 	struct ethtool_drvinfo di = { .cmd = ETHTOOL_GDRVINFO };
