@@ -7,7 +7,10 @@
 # the super-packets (GRE-in-UDP ones went to gretund, which read them with
 # their TCP checksums unfilled). Against a gretund peer (Datapath=userspace)
 # such a veth is not correct (gretund(8), FAST PATH): Datapath=auto keeps
-# the tunnel gretund's there, checked in fastpath.sh.
+# the tunnel gretund's there, checked in fastpath.sh. And B forwards what
+# its programs decapsulated to C over a veth without tx checksumming, so
+# the super-packets (their GSO type still saying GRE or UDP tunnel: no
+# DECAP_L4 flags for bpf_skb_adjust_room) are segmented in software there.
 set -u
 PREFIX=gtfc
 . "$(dirname "$0")/lib.sh"
@@ -20,9 +23,18 @@ command -v jq >/dev/null || skip_all "jq not installed"
 command -v ethtool >/dev/null || skip_all "ethtool not installed"
 [ -d /sys/fs/bpf ] || skip_all "no /sys/fs/bpf: kernel without BPF"
 
-a=$PREFIX-a-$$ b=$PREFIX-b-$$
+a=$PREFIX-a-$$ b=$PREFIX-b-$$ c=$PREFIX-c-$$
 netns_add "$a"
 netns_add "$b"
+netns_add "$c"
+ip link add veth1 netns "$b" type veth peer name veth1 netns "$c"
+ip -n "$b" addr add 192.0.2.1/24 dev veth1
+ip -n "$c" addr add 192.0.2.2/24 dev veth1
+ip -n "$b" link set veth1 up
+ip -n "$c" link set veth1 up
+ip -n "$c" route add 203.0.113.0/24 via 192.0.2.1
+ip netns exec "$b" sysctl -qw net.ipv4.ip_forward=1
+ip netns exec "$b" ethtool -K veth1 tx off >/dev/null
 ip link add veth0 netns "$a" type veth peer name veth0 netns "$b"
 ip -n "$a" addr add 198.51.100.1/28 dev veth0
 ip -n "$b" addr add 198.51.100.2/28 dev veth0
@@ -70,6 +82,9 @@ for peer in bpf; do
 			sh -c "n=\$(( \$(ip -n $b -j -s link show $tn | jq .[0].stats64.rx.packets) - $rx0 )); echo device rx packets \$n; test \$n -lt 100"
 		check "$m, peer $peer: TCP 4 MB peer to fast path, sha256 matches" \
 			tcp_check "$b" "$a" "$oa" $((5100 + i))
+		ip -n "$a" route replace 192.0.2.0/24 dev "$tn"
+		check "$m, peer $peer: TCP 4 MB fast path to C, forwarded by the peer, sha256 matches" \
+			tcp_check "$a" "$c" 192.0.2.2 $((5200 + i))
 		check "$m, peer $peer: show counts the fast path's packets both ways" \
 			js "$a" "$tn" '.stats.tx_packets > 1000 and .stats.rx_packets > 1000'
 		A down "$tn" >/dev/null 2>&1
