@@ -30,6 +30,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <net/if.h>
+#include <pwd.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
@@ -1244,6 +1245,23 @@ static void seed_adopt(struct gd *gd)
 		gd->flow_seed = v.flow_seed;
 }
 
+/*
+ * A --user gretund gets no fast path. Its pins would be root's, in a
+ * bpffs whose root is mode 0700 (systemd's at /sys/fs/bpf, or ours):
+ * the successor of a restart, which runs as USER from the start, could
+ * not open them (bpf_obj_get checks the path like a file), so it could
+ * neither adopt the attached programs nor remove them at its exit.
+ */
+static bool fp_user_refused(const struct gd *gd)
+{
+	struct passwd *pw;
+
+	if (!gd->user)
+		return false;
+	pw = getpwnam(gd->user);
+	return !pw || pw->pw_uid != 0;
+}
+
 void gd_fp_open(struct gd *gd)
 {
 	struct gd_fp *fp = calloc(1, sizeof(*fp));
@@ -1255,6 +1273,11 @@ void gd_fp_open(struct gd *gd)
 	fp->links.fd = -1;
 	for (int i = 0; i < FP_N_OBJ; i++)
 		fp->fd[i] = -1;
+	if (fp_user_refused(gd)) {
+		snprintf(fp->why, sizeof(fp->why),
+			 "not for a --user gretund (it could not adopt or remove root's pins)");
+		return;
+	}
 	libbpf_set_print(fp_silent);
 	capng_get_caps_process();
 	ret = fp_dir(fp);

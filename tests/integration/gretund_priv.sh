@@ -105,6 +105,29 @@ if getent passwd nobody >/dev/null && command -v setpriv >/dev/null; then
 	has_tunnel "$NSB" gtt "create (tap)"
 	echo "  --user nobody, 0600 node: tunnels created"
 
+	# The fast path is refused for --user (gretund(8), FAST PATH): its pins
+	# are root's (mode 0700), which a successor of a restart could neither
+	# adopt nor remove. show says why, Datapath=bpf fails with that reason
+	# and changes nothing, and nothing was pinned in gretund's mount
+	# namespace (ip netns exec's private /sys).
+	r=$(ctl_ok "$NSB" "get gtq")
+	case "$(json_get "$r" datapath_why)" in
+	*"built without BPF"*) echo "  (built without BPF: fast path refusal not checked)" ;;
+	*"--user"*)
+		r=$(ctl "$NSB" "create gtb mode=gre local=192.0.2.2 remote=192.0.2.1 ikey=9 okey=9 datapath=bpf")
+		case "$r" in
+		'{"ok":false'*--user*) ;;
+		*) fail "Datapath=bpf under --user: $r" ;;
+		esac
+		ctl_ok "$NSB" list | grep -q '"gtb"' && fail "a refused Datapath=bpf tunnel stayed"
+		ip -n "$NSB" link show gtb >/dev/null 2>&1 && fail "a refused Datapath=bpf device stayed"
+		if nsenter -t "$w" -m test -e /sys/fs/bpf/gretun; then
+			fail "--user: the fast path was pinned: $(nsenter -t "$w" -m ls -R /sys/fs/bpf/gretun)"
+		fi
+		echo "  --user: no fast path, show says why, Datapath=bpf refused, nothing pinned" ;;
+	*) fail "--user: fast path not refused: datapath $(json_get "$r" datapath_active) ($(json_get "$r" datapath_why))" ;;
+	esac
+
 	# handover to a new process, which then creates one more
 	ctl_ok "$NSB" restart >/dev/null
 	w2=$(wait_worker "$NSB" "$w") || fail "no new worker after restart"
