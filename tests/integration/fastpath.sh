@@ -7,7 +7,9 @@
 # transfer by sha256, the counters in show moving while the TUN/TAP
 # device's own stay at 0. Then: a checksum tunnel is gretund's (auto says
 # why, bpf refuses and leaves nothing); a gretund without CAP_BPF falls back
-# and says why; restart and kill -9 under a 1 ms ping lose nothing and the
+# and says why; a restart whose new binary fails, a restart and kill -9
+# under a 1 ms ping and a TCP stream lose nothing (the old gretund serves on,
+# nothing detached; the stream intact by sha256) and the
 # new gretund adopts what is attached; the ingress program follows a route
 # change; `down' leaves no filter, no qdisc of
 # ours, no pin, no program, and a clsact that was there before stays.
@@ -23,6 +25,17 @@ command -v jq >/dev/null || skip_all "jq not installed"
 command -v setpriv >/dev/null || skip_all "setpriv (util-linux) not installed"
 command -v ethtool >/dev/null || skip_all "ethtool not installed"
 [ -d /sys/fs/bpf ] || skip_all "no /sys/fs/bpf: kernel without BPF"
+
+# The binary gretund runs for a restart is $GRETUND as it saw it at start:
+# a wrapper that fails once a flag file exists (as restart_fail.sh does).
+wrap=$t_tmp/gretund-wrapper
+cat >"$wrap" <<EOW
+#!/bin/sh
+[ -e "$t_tmp/broken" ] && { echo "gretund-wrapper: broken on purpose" >&2; exit 1; }
+exec "$GRETUND" "\$@"
+EOW
+chmod +x "$wrap"
+export GRETUND="$wrap"
 
 a=$PREFIX-a-$$ b=$PREFIX-b-$$ c=$PREFIX-c-$$
 netns_add "$a"
@@ -190,16 +203,50 @@ check "route back: gretun_ingress back on veth0" \
 check "route back: no filter and no clsact of ours left on veth2" \
 	sh -c "! tc -n $a qdisc show dev veth2 | grep -q clsact"
 
-# --- restart and kill -9 under a 1 ms ping ----------------------------------
+# --- a failed restart, a restart and kill -9 under a 1 ms ping and a TCP
+# stream ----------------------------------------------------------------------
+# the worker, as gretund itself says (the supervisor is a gretund too)
+worker_pid() { printf 'ping\n' | ip netns exec "$1" socat -t 2 - ABSTRACT-CONNECT:gretun/gretund 2>/dev/null |
+	sed -n 's/.*"pid":\([0-9]*\).*/\1/p'; }
+# the ids of the programs in our filters on fp1 (egress) and veth0 (ingress)
+prog_ids() { for d in "fp1 egress" "veth0 ingress"; do
+	tc -n "$a" filter show dev $d | sed -n 's/.* id \([0-9]*\) name gretun_.*/\1/p'; done | tr '\n' ' '; }
 tx0=$(ip netns exec "$a" "$GRETUNCTL" show fp1 -j | jq '.[0].stats.tx_packets')
-ip netns exec "$a" ping -q -i 0.001 -c 4000 203.0.113.6 >"$t_tmp/ping" 2>&1 &
+# 4 MB from A to B in 64 KB pieces every 100 ms (about 7 s), through all of it
+head -c 4194304 /dev/urandom >"$t_tmp/sin"
+rm -f "$t_tmp/sout"
+ip netns exec "$b" timeout 60 socat -u TCP-LISTEN:5900,reuseaddr OPEN:"$t_tmp/sout",creat,trunc &
+slp=$!
+bg_pid "$slp"
+sleep 0.5
+ip netns exec "$a" timeout 60 sh -c 'i=0; while [ $i -lt 64 ]; do
+	dd if="$1" bs=65536 skip=$i count=1 status=none; sleep 0.1; i=$((i + 1)); done |
+	socat -u - TCP:203.0.113.6:5900' sh "$t_tmp/sin" &
+ssp=$!
+bg_pid "$ssp"
+ip netns exec "$a" ping -q -i 0.001 -c 6000 203.0.113.6 >"$t_tmp/ping" 2>&1 &
 pp=$!
 bg_pid "$pp"
 sleep 1
+old=$(worker_pid "$a")
+ids0=$(prog_ids)
+touch "$t_tmp/broken"
+A restart all >"$t_tmp/o" 2>&1; rc=$?
+rm -f "$t_tmp/broken"
+sed 's/^/# /' "$t_tmp/o"
+check "failed new binary: restart exits 1 and says why" \
+	sh -c "test $rc = 1 && grep -q 'exited with status 1' $t_tmp/o"
+check "failed new binary: the old gretund keeps serving (same pid)" test "$(worker_pid "$a")" = "$old"
+check "failed new binary: nothing detached (the same programs in our filters: $ids0)" \
+	test "$(prog_ids)" = "$ids0" -a -n "$ids0"
+check "failed new binary: still datapath bpf" js "$a" fp1 '.datapath == "bpf"'
+check "failed new binary: the pins stay" nsenter -t "$old" -m sh -c 'ls /sys/fs/bpf/gretun/*/fp_tx_v*'
+sleep 0.5
 check "restart exits 0" A -q restart all
 sleep 0.5
 w=$(gretund_pids "$a" | tail -n 1)
 kill -9 "$w"
+check "kill -9 came while the TCP stream and the ping ran" kill -0 "$ssp" "$pp"
 sleep 0.5
 # the supervisor's new worker
 check "a new worker after kill -9" wait_for 10 sh -c "gretund_pids() { ip netns pids $a | while read -r p; do [ \"\$(cat /proc/\$p/comm 2>/dev/null)\" = gretund ] && echo \$p; done; }; gretund_pids | grep -qv '^$w\$' && ip netns exec $a $GRETUNCTL show fp1 -j >/dev/null 2>&1"
@@ -207,11 +254,16 @@ wait "$pp"
 ptx=$(sed -n 's/^\([0-9]*\) packets transmitted.*/\1/p' "$t_tmp/ping")
 prx=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "$t_tmp/ping")
 echo "# ping every ms across restart and kill -9: ${ptx:-?} sent, ${prx:-?} received"
-check "restart and kill -9: the 1 ms ping lost nothing" test -n "$ptx" -a "${ptx:-x}" = "${prx:-y}"
+check "failed restart, restart and kill -9: the 1 ms ping lost nothing" test -n "$ptx" -a "${ptx:-x}" = "${prx:-y}"
+wait "$ssp"; src=$?
+wait "$slp"
+check "failed restart, restart and kill -9: the TCP stream went through (sender exit $src)" test "$src" = 0
+check "failed restart, restart and kill -9: the TCP stream intact (4 MB, sha256)" \
+	test "$(sha256sum <"$t_tmp/sin")" = "$(sha256sum <"$t_tmp/sout")"
 check "after restart and kill -9: still datapath bpf" js "$a" fp1 '.datapath == "bpf"'
 check "after restart and kill -9: one filter each, adopted" \
 	test "$(our_filters "$a" fp1 egress)$(our_filters "$a" veth0 ingress)" = 11
-check "after restart and kill -9: the counters went on" js "$a" fp1 ".stats.tx_packets >= $tx0 + 4000"
+check "after restart and kill -9: the counters went on" js "$a" fp1 ".stats.tx_packets >= $tx0 + 6000"
 check "after restart and kill -9: ping" pings "$a" 203.0.113.6
 
 # --- down leaves nothing ------------------------------------------------------
