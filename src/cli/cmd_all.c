@@ -11,8 +11,9 @@
  * does. The devices to make go through these stages, each one batch over
  * every tunnel still going: PreUp hooks; create (kernel devices in one
  * batch, then gretund's for the userspace backend and for Backend=auto
- * where the kernel lacks the kind); one link dump for the new ifindexes;
- * MTU; addresses; link up; routes; PostUp hooks; state files.
+ * where the kernel lacks the kind, each saying as up does why gretund's
+ * own path serves it if not the fast path); one link dump for the new
+ * ifindexes; MTU; addresses; link up; routes; PostUp hooks; state files.
  */
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -538,6 +539,9 @@ static int stage_create(struct item **v, size_t n, struct nl_sock *nl, struct nl
 				device_failed(uit[i], &backend_userspace, rets[i], errs + i * errlen);
 			else
 				device_made(uit[i], &backend_userspace);
+			/* as up: why not the fast path, said once */
+			if (!rets[i] && uit[i]->busy && uit[i]->t.datapath == DATAPATH_AUTO)
+				up_datapath_tell(&uit[i]->c, &uit[i]->t);
 		}
 	}
 	ret = 0;

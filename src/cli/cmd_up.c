@@ -93,9 +93,7 @@ const char *backend_error(struct up_ctx *c, int err)
 	return c->why;
 }
 
-/* Datapath=auto: say once why gretund's own path serves the new tunnel
- * rather than the in-kernel fast path (show says it too). */
-static void datapath_tell(struct up_ctx *c, const struct tunnel *t)
+void up_datapath_tell(struct up_ctx *c, const struct tunnel *t)
 {
 	struct tunnel cur;
 	struct tunnel_stats st;
@@ -142,7 +140,7 @@ static int device_create(struct up_ctx *c)
 	}
 	t->backend = c->be == &backend_userspace ? BACKEND_USERSPACE : BACKEND_KERNEL;
 	if (c->be == &backend_userspace && t->datapath == DATAPATH_AUTO)
-		datapath_tell(c, t);
+		up_datapath_tell(c, t);
 	c->created = true;
 	u.be = c->be;
 	return journal_push(&c->j, &u);

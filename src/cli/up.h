@@ -52,6 +52,10 @@ int tunnel_up(struct up_ctx *c);
 /* Backend=auto with what only gretund does (learning, persistent
  * keepalives): the userspace backend, said once on stderr. */
 void up_backend_pick(struct tunnel *t);
+/* Datapath=auto, a device gretund just made (c->be, c->nl): say once on
+ * stderr why gretund's own path serves it rather than the in-kernel fast
+ * path (show says it too). */
+void up_datapath_tell(struct up_ctx *c, const struct tunnel *t);
 void up_ctx_free(struct up_ctx *c);
 
 #endif

@@ -72,6 +72,13 @@ snap before
 A -c "$etc" up --all >"$t_tmp/o" 2>"$t_tmp/e"; rc=$?
 check "up --all with one bad config exits 2 (the config error's status)" test "$rc" = 2
 check "the error names the bad file, the line and the key" grep -q "bad.conf:3: Colour" "$t_tmp/e"
+# Datapath=auto: as up does, one line for each tunnel gretund's own path
+# serves rather than the fast path, with show's reason
+check "up --all says once for each tunnel why gretund's own data path serves it" \
+	test "$(grep -c "gretunctl: ta[1-6]: gretund's own data path serves it, not the fast path: " "$t_tmp/e")" = $N
+why=$(A -j show ta1 | jq -r '.[0].datapath_why')
+check "with the reason show gives ($why)" \
+	grep -qxF "gretunctl: ta1: gretund's own data path serves it, not the fast path: $why" "$t_tmp/e"
 check "one line a tunnel, by name: bad failed, the others up" sh -c "printf 'bad failed (exit 2)\nta1 up (userspace)\nta2 up (userspace)\nta3 up (userspace)\nta4 up (userspace)\nta5 up (userspace)\nta6 up (userspace)\n' | cmp - $t_tmp/o"
 check "list: the $N good ones up" test "$(A list | grep -c ' userspace up$')" = $N
 check "nothing of bad: no device, no state" sh -c "! ip -n $a link show bad 2>/dev/null && ! ip netns exec $a $GRETUNCTL show bad >/dev/null 2>&1"
@@ -182,7 +189,7 @@ p2=$!
 p3=$!
 wait $p1 $p2 $p3
 check "two up --all and one up at once all exit 0" test "$(cat "$t_tmp"/rc1 "$t_tmp"/rc2 "$t_tmp"/rc3 | tr -d '\n')" = 000
-check "and print no error" sh -c "! grep -hv 'userspace backend' $t_tmp/c1 $t_tmp/c2 $t_tmp/c3 | grep -q ."
+check "and print no error" sh -c "! grep -hv \"userspace backend\\|gretund's own data path serves it\" $t_tmp/c1 $t_tmp/c2 $t_tmp/c3 | grep -q ."
 check "ty has its two addresses once" test "$(ip -n "$a" -j addr show dev ty | jq '[.[0].addr_info[] | select(.scope == "global")] | length')" = 2
 
 # --- a default route through one of them: its rules come with it ------------------------
