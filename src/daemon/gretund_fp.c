@@ -37,7 +37,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
-#include <sys/utsname.h>
+#include <sys/wait.h>
 #include <time.h>
 
 #include <linux/ethtool.h>
@@ -1313,14 +1313,52 @@ void gd_fp_open(struct gd *gd)
 		fp_pin_all(fp);
 }
 
+/*
+ * Whether what gretund does after the load (map reads and writes, taking
+ * a pin) needs CAP_BPF on this kernel: asked of the kernel itself by a
+ * child that drops it (and CAP_SYS_ADMIN) as gretund is about to. Linux
+ * before 5.19 refused every bpf() call without it while unprivileged BPF
+ * is disabled; Debian 12's 6.1 (unprivileged_bpf_disabled=2) and later
+ * refuse only creating maps and loading programs (measured: gretund(8),
+ * FAST PATH). Cannot tell: keep it.
+ */
 bool gd_fp_needs_cap_bpf(const struct gd *gd)
 {
-	struct utsname u;
-	unsigned int major = 0, minor = 0;
+	const struct gd_fp *fp = gd->fp;
+	int status;
+	pid_t pid;
 
-	if (!gd->fp || !gd->fp->ncpu || uname(&u) || sscanf(u.release, "%u.%u", &major, &minor) != 2)
+	if (!fp || !fp->ncpu)
 		return false;
-	return major < 6 || (major == 6 && minor < 5);
+	pid = fork();
+	if (pid < 0)
+		return true;
+	if (pid == 0) {
+		__u32 key = 0;	/* no ifindex: an entry that is never there */
+		char path[256];
+		int fd;
+
+		capng_clear(CAPNG_SELECT_CAPS);
+		capng_updatev(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED, CAP_NET_ADMIN,
+			      CAP_NET_RAW, -1);
+		if (capng_apply(CAPNG_SELECT_CAPS))
+			_exit(2);
+		if (bpf_map_delete_elem(fp->fd[FP_MAP_TX], &key) && errno == EPERM)
+			_exit(1);
+		if (bpf_map_get_next_key(fp->fd[FP_MAP_TX], NULL, &key) && errno == EPERM)
+			_exit(1);
+		if (fp->pinned) {
+			pin_path(fp, FP_MAP_TX, path, sizeof(path));
+			fd = bpf_obj_get(path);
+			if (fd < 0 && errno == EPERM)
+				_exit(1);
+		}
+		_exit(0);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return true;
+	return !WIFEXITED(status) || WEXITSTATUS(status) != 0;
 }
 
 void gd_fp_close(struct gd *gd)

@@ -18,8 +18,9 @@
  * this namespace (a restart, a crash) or load and pin them. Never fails:
  * without a fast path every tunnel is gretund's, and show says why. */
 void gd_fp_open(struct gd *gd);
-/* The privilege drop must keep CAP_BPF: a kernel before 6.5 checks it for
- * every bpf() call, map updates too. */
+/* The privilege drop must keep CAP_BPF: this kernel checks it for map
+ * reads and writes too (before Linux 5.19 with unprivileged BPF
+ * disabled); found out by trying without it in a child. */
 bool gd_fp_needs_cap_bpf(const struct gd *gd);
 /* The table's hook: map entries, attachments and stats ids follow it. */
 void gd_fp_tunnel_event(struct gd *gd, struct gd_tunnel *gt, enum gd_tunnel_event ev,

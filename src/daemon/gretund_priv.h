@@ -7,8 +7,8 @@
 
 /* Keep CAP_NET_ADMIN and CAP_NET_RAW only (all sets, bounding included),
  * and CAP_BPF with keep_bpf (the fast path's map updates on a kernel that
- * checks it for every bpf() call); with user != NULL switch to that user
- * keeping them. */
+ * checks it for them, gd_fp_needs_cap_bpf); with user != NULL switch to
+ * that user keeping them. */
 int gd_priv_drop(const char *user, bool keep_bpf);
 
 #endif

@@ -224,6 +224,36 @@ fp_guest_check() { # NAME MODE KEY OVERLAY-OFFSET
 	fi
 	echo "# $2: $_out"
 }
+# fa's gretund worker (its parent is the supervisor, a gretund too), and
+# whether a process holds CAP_BPF (bit 39 of CapEff)
+fa_worker() {
+	_any=
+	for _p in $(ip netns pids fa); do
+		[ "$(cat "/proc/$_p/comm" 2>/dev/null)" = gretund ] || continue
+		_any=$_p
+		_pp=$(sed -n 's/^PPid:[[:space:]]*//p' "/proc/$_p/status")
+		[ "$(cat "/proc/$_pp/comm" 2>/dev/null)" = gretund ] && { echo "$_p"; return; }
+	done
+	echo "$_any"	# not supervised: the only one
+}
+cap_eff() { sed -n 's/^CapEff:[[:space:]]*//p' "/proc/$1/status"; }
+no_cap_bpf() { _c=$(cap_eff "$1"); [ -n "$_c" ] && [ $((0x$_c >> 39 & 1)) = 0 ]; }
+# Once loaded, nothing gretund does on this kernel needs CAP_BPF (map
+# reads and writes, adopting the pins, TC attach): it keeps none, and a
+# restart's successor adopts the pinned programs and maps without it.
+fp_guest_restart() {
+	_w=$(fa_worker)
+	echo "# unprivileged_bpf_disabled $(cat /proc/sys/kernel/unprivileged_bpf_disabled); gretund $_w CapEff $(cap_eff "$_w")"
+	t_check "fast path on $(uname -r): gretund keeps no CAP_BPF once loaded" no_cap_bpf "$_w"
+	t_check "fast path on $(uname -r): gretunctl restart all" ip netns exec fa gretunctl restart all
+	_w2=$(fa_worker)
+	echo "# after restart: gretund $_w2 CapEff $(cap_eff "$_w2"); f1: $(ip netns exec fa gretunctl show f1 -j | jq -c '.[0] | [.datapath, .datapath_why]')"
+	t_eval "fast path on $(uname -r): restart: a new gretund serves" "[ -n '$_w2' ] && [ '$_w2' != '$_w' ]"
+	t_check "fast path on $(uname -r): restart: the new gretund has no CAP_BPF either" no_cap_bpf "$_w2"
+	# adopted: datapath bpf, the transfer carried by the programs, the
+	# counters (map reads without CAP_BPF) moving
+	fp_guest_check f1 gre 21 0
+}
 fp_guest_down() { # NAME ...
 	ip -n fb link del "$1"
 	ip netns exec fa gretunctl down "$1" >/dev/null
@@ -246,7 +276,11 @@ fp_guest() {
 	_srv=$!
 	# all three up before any check: one gretund, one load of the
 	# programs (slow under TCG; gretund exits with its last tunnel)
-	for _pass in up check down; do
+	for _pass in up check restart down; do
+		if [ $_pass = restart ]; then
+			fp_guest_restart
+			continue
+		fi
 		_k=0
 		for _t in "gre key 21" "gretap key 22" "ip6gre key 23"; do
 			set -- $_t
