@@ -715,11 +715,9 @@ static const char *fp_refuses(const struct gd *gd, const struct tunnel *t)
 		return "keepalives are gretund's";
 	if (t->encap == ENCAP_UDP && t->family == AF_INET6)
 		return "GRE-in-UDP over IPv6 is gretund's (its UDP checksum)";
-	/* auto takes only what the fast path's tests cover (Datapath=bpf
-	 * forces the rest) */
-	if (t->datapath == DATAPATH_AUTO &&
-	    (t->mode != MODE_GRE || t->encap == ENCAP_UDP))
-		return "not yet for this mode (Datapath=bpf forces it)";
+	/* every other mode is the fast path's with auto too: fastpath.sh,
+	 * fastpath_csum.sh and the VM's interop and differential tests run
+	 * each against gretund and the kernel */
 	return NULL;
 }
 

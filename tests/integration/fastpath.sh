@@ -168,6 +168,16 @@ ip netns exec "$a" ethtool -K veth0 tx off >/dev/null
 A up au1 mode gre local 198.51.100.1 remote 198.51.100.2 key 210 >/dev/null 2>&1
 check "auto, underlay veth without tx checksumming: the fast path" js "$a" au1 '.datapath == "bpf"'
 A down au1 >/dev/null 2>&1
+# every mode the fast path serves is auto's too
+for m in "gretap local 198.51.100.1 remote 198.51.100.2 key 211" \
+	"ip6gre local 2001:db8:fa::1 remote 2001:db8:fa::2 key 212" \
+	"ip6gretap local 2001:db8:fa::1 remote 2001:db8:fa::2 key 213" \
+	"gre encap udp local 198.51.100.1 remote 198.51.100.2 key 214"; do
+	# shellcheck disable=SC2086 # the words of the mode on purpose
+	A up au2 mode $m >/dev/null 2>&1
+	check "auto, ${m%% local*}: the fast path" js "$a" au2 '.datapath == "bpf"'
+	A down au2 >/dev/null 2>&1
+done
 
 # --- fallback: a gretund without CAP_BPF and CAP_SYS_ADMIN -----------------
 ip netns exec "$c" setpriv --bounding-set=-bpf,-sys_admin "$GRETUND" --daemon
