@@ -743,29 +743,13 @@ static void fp_off(struct gd *gd, struct gd_tunnel *gt)
 	gt->fp_underlay = 0;
 }
 
-/* A learning tunnel on the fast path before it has a peer, or while the
- * route to its peer fails: attached, its fp_tx slow (gretund drops and
- * counts, as without the fast path) until a peer is learned or the route
- * comes back (fp_refresh). */
-static int fp_on_learner(struct gd *gd, struct gd_tunnel *gt)
+/* gt on the fast path from its fp_underlay and fp_src: fp_tx written and
+ * the egress program attached, or off again with gt->fp_why said. */
+static int fp_start(struct gd *gd, struct gd_tunnel *gt)
 {
 	struct gd_fp *fp = gd->fp;
-	union inet_addr dst;
-	uint16_t dport;
-	int oif = 0, ret;
+	int ret;
 
-	/* auto checks the underlay before it takes a tunnel (a veth that
-	 * hands on unfilled checksums), which is not known before the peer */
-	if (gt->t.datapath == DATAPATH_AUTO) {
-		snprintf(gt->fp_why, sizeof(gt->fp_why),
-			 "a learning tunnel's underlay is known only once it learns (Datapath=bpf forces)");
-		return -EOPNOTSUPP;
-	}
-	memset(&gt->fp_src, 0, sizeof(gt->fp_src));
-	if (gd_tunnel_peer(gt, &dst, &dport) &&
-	    !route_lookup(&gt->t, &dst, &oif, &gt->fp_src) && oif != gt->ifindex &&
-	    !underlay_get(fp, oif))
-		gt->fp_underlay = oif;
 	gt->fp_on = true;
 	fp->n_on++;
 	ret = tx_write(gd, gt, &gt->fp_src);
@@ -784,6 +768,32 @@ static int fp_on_learner(struct gd *gd, struct gd_tunnel *gt)
 fail:
 	fp_off(gd, gt);
 	return ret;
+}
+
+/* A learning tunnel on the fast path before it has a peer, or while the
+ * route to its peer fails: attached, its fp_tx slow (gretund drops and
+ * counts, as without the fast path) until a peer is learned or the route
+ * comes back (fp_refresh). */
+static int fp_on_learner(struct gd *gd, struct gd_tunnel *gt)
+{
+	struct gd_fp *fp = gd->fp;
+	union inet_addr dst;
+	uint16_t dport;
+	int oif = 0;
+
+	/* auto checks the underlay before it takes a tunnel (a veth that
+	 * hands on unfilled checksums), which is not known before the peer */
+	if (gt->t.datapath == DATAPATH_AUTO) {
+		snprintf(gt->fp_why, sizeof(gt->fp_why),
+			 "a learning tunnel's underlay is known only once it learns (Datapath=bpf forces)");
+		return -EOPNOTSUPP;
+	}
+	memset(&gt->fp_src, 0, sizeof(gt->fp_src));
+	if (gd_tunnel_peer(gt, &dst, &dport) &&
+	    !route_lookup(&gt->t, &dst, &oif, &gt->fp_src) && oif != gt->ifindex &&
+	    !underlay_get(fp, oif))
+		gt->fp_underlay = oif;
+	return fp_start(gd, gt);
 }
 
 /* Route, attachments, fp_tx: 0, or -errno with gt->fp_why said. */
@@ -822,25 +832,8 @@ static int fp_on(struct gd *gd, struct gd_tunnel *gt)
 		return ret;
 	}
 	gt->fp_underlay = oif;
-	gt->fp_on = true;
-	fp->n_on++;
 	gt->fp_src = src;
-	ret = tx_write(gd, gt, &src);
-	if (ret) {
-		why_errno(gt, "fp_tx", ret);
-		goto fail;
-	}
-	ret = fp_attach(fp, gt->ifindex, false);
-	if (ret) {
-		snprintf(gt->fp_why, sizeof(gt->fp_why), "cannot attach to %s: %s", gt->t.name,
-			 strerror(-ret));
-		goto fail;
-	}
-	gt->fp_at = time(NULL);
-	return 0;
-fail:
-	fp_off(gd, gt);
-	return ret;
+	return fp_start(gd, gt);
 }
 
 static int fp_pin_all(struct gd_fp *fp);
