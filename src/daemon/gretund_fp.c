@@ -1201,10 +1201,13 @@ static int fp_load(struct gd_fp *fp, char *why, size_t whylen)
 		snprintf(why, whylen, "cannot load the fast path: %s", strerror(-ret));
 		goto out;
 	}
+	/* close-on-exec as libbpf's own: a restart's successor that does not
+	 * adopt them must not hold them (they would outlive its scrub) */
 	for (int i = 0; i < 3; i++)
-		fp->fd[i] = dup(bpf_map__fd(maps[i]));
-	fp->fd[FP_PROG_EGRESS] = dup(bpf_program__fd(skel->progs.gretun_egress));
-	fp->fd[FP_PROG_INGRESS] = dup(bpf_program__fd(skel->progs.gretun_ingress));
+		fp->fd[i] = fcntl(bpf_map__fd(maps[i]), F_DUPFD_CLOEXEC, 0);
+	fp->fd[FP_PROG_EGRESS] = fcntl(bpf_program__fd(skel->progs.gretun_egress), F_DUPFD_CLOEXEC, 0);
+	fp->fd[FP_PROG_INGRESS] = fcntl(bpf_program__fd(skel->progs.gretun_ingress), F_DUPFD_CLOEXEC,
+					0);
 	for (int i = 0; i < FP_N_OBJ; i++) {
 		if (fp->fd[i] < 0) {
 			ret = -EMFILE;
