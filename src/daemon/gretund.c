@@ -338,6 +338,10 @@ static int main_prepare(struct gd *gd, struct gd_main *m)
 	daemon_dir_prepare(m->o.user);
 	/* the fast path loads (or is adopted) while we may still load it */
 	gd_fp_open(gd);
+	/* without one, a crashed predecessor's goes now, while we may still
+	 * remove root's pins; a restart's, once the handover is done */
+	if (m->takeover < 0)
+		gd_fp_scrub(gd);
 	ret = gd_priv_drop(m->o.user, gd_fp_needs_cap_bpf(gd));
 	/* a successor of a gretund that already dropped them cannot drop from
 	 * the bounding set again (no CAP_SETPCAP): what is left is the same */
@@ -381,6 +385,7 @@ static int main_start(struct gd *gd, struct gd_main *m)
 			gd_log(LOG_ERR, "takeover: %s", err[0] ? err : strerror(-ret));
 			return -1;
 		}
+		gd_fp_scrub(gd);
 	} else {
 		ret = gd_ctl_start(gd, m->lfd);
 		m->lfd = -1;

@@ -14,7 +14,8 @@
  *      gretund_supervisor (crash recovery)
  *   3  gretund_table (tunnels, receive demux, tunnel-changed hooks)
  *   4  gretund_fp (the in-kernel eBPF fast path: load, pin, attach,
- *      maps from the table)
+ *      maps from the table; gretund_fp_scrub.c, built without BPF too:
+ *      a predecessor's fast path off by rtnetlink)
  *   5  gretund_keepalive (Cisco and persistent keepalives: the idle time
  *      counts the fast path's sends)
  *   6  gretund_data (packet paths: gretund_data.c and the gretund_data_*

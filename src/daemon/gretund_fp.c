@@ -57,14 +57,12 @@
 #include "gretund_table.h"
 #include "runtime.h"
 
-#define FP_BPFFS	"/sys/fs/bpf"
-#define FP_BPF_FS_MAGIC	0xcafe4a11
-/* Our filters: a handle and a priority of our own on clsact, so that a
- * filter of someone else's is never replaced or removed. */
-#define FP_TC_HANDLE	0x47524554u	/* "GRET" */
-#define FP_TC_PRIO	0x4754u
+#define FP_BPFFS	GD_FP_BPFFS
+#define FP_BPF_FS_MAGIC	GD_FP_BPF_FS_MAGIC
+#define FP_TC_HANDLE	GD_FP_TC_HANDLE
+#define FP_TC_PRIO	GD_FP_TC_PRIO
 #define FP_MAX_DEVS	64
-#define FP_QDISC_FILE	"fp-qdiscs"
+#define FP_QDISC_FILE	GD_FP_QDISC_FILE
 
 enum { FP_MAP_TX, FP_MAP_RX, FP_MAP_STATS, FP_PROG_EGRESS, FP_PROG_INGRESS, FP_N_OBJ };
 
@@ -1355,6 +1353,13 @@ bool gd_fp_needs_cap_bpf(const struct gd *gd)
 	return !WIFEXITED(status) || WEXITSTATUS(status) != 0;
 }
 
+const char *gd_fp_none(const struct gd *gd)
+{
+	if (!gd->fp)
+		return "out of memory";
+	return gd->fp->ncpu ? NULL : gd->fp->why;
+}
+
 void gd_fp_close(struct gd *gd)
 {
 	struct gd_fp *fp = gd->fp;
@@ -1427,6 +1432,12 @@ uint64_t gd_fp_tx_packets(struct gd *gd, const struct gd_tunnel *gt)
 	(void)gd;
 	(void)gt;
 	return 0;
+}
+
+const char *gd_fp_none(const struct gd *gd)
+{
+	(void)gd;
+	return FP_NONE;
 }
 
 void gd_fp_close(struct gd *gd)

@@ -14,6 +14,16 @@
 #include "backend.h"
 #include "gretund.h"
 
+/* Where the fast path's objects are, for gretund_fp.c and for a successor
+ * that removes them (gretund_fp_scrub.c), with or without BPF. Our filters:
+ * a handle and a priority of our own on clsact, so that a filter of
+ * someone else's is never replaced or removed. */
+#define GD_FP_TC_HANDLE		0x47524554u	/* "GRET" */
+#define GD_FP_TC_PRIO		0x4754u
+#define GD_FP_BPFFS		"/sys/fs/bpf"
+#define GD_FP_BPF_FS_MAGIC	0xcafe4a11
+#define GD_FP_QDISC_FILE	"fp-qdiscs"	/* in the runtime directory */
+
 /* At start, while still privileged: adopt the pinned programs and maps of
  * this namespace (a restart, a crash) or load and pin them. Never fails:
  * without a fast path every tunnel is gretund's, and show says why. */
@@ -36,6 +46,12 @@ void gd_fp_stats_add(struct gd *gd, const struct gd_tunnel *gt, struct tunnel_st
 /* What the fast path sent for gt, in packets (0 without): the persistent
  * keepalive's "idle" counts it with gretund's own. */
 uint64_t gd_fp_tx_packets(struct gd *gd, const struct gd_tunnel *gt);
+/* Why this gretund runs no fast path at all, or NULL if it does. */
+const char *gd_fp_none(const struct gd *gd);
+/* Once it serves the tunnels (started, or taken over), if it runs no fast
+ * path: a predecessor's filters, its clsact qdiscs and its pins go, and
+ * it says so once (gretund_fp_scrub.c). */
+void gd_fp_scrub(struct gd *gd);
 /* At exit: with no tunnel left (and no successor), nothing stays. */
 void gd_fp_close(struct gd *gd);
 

@@ -45,6 +45,7 @@ part_of() {
 	gretund.h) echo core ;;
 	gretund.c) echo main ;;
 	gretund_data_*.[ch]) echo data ;;	# the data path's files by concern
+	gretund_fp_*.[ch]) echo fp ;;		# the fast path's, likewise
 	gretund_*.[ch]) f=${1#gretund_}; echo "${f%.?}" ;;
 	*) echo "?" ;;
 	esac
