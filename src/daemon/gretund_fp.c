@@ -52,6 +52,7 @@
 #include "field.h"
 #include "fp_abi.h"
 #include "gretun_fp.skel.h"
+#include "gretund_log.h"
 #include "gretund_loop.h"
 #include "gretund_proto.h"
 #include "gretund_table.h"
@@ -1163,9 +1164,34 @@ static void caps_missing(char *why, size_t whylen, bool mount)
 		snprintf(why + n, whylen - (size_t)n, "%sCAP_SYS_ADMIN (to mount %s)", sep, FP_BPFFS);
 }
 
+/* The pinned programs as they are, with the pinned maps: the fds in old
+ * become ours. */
+static int fp_take_pinned(struct gd_fp *fp, int old[FP_N_OBJ])
+{
+	for (int i = 0; i < FP_N_OBJ; i++) {
+		fp->fd[i] = old[i];
+		old[i] = -1;
+	}
+	fp->pinned = true;
+	return 0;
+}
+
+/* "cannot load the fast path: Permission denied (...)": the load with
+ * CAP_BPF refused, measured on 6.18 for a gretund that has neither
+ * CAP_PERFMON nor CAP_SYS_ADMIN (the verifier's checks for programs that
+ * have neither are stricter: either one alone loads). */
+static void load_failed(char *why, size_t whylen, int err)
+{
+	snprintf(why, whylen, "cannot load the fast path: %s%s", strerror(-err),
+		 (err == -EPERM || err == -EACCES) && !have_cap(CAP_PERFMON) &&
+		 !have_cap(CAP_SYS_ADMIN)
+		 ? " (gretund lacks CAP_PERFMON and CAP_SYS_ADMIN)" : "");
+}
+
 /* Load the programs (with the adopted maps when there are: the tunnels'
- * entries and counters carry on); without CAP_BPF, take the pinned
- * programs as they are. */
+ * entries and counters carry on); without CAP_BPF, or should the load
+ * fail (a verifier that refuses this build's programs, a capability the
+ * load wants besides CAP_BPF), take the pinned programs as they are. */
 static int fp_load(struct gd_fp *fp, char *why, size_t whylen)
 {
 	int old[FP_N_OBJ], ret;
@@ -1174,11 +1200,8 @@ static int fp_load(struct gd_fp *fp, char *why, size_t whylen)
 	struct bpf_map *maps[3];
 
 	if (!have_cap(CAP_BPF) || !have_cap(CAP_NET_ADMIN)) {
-		if (adopted) {
-			memcpy(fp->fd, old, sizeof(old));
-			fp->pinned = true;
-			return 0;
-		}
+		if (adopted)
+			return fp_take_pinned(fp, old);
 		caps_missing(why, whylen, false);
 		return -EPERM;
 	}
@@ -1186,7 +1209,7 @@ static int fp_load(struct gd_fp *fp, char *why, size_t whylen)
 	if (!skel) {
 		ret = -errno;
 		snprintf(why, whylen, "cannot open the fast path: %s", strerror(-ret));
-		goto out;
+		goto fallback;
 	}
 	maps[0] = skel->maps.fp_tx;
 	maps[1] = skel->maps.fp_rx;
@@ -1196,8 +1219,8 @@ static int fp_load(struct gd_fp *fp, char *why, size_t whylen)
 			adopted = false;	/* not ours after all: new maps */
 	ret = gretun_fp_bpf__load(skel);
 	if (ret) {
-		snprintf(why, whylen, "cannot load the fast path: %s", strerror(-ret));
-		goto out;
+		load_failed(why, whylen, ret);
+		goto fallback;
 	}
 	/* close-on-exec as libbpf's own: a restart's successor that does not
 	 * adopt them must not hold them (they would outlive its scrub) */
@@ -1217,6 +1240,16 @@ static int fp_load(struct gd_fp *fp, char *why, size_t whylen)
 	 * in the filters as each tunnel comes back */
 	if (adopted && (ret = fp_pin_all(fp)))
 		snprintf(why, whylen, "cannot pin in " FP_BPFFS ": %s", strerror(-ret));
+	goto out;
+fallback:
+	/* the maps of our layout with their programs: the predecessor's fast
+	 * path goes on, as a successor without CAP_BPF would take it */
+	if (adopted) {
+		gd_log(LOG_WARNING, "%s: taking the pinned programs of the previous gretund",
+		       why);
+		why[0] = '\0';
+		ret = fp_take_pinned(fp, old);
+	}
 out:
 	gretun_fp_bpf__destroy(skel);
 	for (int i = 0; i < FP_N_OBJ; i++)

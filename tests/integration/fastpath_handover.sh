@@ -14,6 +14,10 @@
 #    (the pins went with the dead gretund's mount namespace);
 #  restart into a --disable-bpf build: with GRETUND_NOBPF=/path/to/its/gretund
 #    only (SKIP otherwise).
+# And a successor that holds CAP_BPF but whose load fails (kill -9, then a
+# gretund without CAP_PERFMON and CAP_SYS_ADMIN, where the pins are): it
+# takes the pinned programs and stays on the fast path, says so once, and
+# `down' leaves nothing.
 # A clsact and a u32 filter that are not ours, on A's underlay, stay.
 set -u
 PREFIX=gtfh
@@ -78,13 +82,17 @@ gretund_start() {
 	ip netns exec "$a" "$@" "$GRETUND" --persistent 2>>"$shift_log" &
 	gp=$!
 	bg_pid "$gp"
-	wait_for 10 sh -c "ip netns exec $a $GRETUNCTL list >/dev/null 2>&1"
+	wait_for 10 serving "$gp"
 }
+# gretund PID answers on A's control socket (it runs its loop)
+serving() { [ "$(worker_pid)" = "$1" ]; }
 
+# kill [SIGNAL] A's gretund and wait until it is gone (reaped, if ours)
 gretund_stop() {
 	sp=$(worker_pid)
 	[ -n "$sp" ] || return 0
-	kill "$sp"
+	kill ${1:+"$1"} "$sp"
+	wait "$sp" 2>/dev/null
 	wait_for 10 sh -c "! kill -0 $sp 2>/dev/null"
 }
 
@@ -147,9 +155,7 @@ gretund_stop
 gretund_start "$t_tmp/log2"
 check "kill -9: fp2 on the fast path" on_fastpath fp2 203.0.113.5 2
 ids=$(prog_ids fp2)
-w=$(worker_pid)
-kill -9 "$w"
-wait_for 10 sh -c "! kill -0 $w 2>/dev/null"
+gretund_stop -9
 check "kill -9: the filters stay meanwhile" test "$(our_filters fp2 egress)$(our_filters veth0 ingress)" = 11
 check "kill -9: a gretund without CAP_BPF recovers fp2" \
 	gretund_start "$t_tmp/log3" setpriv --bounding-set=-bpf,-sys_admin
@@ -157,6 +163,43 @@ check "kill -9: the new gretund says why no fast path" \
 	wait_for 5 jsv "$a" fp2 '.datapath == "userspace" and (.datapath_why | test("CAP_BPF"))'
 handed_over "kill -9" fp2 203.0.113.6 "$t_tmp/log3" 0 "$ids"
 gretund_stop
+
+# --- kill -9, then a gretund whose load fails: the pinned programs --------------
+# A mount namespace that a sleep keeps, so that the pins outlive the
+# gretund that made them; the next gretund there has CAP_BPF but neither
+# CAP_PERFMON nor CAP_SYS_ADMIN, and this kernel's verifier refuses the
+# programs to it (as a verifier might refuse a new build's programs): it
+# adopts the pinned maps and takes the pinned programs with them.
+ip netns exec "$a" sh -c ': >"$1"; exec sleep 600' sh "$t_tmp/held" &
+hp=$!
+bg_pid "$hp"
+# never the test's own mount namespace (its /sys/fs/bpf is the host's)
+wait_for 10 test -e "$t_tmp/held"
+[ "$(readlink /proc/"$hp"/ns/mnt)" != "$(readlink /proc/self/ns/mnt)" ] ||
+	{ echo "Bail out! the sleep is not in a mount namespace of its own"; exit 99; }
+gretund_start "$t_tmp/log5" nsenter -t "$hp" -m
+check "load fails: fp4 on the fast path" on_fastpath fp4 203.0.113.13 4
+ids=$(prog_ids fp4)
+gretund_stop -9
+check "load fails: a gretund with CAP_BPF, without CAP_PERFMON and CAP_SYS_ADMIN, recovers fp4" \
+	gretund_start "$t_tmp/log6" nsenter -t "$hp" -m setpriv --bounding-set=-perfmon,-sys_admin
+check "load fails: it says once that it takes the pinned programs" \
+	sh -c "grep '' $t_tmp/log6; test \$(grep -c 'cannot load the fast path: .*: taking the pinned programs of the previous gretund' $t_tmp/log6) = 1"
+check "load fails: show says datapath bpf" jsv "$a" fp4 '.datapath == "bpf"'
+ids=$(echo "$ids" | tr '\n' ' ')
+check "load fails: the pinned programs in the filters (ids $ids)" \
+	test "$(prog_ids fp4 | tr '\n' ' ')" = "$ids" -a -n "$ids"
+s0=$(ip netns exec "$a" "$GRETUNCTL" show fp4 -j | jq '.[0].stats.tx_packets') d0=$(dev_tx fp4)
+check "load fails: ping" wait_for 5 pings "$a" 203.0.113.14
+check "load fails: the fast path carried it (show's tx moved, the TUN device's did not)" \
+	sh -c "test \$(ip netns exec $a $GRETUNCTL show fp4 -j | jq '.[0].stats.tx_packets') -ge $((s0 + 3)) -a \$(ip -n $a -j -s link show fp4 | jq '.[0].stats64.tx.packets') -lt $((d0 + 3))"
+check "load fails: down exits 0" A down fp4
+B down fp4 >/dev/null 2>&1
+check "load fails: after down, no filter of ours in A" none_of_ours
+check "load fails: after down, only the clsact that was there before" \
+	test "$(tc -n "$a" qdisc show | grep -c clsact)" = 1
+gretund_stop
+check "load fails: no pin after it stopped" nsenter -t "$hp" -m sh -c '! ls -d /sys/fs/bpf/gretun/net-* 2>/dev/null'
 
 # --- restart into a --disable-bpf build ---------------------------------------
 if [ -n "${GRETUND_NOBPF:-}" ] && [ -x "$GRETUND_NOBPF" ]; then
