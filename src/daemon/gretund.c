@@ -398,6 +398,8 @@ static int main_start(struct gd *gd, struct gd_main *m)
 		gd_pidfile_write(getpid());
 		gd_notify("READY=1");
 	}
+	/* what a predecessor attached where this gretund attaches nothing */
+	gd_fp_sweep(gd);
 	gd->idle_since = time(NULL);
 	if (runtime_netns_name(gd->netns_name, sizeof(gd->netns_name)) < 0)
 		gd->netns_name[0] = '\0';

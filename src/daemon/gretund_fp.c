@@ -1393,6 +1393,35 @@ const char *gd_fp_none(const struct gd *gd)
 	return gd->fp->ncpu ? NULL : gd->fp->why;
 }
 
+static bool sweep_keep(void *arg, int ifindex, bool ingress)
+{
+	struct gd *gd = arg;
+
+	return ingress ? dev_find(gd->fp, ifindex) != NULL : egress_ours(gd, ifindex);
+}
+
+void gd_fp_sweep(struct gd *gd)
+{
+	unsigned int n = 0;
+	int ret;
+
+	if (!gd->fp || !gd->fp->ncpu)
+		return;
+	/* the tunnels it does not serve: no entry for a filter to use */
+	for (struct gd_tunnel *gt = gd->tunnels; gt; gt = gt->next) {
+		__u32 key = (__u32)gt->ifindex;
+
+		if (!gt->fp_on)
+			bpf_map_delete_elem(gd->fp->fd[FP_MAP_TX], &key);
+	}
+	ret = gd_fp_tc_sweep(sweep_keep, gd, &n);
+	if (ret)
+		gd_log(LOG_ERR, "cannot remove a previous gretund's filters: %s", strerror(-ret));
+	else if (n)
+		gd_log(LOG_WARNING, "removed %u filters of the previous gretund's fast path "
+		       "where this gretund attaches none", n);
+}
+
 void gd_fp_close(struct gd *gd)
 {
 	struct gd_fp *fp = gd->fp;
@@ -1471,6 +1500,11 @@ const char *gd_fp_none(const struct gd *gd)
 {
 	(void)gd;
 	return FP_NONE;
+}
+
+void gd_fp_sweep(struct gd *gd)
+{
+	(void)gd;
 }
 
 void gd_fp_close(struct gd *gd)

@@ -52,6 +52,17 @@ const char *gd_fp_none(const struct gd *gd);
  * path: a predecessor's filters, its clsact qdiscs and its pins go, and
  * it says so once (gretund_fp_scrub.c). */
 void gd_fp_scrub(struct gd *gd);
+/* Once it serves the tunnels, if it runs the fast path: the predecessor's
+ * filters where this gretund attached none (a tunnel it does not put on
+ * the fast path, an underlay no tunnel of its uses any more) go, and it
+ * says so once. */
+void gd_fp_sweep(struct gd *gd);
+/* Whether the filter of ours on ifindex's clsact, ingress or egress, is
+ * one that this gretund holds. */
+typedef bool gd_fp_keep_fn(void *arg, int ifindex, bool ingress);
+/* Our filters off every clsact qdisc but those keep holds: 0 and how many
+ * went, or -errno (gretund_fp_scrub.c). */
+int gd_fp_tc_sweep(gd_fp_keep_fn *keep, void *arg, unsigned int *filters);
 /* At exit: with no tunnel left (and no successor), nothing stays. */
 void gd_fp_close(struct gd *gd);
 

@@ -220,7 +220,11 @@ static void pins_remove(struct scrub *s)
 	rmdir(GD_FP_BPFFS "/gretun");	/* another namespace's keeps it */
 }
 
-static int scrub(unsigned int *filters, unsigned int *qdiscs, unsigned int *pins)
+/* Our filters off every clsact of the namespace but those keep says it
+ * holds (keep NULL: every one); with all, the predecessor's qdiscs and
+ * pins too. */
+static int scrub(gd_fp_keep_fn *keep, void *arg, unsigned int *filters, unsigned int *qdiscs,
+		 unsigned int *pins)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct scrub *s = calloc(1, sizeof(*s));
@@ -245,9 +249,12 @@ static int scrub(unsigned int *filters, unsigned int *qdiscs, unsigned int *pins
 		goto out;
 	for (size_t i = 0; i < s->n_clsact; i++)
 		for (int side = 0; side < 2; side++)
-			s->filters += (unsigned int)filter_del(s, s->clsact[i], side == 0);
-	qdiscs_remove(s);
-	pins_remove(s);
+			if (!keep || !keep(arg, s->clsact[i], side == 0))
+				s->filters += (unsigned int)filter_del(s, s->clsact[i], side == 0);
+	if (!keep) {
+		qdiscs_remove(s);
+		pins_remove(s);
+	}
 	*filters = s->filters;
 	*qdiscs = s->qdiscs;
 	*pins = s->pins;
@@ -266,11 +273,18 @@ void gd_fp_scrub(struct gd *gd)
 
 	if (!why)
 		return;	/* its own fast path replaces the predecessor's */
-	ret = scrub(&filters, &qdiscs, &pins);
+	ret = scrub(NULL, NULL, &filters, &qdiscs, &pins);
 	if (ret)
 		gd_log(LOG_ERR, "cannot remove a previous gretund's fast path: %s", strerror(-ret));
 	else if (filters || qdiscs || pins)
 		gd_log(LOG_WARNING, "removed the previous gretund's fast path (%u filters, "
 		       "%u clsact qdiscs, %u pins): this gretund serves its tunnels "
 		       "itself (%s)", filters, qdiscs, pins, why);
+}
+
+int gd_fp_tc_sweep(gd_fp_keep_fn *keep, void *arg, unsigned int *filters)
+{
+	unsigned int qdiscs, pins;
+
+	return scrub(keep, arg, filters, &qdiscs, &pins);
 }

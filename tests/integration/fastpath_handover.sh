@@ -14,7 +14,9 @@
 #    (the pins went with the dead gretund's mount namespace);
 #  restart into a --disable-bpf build: with GRETUND_NOBPF=/path/to/its/gretund
 #    only (SKIP otherwise).
-# And a successor that holds CAP_BPF but whose load fails (kill -9, then a
+# A successor that runs the fast path but not for a tunnel its predecessor
+# had on it removes that tunnel's filters (and the underlay's no tunnel of
+# its uses). And a successor that holds CAP_BPF but whose load fails (kill -9, then a
 # gretund without CAP_PERFMON and CAP_SYS_ADMIN, where the pins are): it
 # takes the pinned programs and stays on the fast path, says so once, and
 # `down' leaves nothing.
@@ -200,6 +202,32 @@ check "load fails: after down, only the clsact that was there before" \
 	test "$(tc -n "$a" qdisc show | grep -c clsact)" = 1
 gretund_stop
 check "load fails: no pin after it stopped" nsenter -t "$hp" -m sh -c '! ls -d /sys/fs/bpf/gretun/net-* 2>/dev/null'
+
+# --- restart into a gretund that runs the fast path, not for this tunnel -----
+# auto keeps a tunnel over a veth with tx checksumming gretund's (gretund(8)):
+# turned on meanwhile, the successor does not put fp6 on the fast path and
+# removes the filters its predecessor attached for it
+gretund_start "$t_tmp/log7"
+check "not served: fp6 on the fast path" on_fastpath fp6 203.0.113.21 6
+ip netns exec "$a" ethtool -K veth0 tx on >/dev/null
+check "not served: restart exits 0" A -q restart all
+check "not served: the successor says once that it removed them" \
+	sh -c "grep '' $t_tmp/log7; test \$(grep -c \"removed 2 filters of the previous gretund's fast path where this gretund attaches none\" $t_tmp/log7) = 1"
+check "not served: show says why" jsv "$a" fp6 '.datapath == "userspace" and (.datapath_why | test("tx checksumming"))'
+check "not served: no filter of ours on fp6" test "$(our_filters fp6 egress)" = 0
+check "not served: no filter of ours on the underlay" test "$(our_filters veth0 ingress)" = 0
+check "not served: the clsact and u32 filter that were there before stay" \
+	sh -c "tc -n $a qdisc show dev veth0 | grep -q clsact && tc -n $a filter show dev veth0 ingress | grep -q u32"
+tx0=$(dev_tx fp6)
+check "not served: ping" wait_for 5 pings "$a" 203.0.113.22
+check "not served: gretund carried it (the TUN device's tx counter moved)" test "$(dev_tx fp6)" -ge $((tx0 + 3))
+check "not served: down exits 0" A down fp6
+B down fp6 >/dev/null 2>&1
+check "not served: after down, no filter of ours in A" none_of_ours
+check "not served: after down, only the clsact that was there before" \
+	test "$(tc -n "$a" qdisc show | grep -c clsact)" = 1
+gretund_stop
+ip netns exec "$a" ethtool -K veth0 tx off >/dev/null
 
 # --- restart into a --disable-bpf build ---------------------------------------
 if [ -n "${GRETUND_NOBPF:-}" ] && [ -x "$GRETUND_NOBPF" ]; then
