@@ -112,6 +112,7 @@ struct gd_tunnel {
 	uint32_t fp_id;			/* index into fp_stats */
 	int fp_underlay;		/* ifindex its ingress program is on, 0 */
 	time_t fp_at;			/* last route refresh */
+	uint32_t fp_mtu;		/* the path MTU its fp_tx entry has */
 	union inet_addr fp_src;		/* the route's source address */
 	char fp_why[96];		/* why gretund's path serves it, "" if fp_on */
 	struct gd_tunnel *hnext;	/* demux hash chain */

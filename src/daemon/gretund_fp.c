@@ -529,7 +529,7 @@ static void rx_sync_learners(struct gd *gd)
 		rx_sync_tunnel(gd, l);
 }
 
-static int tx_write(struct gd *gd, const struct gd_tunnel *gt, const union inet_addr *src)
+static int tx_write(struct gd *gd, struct gd_tunnel *gt, const union inet_addr *src)
 {
 	struct gd_fp *fp = gd->fp;
 	const struct tunnel *t = &gt->t;
@@ -578,7 +578,10 @@ static int tx_write(struct gd *gd, const struct gd_tunnel *gt, const union inet_
 		v.flags |= FP_TX_SLOW;
 	memcpy(v.local, src->bytes, alen);
 	memcpy(v.remote, dst.bytes, alen);
-	return bpf_map_update_elem(fp->fd[FP_MAP_TX], &key, &v, BPF_ANY) ? -errno : 0;
+	if (bpf_map_update_elem(fp->fd[FP_MAP_TX], &key, &v, BPF_ANY))
+		return -errno;
+	gt->fp_mtu = v.mtu;
+	return 0;
 }
 
 /* ---- the tunnel devices' state ---------------------------------------------- */
@@ -988,8 +991,6 @@ static void fp_refresh(struct gd *gd, struct gd_tunnel *gt, time_t now)
 
 void gd_fp_tick(struct gd *gd, struct gd_tunnel *gt, time_t now)
 {
-	uint32_t mtu;
-
 	if (!gd->fp || !gt->fp_on)
 		return;
 	if (now - gt->fp_at >= GD_PMTU_REFRESH) {
@@ -998,10 +999,11 @@ void gd_fp_tick(struct gd *gd, struct gd_tunnel *gt, time_t now)
 	}
 	/* the kernel learns a smaller path MTU from an ICMP error for a packet
 	 * the program sent: from then on such packets must come to gretund,
-	 * which tells the inner sender */
-	mtu = gt->pmtu;
+	 * which tells the inner sender. Compared with what fp_tx has, not with
+	 * gt->pmtu before: gretund's own send may have taken the new value
+	 * already (EMSGSIZE, tx_fail). */
 	gd_tunnel_refresh_pmtu(gt, now);
-	if (gt->pmtu != mtu)
+	if (gt->pmtu != gt->fp_mtu)
 		tx_write(gd, gt, &gt->fp_src);
 }
 

@@ -10,7 +10,9 @@
 #    over-size DF packet into the tunnel gets ICMP fragmentation needed /
 #    packet too big with mtu 1372 (1400 - 28) from gretund, IPv4 and IPv6
 #    inner, while smaller ones stay on the fast path; the MTU back at 1500,
-#    1400-byte pings pass again on the fast path;
+#    1400-byte pings pass again on the fast path; and when gretund's own
+#    send took the smaller MTU first (a gretap tunnel's non-IP frame, too
+#    big: EMSGSIZE), the fast path's entry follows it all the same;
 #  - the tunnel device down: a packet for it is gretund's, which answers
 #    ICMP port unreachable as Linux does, and nothing is forwarded into the
 #    device; up again, back on the fast path.
@@ -22,7 +24,7 @@ PREFIX=gtfm
 require_root
 [ -x "$GRETUND" ] || skip_all "gretund not built ($GRETUND)"
 "$GRETUND" --help >/dev/null 2>&1 || skip_all "gretund does not run"
-for c in tc jq ethtool ping; do
+for c in tc jq ethtool ping python3; do
 	command -v $c >/dev/null || skip_all "$c not installed"
 done
 [ -d /sys/fs/bpf ] || skip_all "no /sys/fs/bpf: kernel without BPF"
@@ -60,6 +62,7 @@ wait_for() {
 # show's counter (fast path and gretund), the TUN device's own (gretund's)
 shown() { A show fp1 -j | jq ".[0].stats.$1_packets"; }
 dev_n() { ip -n "$a" -j -s link show fp1 | jq ".[0].stats64.$1.packets"; }
+dev_tx() { ip -n "$a" -j -s link show "$1" | jq ".[0].stats64.tx.packets"; }
 # B's ICMP destination unreachables received (/proc/net/snmp)
 b_unreach() { ip netns exec "$b" awk '/^Icmp:/ { if (h) { print $5; exit } h = 1 }' /proc/net/snmp; }
 
@@ -130,6 +133,44 @@ mtu_case() {
 mtu_case "underlay MTU" "$a" veth0 "$r" vetha
 # --- the path's, learnt from R's ICMP ---------------------------------------------------
 mtu_case "path MTU (R's ICMP)" "$r" vethb "$b" veth0
+
+# --- gretund's own send learns the smaller MTU first ------------------------------
+# A gretap tunnel's frames that are not IP are gretund's to send (gretund(8)).
+# The underlay MTU lowered, such a frame too big for it is refused to
+# gretund (EMSGSIZE), which takes the new path MTU there and then: the
+# fast path's entry must follow it at the next tick as well, so that a
+# 1400-byte DF IP frame goes to gretund (the TUN device's tx counter moves:
+# gretap drops it without ICMP, as the kernel's gretap) instead of into a
+# veth that drops it silently. (The tick may come between the MTU change
+# and the frame: then this passes whatever gretund does.)
+check "tp1 (gretap) up on the fast path" A up tp1 mode gretap local 198.51.100.1 remote 198.51.100.18 \
+	key 8 datapath bpf address 203.0.113.9/30
+check "tp1: peer up" B up tp1 mode gretap local 198.51.100.18 remote 198.51.100.1 key 8 \
+	datapath userspace address 203.0.113.10/30
+t_up=$(date +%s)
+check "tp1: ping" wait_for 5 sh -c "ip netns exec $a ping -c 1 -W 1 203.0.113.10 >/dev/null"
+# frame DEV: one 1454-byte frame of a local experimental EtherType on DEV
+frame() {
+	ip netns exec "$a" python3 -c 'import socket, sys
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind((sys.argv[1], 0))
+s.send(b"\xff" * 6 + s.getsockname()[4] + b"\x88\xb5" + b"\0" * 1440)' "$1"
+}
+sleep $(((13 - ($(date +%s) - t_up) % 10) % 10))
+ip -n "$a" link set veth0 mtu 1400
+ip -n "$r" link set vetha mtu 1400
+frame tp1
+d0=$(dev_tx tp1)
+# big_tap: a 1400-byte DF ping into tp1 reaches gretund
+big_tap() {
+	ip netns exec "$a" ping -M "do" -s 1400 -c 1 -W 0.3 203.0.113.10 >/dev/null 2>&1
+	[ "$(dev_tx tp1)" -gt "$((d0 + 1))" ]
+}
+check "gretund learnt the MTU first: the fast path's entry follows (<= 5 s)" wait_for 5 big_tap
+ip -n "$a" link set veth0 mtu 1500
+ip -n "$r" link set vetha mtu 1500
+A down tp1 >/dev/null 2>&1
+B down tp1 >/dev/null 2>&1
 
 # --- the tunnel device down ------------------------------------------------------
 ip -n "$a" link set fp1 down
