@@ -109,16 +109,23 @@ on_fastpath() {
 		wait_for 5 pings "$a" "${2%.*}.$((${2##*.} + 1))"
 }
 
-# handed_over WHAT TUN PEER LOG NPINS PIDNS IDS: the checks after the
-# handover to a successor without the fast path
+# handed_over WHAT TUN PEER LOG NPINS IDS [FOREIGN]: the checks after the
+# handover to a successor without the fast path; FOREIGN: someone else put
+# a filter on the clsact we made on TUN, which then stays
 handed_over() {
-	what=$1 tn=$2 peer=$3 log=$4 npins=$5 ids=$6
+	what=$1 tn=$2 peer=$3 log=$4 npins=$5 ids=$6 nq=1
+	[ -z "${7:-}" ] || nq=0
 	check "$what: the successor says once that it removed the fast path" \
-		sh -c "grep '' $log; test \$(grep -c \"removed the previous gretund's fast path (2 filters, 1 clsact qdiscs, $npins pins): this gretund serves its tunnels itself\" $log) = 1"
+		sh -c "grep '' $log; test \$(grep -c \"removed the previous gretund's fast path (2 filters, $nq clsact qdiscs, $npins pins): this gretund serves its tunnels itself\" $log) = 1"
 	check "$what: show says datapath userspace" js "$a" "$tn" '.datapath == "userspace"'
 	check "$what: no filter of ours on the tunnel device" test "$(our_filters "$tn" egress)" = 0
 	check "$what: no filter of ours on the underlay" test "$(our_filters veth0 ingress)" = 0
-	check "$what: no clsact on the tunnel device (ours)" sh -c "! tc -n $a qdisc show dev $tn | grep -q clsact"
+	if [ -n "${7:-}" ]; then
+		check "$what: the clsact we made on the tunnel device stays with the other's filter" \
+			sh -c "tc -n $a filter show dev $tn egress | grep -q u32"
+	else
+		check "$what: no clsact on the tunnel device (ours)" sh -c "! tc -n $a qdisc show dev $tn | grep -q clsact"
+	fi
 	check "$what: the clsact and u32 filter that were there before stay" \
 		sh -c "tc -n $a qdisc show dev veth0 | grep -q clsact && tc -n $a filter show dev veth0 ingress | grep -q u32"
 	check "$what: fp-qdiscs is gone" test ! -e "$(qfile)"
@@ -157,13 +164,15 @@ gretund_stop
 gretund_start "$t_tmp/log2"
 check "kill -9: fp2 on the fast path" on_fastpath fp2 203.0.113.5 2
 ids=$(prog_ids fp2)
+# someone else's filter on the clsact that gretund made on fp2
+tc -n "$a" filter add dev fp2 egress prio 1 u32 match u32 0xdeadbeef 0xffffffff at 0 classid 1:1
 gretund_stop -9
 check "kill -9: the filters stay meanwhile" test "$(our_filters fp2 egress)$(our_filters veth0 ingress)" = 11
 check "kill -9: a gretund without CAP_BPF recovers fp2" \
 	gretund_start "$t_tmp/log3" setpriv --bounding-set=-bpf,-sys_admin
 check "kill -9: the new gretund says why no fast path" \
 	wait_for 5 jsv "$a" fp2 '.datapath == "userspace" and (.datapath_why | test("CAP_BPF"))'
-handed_over "kill -9" fp2 203.0.113.6 "$t_tmp/log3" 0 "$ids"
+handed_over "kill -9" fp2 203.0.113.6 "$t_tmp/log3" 0 "$ids" foreign
 gretund_stop
 
 # --- kill -9, then a gretund whose load fails: the pinned programs --------------
