@@ -15,7 +15,10 @@
  *           UDP source port is hashed), anything larger than fp_tx.mtu
  *           (with or without DF: bpf_redirect_neigh neither fragments nor
  *           sends ICMP; gretund does both as the kernel would), GSO packets
- *           other than TCP/UDP, and packets the kernel refuses to grow.
+ *           other than TCP/UDP, and packets the kernel refuses to grow:
+ *           among them what gretun_ingress decapsulated and the host
+ *           routed into another tunnel (a hub), whose encapsulation mark
+ *           no helper of these kernels clears (-EALREADY).
  *  ingress: outer IPv4 with options, a bad header checksum or fragmented;
  *           outer IPv6 with extension headers; padding or truncation; a
  *           packet not for this host (pkt_type), VLAN-tagged on this device;
@@ -453,6 +456,9 @@ static __always_inline int egress(struct __sk_buff *skb, const struct fp_tx *t,
 		return FP_SLOW;
 	}
 
+	/* -EALREADY for a packet that still carries the encapsulation mark
+	 * of one gretun_ingress decapsulated (skb->encapsulation; only the
+	 * DECAP_L4 flags of newer kernels clear it): gretund's */
 	if (tap) {
 		if (bpf_skb_load_bytes(skb, 0, buf, ETH_HLEN))
 			return FP_SLOW;
