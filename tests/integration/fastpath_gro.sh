@@ -3,19 +3,22 @@
 # GRO super-packets through the fast path (gretund(8), FAST PATH), A --veth0--
 # B --veth1-- C, GRO on at every veth end.
 # 1. Real UDP GRO bundles of GRE-in-UDP: A's gretund sends UDP_SEGMENT
-#    buffers that A's veth (tx off) splits into datagrams with UDP
-#    checksums, and B's kernel aggregates them again (UDP GRO for gretund's
-#    UDP_GRO socket: fewer datagrams read than packets received). Over IPv4
-#    B is on the fast path: its ingress program sees the bundles and leaves
-#    them to gretund (B's TUN device counts them), as gretund(8) says; with
-#    B on gretund's path, and over IPv6 (gretund's path), gretund's socket
-#    takes them. TCP both ways intact by sha256, no drops counted.
+#    buffers that A's veth (no UDP segmentation) splits into datagrams with
+#    UDP checksums, and B's kernel bundles them again for gretund's UDP_GRO
+#    socket (fewer datagrams read than packets received). Over IPv4 B is on
+#    the fast path: its ingress program sees the bundles and leaves them to
+#    gretund, whose socket reads them, as gretund(8) says; with B on
+#    gretund's path, and over IPv6 (gretund's path), gretund alone. TCP
+#    both ways intact by sha256, no drops or UDP receive errors counted.
 # 2. Super-packets decapsulated by B's ingress program still carry their
 #    GSO type (SKB_GSO_GRE / SKB_GSO_UDP_TUNNEL: bpf_skb_adjust_room has no
 #    DECAP_L4 flags here) and are forwarded to C: TCP A to C and C to A for
 #    gre, gretap and GRE-in-UDP (A and B on the fast path), over a veth to
 #    C that takes GSO as it is, one that segments in software (tx off), and
 #    one without GRE / UDP tunnel segmentation.
+# 3. A hub: B forwards them into a second fast-path tunnel, to C. The
+#    kernel refuses to encapsulate them again (-EALREADY), so gretund sends
+#    them on: intact, no drops, and by gretund's path as gretund(8) says.
 set -u
 PREFIX=gtfg
 . "$(dirname "$0")/lib.sh"
@@ -60,6 +63,15 @@ udp_in() {
 		ip netns exec "$1" awk '$1 == "Udp6InDatagrams" {print $2}' /proc/net/snmp6
 	else
 		ip netns exec "$1" awk '/^Udp:/ {n++} /^Udp:/ && n == 2 {print $2}' /proc/net/snmp
+	fi
+}
+
+# UDP receive errors in the namespace (checksum, socket buffer full)
+udp_err() {
+	if [ "$2" = 6 ]; then
+		ip netns exec "$1" awk '$1 == "Udp6InErrors" {print $2}' /proc/net/snmp6
+	else
+		ip netns exec "$1" awk '/^Udp:/ {n++} /^Udp:/ && n == 2 {print $4}' /proc/net/snmp
 	fi
 }
 
@@ -127,7 +139,7 @@ for cfg in "4 bpf" "4 userspace" "6 auto"; do
 		js "$b" "$tn" '.datapath == "userspace" and (.datapath_why | test("IPv6"))' ;;
 	esac
 	check "$what: ping" wait_for 5 pings "$a" "$ob"
-	rx0=$(dev_n "$b" veth0 rx) u0=$(udp_in "$b" "$fam") d0=$(dev_n "$b" "$tn" rx)
+	rx0=$(dev_n "$b" veth0 rx) u0=$(udp_in "$b" "$fam") d0=$(dev_n "$b" "$tn" rx) e0=$(udp_err "$b" "$fam")
 	check "$what: TCP 4 MB A to B, sha256 matches" tcp_check "$a" "$b" "$ob" $((5000 + i))
 	rx=$(($(dev_n "$b" veth0 rx) - rx0)) u=$(($(udp_in "$b" "$fam") - u0)) d=$(($(dev_n "$b" "$tn" rx) - d0))
 	check "$what: B's kernel bundled the datagrams (UDP GRO)" bundled "$u" "$rx"
@@ -137,6 +149,8 @@ for cfg in "4 bpf" "4 userspace" "6 auto"; do
 	check "$what: gretund at B took the bundles (its socket and device)" \
 		sh -c "echo device rx packets $d, bundles $u; test $u -ge 20 && test $d -gt 0"
 	check "$what: show at B counts them" js "$b" "$tn" '.stats.rx_packets > 2500'
+	e=$(($(udp_err "$b" "$fam") - e0))
+	check "$what: no UDP receive errors at B (checksum, buffer)" sh -c "echo UDP InErrors $e; test $e = 0"
 	check "$what: TCP 4 MB B to A, sha256 matches" tcp_check "$b" "$a" "$oa" $((5100 + i))
 	check "$what: no drops or errors counted at B" no_drops "$b" "$tn"
 	check "$what: no drops or errors counted at A" no_drops "$a" "$tn"
@@ -230,7 +244,8 @@ for m in "gre" "gre encap udp"; do
 	check "$what: TCP 4 MB A to C, sha256 matches" tcp_check "$a" "$c" "$oc" $((5300 + k * 2))
 	check "$what: B's programs took it from A (device rx < 100)" \
 		sh -c "n=\$(( \$(ip -n $b -j -s link show hub$k | jq .[0].stats64.rx.packets) - $r0 )); echo device rx packets \$n; test \$n -lt 100"
-	echo "# $what: gretund's device at B sent $(($(dev_n "$b" "hubc$k" tx) - t0)) packets of it on"
+	check "$what: B's egress program left it to gretund, as gretund(8) says (device tx > 1000)" \
+		sh -c "n=\$(( \$(ip -n $b -j -s link show hubc$k | jq .[0].stats64.tx.packets) - $t0 )); echo device tx packets \$n; test \$n -gt 1000"
 	check "$what: show at B counts all it sent on to C" js "$b" "hubc$k" '.stats.tx_packets > 2900'
 	check "$what: TCP 4 MB C to A, sha256 matches" tcp_check "$c" "$a" "$oa" $((5301 + k * 2))
 	for t in "$a hub$k" "$b hub$k" "$b hubc$k" "$c hubc$k"; do
