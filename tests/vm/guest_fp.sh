@@ -6,7 +6,8 @@
 # pb, whose ingress program decapsulates them (6.1: no DECAP_L4 flags, the
 # GSO type stays) and pb forwards them to pc over a second veth, as they
 # are and with tx off there (segmented in software); TCP both ways by
-# sha256 for gre, gretap and GRE-in-UDP, carried by the programs.
+# sha256 for gre, gretap and GRE-in-UDP, carried by the programs. And as a
+# hub, into a second fast-path tunnel (gretund's path out there).
 . /lib/gretun/lib.sh
 echo "# kernel $(uname -r)"
 _out=$(CK_FORK=no /check_fp 2>&1)
@@ -99,6 +100,35 @@ for _m in gre gretap "gre encap udp"; do
 	[ $_k = 1 ] || ip netns exec pb gretunctl down "r$((_k - 1))" > /dev/null
 	ip -n pa link del "r$_k"
 done
+# A hub: pb forwards what its programs decapsulated from pa into a second
+# fast-path tunnel, to this kernel's GRE in pc. The kernel refuses to
+# encapsulate such a packet again (its encapsulation mark stays): gretund
+# sends it (gretund(8), FAST PATH), intact.
+ip -n pa link add h1 type gre local 192.0.2.1 remote 192.0.2.2 key 61
+ip -n pa addr add 203.0.113.97/30 dev h1
+ip -n pa link set h1 up
+ip -n pa route add 203.0.113.102/32 dev h1
+ip -n pc link add h2 type gre local 198.51.100.2 remote 198.51.100.1 key 62
+ip -n pc addr add 203.0.113.102/30 dev h2
+ip -n pc link set h2 up
+ip -n pc route add 203.0.113.97/32 dev h2
+t_check "hub on $K: gretunctl up h1 datapath bpf in pb" ip netns exec pb gretunctl up h1 mode gre \
+	local 192.0.2.2 remote 192.0.2.1 key 61 datapath bpf address 203.0.113.98/30 --backend userspace
+t_check "hub on $K: gretunctl up h2 datapath bpf in pb" ip netns exec pb gretunctl up h2 mode gre \
+	local 198.51.100.1 remote 198.51.100.2 key 62 datapath bpf address 203.0.113.101/30 --backend userspace
+ip netns exec pa ping -c 2 -W 3 203.0.113.102 > /dev/null 2>&1
+_t0=$(ip netns exec pb cat /sys/class/net/h2/statistics/tx_packets)
+t_check "hub on $K: TCP pa to pc through both tunnels, sha256 matches" fetch pc 203.0.113.97 8000
+_t=$(($(ip netns exec pb cat /sys/class/net/h2/statistics/tx_packets) - _t0))
+t_eval "hub on $K: pb's egress program left it to gretund, as gretund(8) says (device tx $_t > 200)" \
+	"[ $_t -gt 200 ]"
+t_check "hub on $K: TCP pc to pa through both tunnels, sha256 matches" fetch pa 203.0.113.102 8000
+for _h in h1 h2; do
+	t_eval "hub on $K: no errors or drops counted on $_h in pb" \
+		"ip netns exec pb gretunctl show $_h -j | jqe '.[0].stats | .rx_errors == 0 and .tx_errors == 0 and ([.drops[]] | add) == 0'"
+done
+ip netns exec pb gretunctl down h1 > /dev/null
+ip netns exec pb gretunctl down h2 > /dev/null
 ip netns exec pb gretunctl down "r$_k" > /dev/null
 kill $_sa $_sc 2>/dev/null
 ip netns del pa
