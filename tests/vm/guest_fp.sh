@@ -30,7 +30,11 @@ fetch() {
 	[ "$_s" = "$SUM" ] || { echo "got $(wc -c < /tmp/got) bytes, sha256 $_s"; return 1; }
 }
 rx_dev() { ip netns exec pb cat "/sys/class/net/$1/statistics/rx_packets"; }
-ip netns add pa && ip netns add pb && ip netns add pc || { t_notok "router on $K: ip netns add"; t_done; exit; }
+if ! { ip netns add pa && ip netns add pb && ip netns add pc; }; then
+	t_notok "router on $K: ip netns add"
+	t_done
+	exit
+fi
 ip link add veth0 netns pa type veth peer name veth0 netns pb
 ip link add veth1 netns pb type veth peer name veth1 netns pc
 for _l in "pa veth0" "pb veth0" "pb veth1" "pc veth1"; do
