@@ -180,6 +180,7 @@ start_unit nonetlink "$bnd_arg" "$(echo "$fams" | sed 's/AF_NETLINK//')"
 check "without AF_NETLINK: READY=1" grep -q "^$gd READY=1" "$log"
 G up u1 mode gre local 198.51.100.1 remote 198.51.100.2 key 7 address 203.0.113.1/30 \
 	--backend userspace >/dev/null 2>&1
+echo "# without AF_NETLINK: $(G show u1 -j | jq -r '.[0].datapath_why')"
 check "without AF_NETLINK: gretund's path, and show says why" \
 	js u1 '.datapath == "userspace" and (.datapath_why | length > 0)'
 stop_unit
@@ -188,6 +189,7 @@ start_unit noperfmon "$(echo "$bnd_arg" | sed 's/,+perfmon//')" "$fams"
 check "without CAP_PERFMON: READY=1" grep -q "^$gd READY=1" "$log"
 G up u1 mode gre local 198.51.100.1 remote 198.51.100.2 key 7 address 203.0.113.1/30 \
 	--backend userspace >/dev/null 2>&1
+echo "# without CAP_PERFMON: $(G show u1 -j | jq -r '.[0].datapath_why')"
 check "without CAP_PERFMON (and CAP_SYS_ADMIN): gretund's path, show says why" \
 	js u1 '.datapath == "userspace" and (.datapath_why | test("CAP_PERFMON"))'
 stop_unit
