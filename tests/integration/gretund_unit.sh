@@ -15,8 +15,9 @@
 # before 5.19), and `gretunctl restart all` (ExecReload=, under the same
 # restrictions) hands over to a successor that adopts the fast path. Then
 # the same without AF_NETLINK, and without CAP_PERFMON: gretund's own path,
-# and show says why (so the emulation above has teeth). systemd-analyze
-# verify and capability check the unit's spelling.
+# and show says why (so the emulation above has teeth); without CAP_SETPCAP
+# gretund's bounding set keeps what it was given. systemd-analyze verify and
+# capability check the unit's spelling.
 set -u
 PREFIX=gtun
 . "$(dirname "$0")/lib.sh"
@@ -192,6 +193,12 @@ G up u1 mode gre local 198.51.100.1 remote 198.51.100.2 key 7 address 203.0.113.
 echo "# without CAP_PERFMON: $(G show u1 -j | jq -r '.[0].datapath_why')"
 check "without CAP_PERFMON (and CAP_SYS_ADMIN): gretund's path, show says why" \
 	js u1 '.datapath == "userspace" and (.datapath_why | test("CAP_PERFMON"))'
+stop_unit
+# CAP_SETPCAP: without it gretund cannot empty its bounding set
+start_unit nosetpcap "$(echo "$bnd_arg" | sed 's/,+setpcap//')" "$fams"
+check "without CAP_SETPCAP: READY=1" grep -q "^$gd READY=1" "$log"
+check "without CAP_SETPCAP: CapBnd keeps what the unit gave (so the unit gives it)" \
+	sh -c "! awk '\$1 == \"CapBnd:\" { print \$2 }' /proc/$gd/status | grep -qx $want"
 stop_unit
 P down u1 >/dev/null 2>&1
 finish
