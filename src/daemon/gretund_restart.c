@@ -222,31 +222,50 @@ static void restart_end(struct gd *gd, int err, const char *why)
 	}
 }
 
-/* Why the new process went away (it closed its end). */
-static void restart_lost(struct gd *gd)
+/* Reap the new process after its end of the handover went away or a write
+ * to it failed: true, with why filled in, when it exited by itself (it may
+ * still be on its way out: give it a moment); false when it was still
+ * alive and we killed it. Deterministic, as a process that has begun to
+ * exit keeps its own exit status: the kernel drops a SIGKILL sent to it
+ * from then on (its socket is closed only after that point). */
+static bool successor_reap(pid_t pid, char *why, size_t size)
 {
-	struct gd_restart *rs = gd->restart;
-	char why[CTL_ERR_MAX];
 	int status = 0;
 	pid_t r = 0;
 
-	/* it closed the socket: it is exiting; give it a moment */
-	for (int i = 0; i < 50 && (r = waitpid(rs->pid, &status, WNOHANG)) == 0; i++)
+	for (int i = 0; i < 50 && (r = waitpid(pid, &status, WNOHANG)) == 0; i++)
 		usleep(10000);
-	if (r == rs->pid) {
-		rs->pid = 0;
-		if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-			snprintf(why, sizeof(why), "cannot run the new gretund");
-		else if (WIFEXITED(status))
-			snprintf(why, sizeof(why), "the new gretund exited with status %d before it was ready",
-				 WEXITSTATUS(status));
-		else
-			snprintf(why, sizeof(why), "the new gretund was killed by signal %d before it was ready",
-				 WIFSIGNALED(status) ? WTERMSIG(status) : 0);
-	} else {
-		snprintf(why, sizeof(why), "the new gretund closed the handover socket");
+	if (r != pid) {
+		kill(pid, SIGKILL);
+		while ((r = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
+			;
+		if (r != pid || (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL))
+			return false;
 	}
-	restart_end(gd, -ECHILD, why);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+		snprintf(why, size, "cannot run the new gretund");
+	else if (WIFEXITED(status))
+		snprintf(why, size, "the new gretund exited with status %d before it was ready",
+			 WEXITSTATUS(status));
+	else
+		snprintf(why, size, "the new gretund was killed by signal %d before it was ready",
+			 WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+	return true;
+}
+
+/* The handover with the new process failed with err (what: the step):
+ * its own exit status if it exited, else err. */
+static void restart_lost(struct gd *gd, int err, const char *what)
+{
+	struct gd_restart *rs = gd->restart;
+	char why[CTL_ERR_MAX];
+	bool exited = successor_reap(rs->pid, why, sizeof(why));
+
+	rs->pid = 0;
+	if (exited)
+		restart_end(gd, -ECHILD, why);
+	else
+		restart_end(gd, err, what);
 }
 
 static void restart_event(struct gd *gd, struct gd_watch *w, uint32_t events)
@@ -261,7 +280,8 @@ static void restart_event(struct gd *gd, struct gd_watch *w, uint32_t events)
 	if (ret == -EAGAIN || ret == -EINTR)
 		return;
 	if (ret) {
-		restart_lost(gd);
+		/* it closed the socket: it is exiting */
+		restart_lost(gd, -ECHILD, "the new gretund closed the handover socket");
 		return;
 	}
 	if (!strncmp(buf, "error ", 6)) {
@@ -291,7 +311,9 @@ static void restart_event(struct gd *gd, struct gd_watch *w, uint32_t events)
 		if (!ret)
 			ret = msg_send(w->fd, "go", -1);
 		if (ret) {
-			restart_end(gd, ret, "cannot send the state to the new gretund");
+			snprintf(line, sizeof(line), "cannot send the state to the new gretund: %s",
+				 strerror(-ret));
+			restart_lost(gd, ret, line);
 			return;
 		}
 		rs->phase = PHASE_ACTIVE;
@@ -385,7 +407,7 @@ static int handover_socketpair(int sv[2])
 
 int gd_restart_begin(struct gd *gd, gd_restart_done_fn *done, char *err, size_t errlen)
 {
-	int sv[2], ret, status;
+	int sv[2], ret;
 	struct gd_restart *rs;
 	struct gd_exec x;
 
@@ -424,11 +446,13 @@ int gd_restart_begin(struct gd *gd, gd_restart_done_fn *done, char *err, size_t 
 	if (!ret)
 		ret = gd_loop_add(gd, &rs->w, EPOLLIN);
 	if (ret) {
-		/* most likely the new process died already: say why */
-		kill(rs->pid, SIGKILL);
-		waitpid(rs->pid, &status, 0);
-		snprintf(err, errlen, "cannot hand the descriptors to the new gretund (%s): %s",
-			 x.path, strerror(-ret));
+		/* most likely the new process died already (before or while
+		 * it read): its exit status says why, whenever it exited */
+		if (successor_reap(rs->pid, err, errlen))
+			ret = -ECHILD;
+		else
+			snprintf(err, errlen, "cannot hand the descriptors to the new gretund (%s): %s",
+				 x.path, strerror(-ret));
 		gd->restart = NULL;
 		goto fail;
 	}
