@@ -6,7 +6,8 @@
  * about they pass on unchanged (TC_ACT_OK), to gretund's own path, which
  * then gives its own verdict (drop reason, ICMP, fragmentation).
  *
- * What goes to gretund (counted tx_slow / rx_slow on the tunnel):
+ * What goes to gretund (counted tx_slow / rx_slow on the tunnel once the
+ * lookup found it; what ingress leaves before its lookup counts nowhere here):
  *  egress:  FP_TX_SLOW entries (checksum, sequence numbers, ...), no
  *           underlay ifindex, GRE-in-UDP over IPv6 (the outer UDP checksum
  *           is mandatory there and not computable here), inner packets
