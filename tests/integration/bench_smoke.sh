@@ -21,7 +21,7 @@ ip -n "$probe" link add vx0 type vxlan id 1 dstport 4789 2>/dev/null ||
 	skip_all "no VXLAN in this kernel (the bench's reference)"
 
 ip netns list | sed -n 's/^\(gtpf-[^ ]*\).*/\1/p' | sort >"$t_tmp/ns-before"
-GRETUN_BENCH_REPS=1 GRETUN_BENCH_T=1 GRETUN_BENCH_VARIANTS="vxlan gretap fp-gretap" \
+GRETUN_BENCH_REPS=1 GRETUN_BENCH_T=1 GRETUN_BENCH_QUIET_WAIT=0 GRETUN_BENCH_VARIANTS="vxlan gretap fp-gretap" \
 	"$top_srcdir/scripts/bench-dataplane" "$top_builddir" >"$t_tmp/bench.out" 2>"$t_tmp/bench.err"
 rc=$?
 sed 's/^/# /' "$t_tmp/bench.out"
