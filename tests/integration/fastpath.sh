@@ -20,14 +20,7 @@ set -u
 PREFIX=gtfp
 . "$(dirname "$0")/lib.sh"
 require_root
-[ -x "$GRETUND" ] || skip_all "gretund not built ($GRETUND)"
-"$GRETUND" --help >/dev/null 2>&1 || skip_all "gretund does not run"
-command -v tc >/dev/null || skip_all "tc (iproute2) not installed"
-command -v socat >/dev/null || skip_all "socat not installed"
-command -v jq >/dev/null || skip_all "jq not installed"
-command -v setpriv >/dev/null || skip_all "setpriv (util-linux) not installed"
-command -v ethtool >/dev/null || skip_all "ethtool not installed"
-[ -d /sys/fs/bpf ] || skip_all "no /sys/fs/bpf: kernel without BPF"
+require_fastpath setpriv
 
 # The binary gretund runs for a restart is $GRETUND as it saw it at start:
 # a wrapper that fails once a flag file exists (as restart_fail.sh does).

@@ -23,13 +23,7 @@ set -u
 PREFIX=gtfg
 . "$(dirname "$0")/lib.sh"
 require_root
-[ -x "$GRETUND" ] || skip_all "gretund not built ($GRETUND)"
-"$GRETUND" --help >/dev/null 2>&1 || skip_all "gretund does not run"
-command -v tc >/dev/null || skip_all "tc (iproute2) not installed"
-command -v socat >/dev/null || skip_all "socat not installed"
-command -v jq >/dev/null || skip_all "jq not installed"
-command -v ethtool >/dev/null || skip_all "ethtool not installed"
-[ -d /sys/fs/bpf ] || skip_all "no /sys/fs/bpf: kernel without BPF"
+require_fastpath
 
 a=$PREFIX-a-$$ b=$PREFIX-b-$$ c=$PREFIX-c-$$
 netns_add "$a"

@@ -25,12 +25,7 @@ set -u
 PREFIX=gtfh
 . "$(dirname "$0")/lib.sh"
 require_root
-[ -x "$GRETUND" ] || skip_all "gretund not built ($GRETUND)"
-"$GRETUND" --help >/dev/null 2>&1 || skip_all "gretund does not run"
-for c in tc jq setpriv ethtool nsenter socat; do
-	command -v $c >/dev/null || skip_all "$c not installed"
-done
-[ -d /sys/fs/bpf ] || skip_all "no /sys/fs/bpf: kernel without BPF"
+require_fastpath setpriv nsenter
 
 # The binary a restart runs is $GRETUND as gretund saw it at start: a
 # wrapper that runs the one named in $t_tmp/next.

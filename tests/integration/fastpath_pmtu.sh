@@ -22,12 +22,7 @@ set -u
 PREFIX=gtfm
 . "$(dirname "$0")/lib.sh"
 require_root
-[ -x "$GRETUND" ] || skip_all "gretund not built ($GRETUND)"
-"$GRETUND" --help >/dev/null 2>&1 || skip_all "gretund does not run"
-for c in tc jq ethtool ping python3; do
-	command -v $c >/dev/null || skip_all "$c not installed"
-done
-[ -d /sys/fs/bpf ] || skip_all "no /sys/fs/bpf: kernel without BPF"
+require_fastpath ping python3
 
 # A 198.51.100.1 -- .2 R .17 -- .18 B
 a=$PREFIX-a-$$ r=$PREFIX-r-$$ b=$PREFIX-b-$$

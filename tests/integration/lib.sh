@@ -26,6 +26,20 @@ check() {
 
 skip_all() { echo "SKIP: $*"; exit 77; }
 require_root() { [ "$(id -u)" = 0 ] || skip_all "needs root (network namespaces)"; }
+# require_tools TOOL...: skip unless each is on PATH
+require_tools() {
+	for t_tool; do
+		command -v "$t_tool" >/dev/null || skip_all "$t_tool not installed"
+	done
+}
+# require_fastpath TOOL...: a gretund that runs, a kernel with BPF, and the
+# tools the fast-path tests use (tc, socat, jq, ethtool) plus TOOL...
+require_fastpath() {
+	[ -x "$GRETUND" ] || skip_all "gretund not built ($GRETUND)"
+	"$GRETUND" --help >/dev/null 2>&1 || skip_all "gretund does not run"
+	require_tools tc socat jq ethtool "$@"
+	[ -d /sys/fs/bpf ] || skip_all "no /sys/fs/bpf: kernel without BPF"
+}
 
 netns_add() {
 	ip netns add "$1"
