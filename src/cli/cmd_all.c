@@ -794,10 +794,17 @@ int up_all_main(int argc, char *argv[])
 		}
 		/* down and set find the config (its hooks) the tunnel came up
 		 * from: the directory resolved once, not each file */
-		if (dir_real[0])
-			snprintf(it->c.meta.source, sizeof(it->c.meta.source), "%s/%s.conf",
-				 dir_real, it->label);
-		else if (!realpath(it->path, it->c.meta.source))
+		if (dir_real[0]) {
+			int len = snprintf(it->c.meta.source, sizeof(it->c.meta.source),
+					   "%s/%s.conf", dir_real, it->label);
+
+			if (len < 0 || (size_t)len >= sizeof(it->c.meta.source)) {
+				errmsg("up %s: config path too long: %s/%s.conf", it->name, dir_real,
+				       it->label);
+				item_fail(it, EXIT_USAGE);
+				continue;
+			}
+		} else if (!realpath(it->path, it->c.meta.source))
 			snprintf(it->c.meta.source, sizeof(it->c.meta.source), "%s", it->path);
 		it->busy = true;
 	}

@@ -18,9 +18,8 @@
 
 struct gd_txmsg {
 	struct sockaddr_storage to;
-	union {
-		char buf[GD_TXMSG_CMSG_SPACE];
-		struct cmsghdr align;
+	struct {
+		_Alignas(struct cmsghdr) char buf[GD_TXMSG_CMSG_SPACE];
 	} cm;
 };
 
